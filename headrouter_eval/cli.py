@@ -1,0 +1,45 @@
+"""The ``headrouter-eval`` command: one entry point, one subcommand per job.
+
+Each job lives in its own module exposing ``register(subparsers)``; this file only
+collects them, so adding a job never touches another job's code. Heavy imports
+(torch, transformers) happen inside the subcommand handlers, not at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# module path -> registers one or more subcommands
+SUBCOMMAND_MODULES = [
+    "headrouter_eval.tasks_path",
+    "headrouter_eval.profiles.cli",
+    "headrouter_eval.analysis.cli",
+    "headrouter_eval.bench.cli",
+    "headrouter_eval.leaderboard.cli",
+    "headrouter_eval.synth.cli",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="headrouter-eval", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module_name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # that job is not part of this install
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

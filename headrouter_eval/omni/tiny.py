@@ -1,0 +1,181 @@
+"""Build tiny Qwen2.5-Omni checkpoints in the hub layout, with our own tokenizer.
+
+No model weights can be downloaded on the machines this project is built and tested
+on, so tests, the bundled demo model and the efficiency benchmark build models from
+configs. :func:`save_tiny_checkpoint` writes a *full*
+``Qwen2_5OmniForConditionalGeneration`` (thinker + talker + token2wav, as
+``Qwen/Qwen2.5-Omni-3B`` holds) plus tokenizer, chat template and Whisper feature
+extractor files, so the adapter loads it through exactly the code path a hub
+checkpoint takes.
+
+The tokenizer is byte-level (256 byte tokens, no merges) plus Qwen's chat and audio
+special tokens: any text round-trips, and the vocabulary stays ~270 entries, which
+keeps embedding matrices tiny.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SPECIAL_TOKENS = {
+    "pad_token": "<|endoftext|>",
+    "im_start": "<|im_start|>",
+    "eos_token": "<|im_end|>",
+    "audio_token": "<|AUDIO|>",
+    "audio_bos_token": "<|audio_bos|>",
+    "audio_eos_token": "<|audio_eos|>",
+    "image_token": "<|IMAGE|>",
+    "video_token": "<|VIDEO|>",
+    "vision_bos_token": "<|vision_bos|>",
+    "vision_eos_token": "<|vision_eos|>",
+}
+
+# Qwen2.5-Omni's chat format for system/user/assistant turns whose content is text or
+# a list of {"type": "audio" | "text"} items; an audio item becomes one
+# <|audio_bos|><|AUDIO|><|audio_eos|> span (the processor expands <|AUDIO|>).
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    "{% if item['type'] == 'audio' %}<|audio_bos|><|AUDIO|><|audio_eos|>"
+    "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@dataclass
+class TinyOmniSpec:
+    """Sizes of a tiny Qwen2.5-Omni. Defaults build in milliseconds and save to ~2 MB."""
+
+    hidden_size: int = 64
+    num_layers: int = 4
+    num_heads: int = 4
+    num_kv_heads: int = 2
+    intermediate_size: int = 128
+    audio_d_model: int = 64
+    audio_layers: int = 2
+    audio_heads: int = 4
+    audio_ffn: int = 128
+    # Encoder attention window in mel frames / 2 (Qwen's default 100 = 2 s). Small windows
+    # keep an audio event local to its few tokens.
+    audio_n_window: int = 100
+    # Feature-extractor window in seconds: clips longer than this become several spans.
+    chunk_length_s: int = 30
+    seed: int = 0
+    extra_thinker: dict = field(default_factory=dict)
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden_size // self.num_heads
+
+
+def build_tokenizer():
+    """Byte-level tokenizer with Qwen2.5-Omni's special tokens and chat template."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    backend = Tokenizer(models.BPE(vocab={ch: i for i, ch in enumerate(alphabet)}, merges=[]))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    backend.add_special_tokens(list(SPECIAL_TOKENS.values()))
+    named = {k: v for k, v in SPECIAL_TOKENS.items() if k not in ("pad_token", "eos_token", "im_start")}
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        eos_token=SPECIAL_TOKENS["eos_token"],
+        pad_token=SPECIAL_TOKENS["pad_token"],
+        extra_special_tokens=named,
+        padding_side="left",
+    )
+    tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
+
+
+def build_feature_extractor(chunk_length_s: int = 30):
+    """Whisper-style log-mel extractor as Qwen2.5-Omni uses it (128 bins, 16 kHz)."""
+    from transformers import WhisperFeatureExtractor
+
+    return WhisperFeatureExtractor(
+        feature_size=128, sampling_rate=16_000, hop_length=160, n_fft=400,
+        chunk_length=chunk_length_s, padding_value=0.0, return_attention_mask=True,
+    )
+
+
+def build_config(spec: TinyOmniSpec, tokenizer):
+    """A full ``Qwen2_5OmniConfig`` whose thinker has ``spec``'s sizes."""
+    from transformers import Qwen2_5OmniConfig
+
+    ids = {k: tokenizer.convert_tokens_to_ids(v) for k, v in SPECIAL_TOKENS.items()}
+    vocab = len(tokenizer)
+    half = spec.head_dim // 2
+    mrope = [half - 2 * (half // 3), half // 3, half // 3]  # sum == head_dim / 2, as M-RoPE requires
+    text = dict(
+        vocab_size=vocab, hidden_size=spec.hidden_size, intermediate_size=spec.intermediate_size,
+        num_hidden_layers=spec.num_layers, num_attention_heads=spec.num_heads,
+        num_key_value_heads=spec.num_kv_heads, max_position_embeddings=32768,
+        rope_parameters={"rope_type": "default", "rope_theta": 1_000_000.0, "mrope_section": mrope},
+        tie_word_embeddings=False, pad_token_id=ids["pad_token"], eos_token_id=ids["eos_token"],
+    )
+    audio = dict(
+        num_mel_bins=128, encoder_layers=spec.audio_layers, encoder_attention_heads=spec.audio_heads,
+        encoder_ffn_dim=spec.audio_ffn, d_model=spec.audio_d_model, output_dim=spec.hidden_size,
+        n_window=spec.audio_n_window, max_source_positions=1500,
+    )
+    vision = dict(depth=1, hidden_size=16, intermediate_size=32, num_heads=2, out_hidden_size=spec.hidden_size,
+                  fullatt_block_indexes=[0])
+    thinker = dict(
+        audio_config=audio, vision_config=vision, text_config=text,
+        audio_token_index=ids["audio_token"], audio_start_token_id=ids["audio_bos_token"],
+        audio_end_token_id=ids["audio_eos_token"], image_token_index=ids["image_token"],
+        video_token_index=ids["video_token"], vision_start_token_id=ids["vision_bos_token"],
+        vision_end_token_id=ids["vision_eos_token"], user_token_id=ids["im_start"],
+        pad_token_id=ids["pad_token"], eos_token_id=ids["eos_token"], **spec.extra_thinker,
+    )
+    talker = dict(
+        vocab_size=vocab, embedding_size=spec.hidden_size, hidden_size=32, intermediate_size=64,
+        num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+        rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [4, 2, 2]},
+        audio_token_index=ids["audio_token"], image_token_index=ids["image_token"],
+        video_token_index=ids["video_token"], audio_start_token_id=ids["audio_bos_token"],
+        audio_end_token_id=ids["audio_eos_token"], vision_start_token_id=ids["vision_bos_token"],
+        vision_end_token_id=ids["vision_eos_token"],
+        tts_text_start_token_id=ids["im_start"], tts_text_end_token_id=ids["eos_token"],
+        tts_text_pad_token_id=ids["pad_token"], tts_codec_start_token_id=60, tts_codec_end_token_id=61,
+        tts_codec_pad_token_id=62, tts_codec_mask_token_id=63,
+    )
+    token2wav = dict(
+        dit_config=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, ff_mult=1, emb_dim=16,
+                        head_dim=16, num_embeds=64, mel_dim=16, enc_emb_dim=16, enc_dim=16,
+                        enc_channels=[16, 16, 16, 16, 32], enc_attention_channels=8, enc_se_channels=8,
+                        look_ahead_layers=[0], look_backward_layers=[0]),
+        bigvgan_config=dict(mel_dim=16, upsample_initial_channel=16, resblock_kernel_sizes=[3],
+                            resblock_dilation_sizes=[[1, 3, 5]], upsample_rates=[2], upsample_kernel_sizes=[4]),
+    )
+    return Qwen2_5OmniConfig(thinker_config=thinker, talker_config=talker, token2wav_config=token2wav)
+
+
+def save_tiny_checkpoint(path: str | Path, spec: TinyOmniSpec | None = None, thinker_state: dict | None = None) -> Path:
+    """Write a tiny full Qwen2.5-Omni checkpoint (weights, config, tokenizer, extractor) to ``path``.
+
+    Weights are seeded random unless ``thinker_state`` (a thinker ``state_dict``, e.g.
+    from training) is given, which then replaces the thinker's weights.
+    """
+    import torch
+    from transformers import Qwen2_5OmniForConditionalGeneration
+
+    spec = spec or TinyOmniSpec()
+    path = Path(path)
+    tokenizer = build_tokenizer()
+    config = build_config(spec, tokenizer)
+    torch.manual_seed(spec.seed)
+    model = Qwen2_5OmniForConditionalGeneration(config).eval()
+    if thinker_state is not None:
+        model.thinker.load_state_dict(thinker_state)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    build_feature_extractor(spec.chunk_length_s).save_pretrained(path)
+    return path
