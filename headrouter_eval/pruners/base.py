@@ -1,0 +1,111 @@
+"""The pruner interface: turn "scores for the audio tokens" into "which audio tokens to keep".
+
+A pruner is a small dataclass with one method, :meth:`Pruner.score`. Everything
+shared (how many tokens to keep, the per-span floor, gathering, positions, hooks)
+lives here and in ``headrouter_eval.omni.prune``, so a new method is ~30-100 lines.
+
+The keep-count rule, used everywhere:
+    keep = max(ceil(retention * N_audio), n_spans)
+over all audio tokens of the prompt (all spans together). Selection first gives every
+span its single best-scoring token, then fills the remaining ``keep - n_spans`` slots
+with the best-scoring tokens overall. Text tokens and audio bos/eos are always kept
+and are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+
+from headrouter_eval.omni import probe
+from headrouter_eval.omni.spans import AudioLayout
+
+
+def validate_retention(retention: float) -> float:
+    """``retention`` as a float in (0, 1], or a ValueError saying what was given."""
+    try:
+        value = float(retention)
+    except (TypeError, ValueError):
+        raise ValueError(f"retention must be a number in (0, 1], got {retention!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"retention must be in (0, 1] (fraction of audio tokens kept), got {value}")
+    return value
+
+
+def keep_count(n_audio: int, retention: float, n_spans: int = 1) -> int:
+    """Audio tokens kept: ``max(ceil(retention * n_audio), n_spans)``, at most ``n_audio``."""
+    # round first so 0.7 * 10 = 7.000000000000001 keeps 7, not 8
+    wanted = math.ceil(round(retention * n_audio, 6))
+    return min(n_audio, max(wanted, n_spans))
+
+
+def top_k_with_span_floor(scores: torch.Tensor, keep: int, span_ids: torch.Tensor) -> torch.Tensor:
+    """Indices (ascending) of ``keep`` tokens: each span's best, then the best overall."""
+    n_spans = int(span_ids.max()) + 1
+    chosen = torch.zeros_like(scores, dtype=torch.bool)
+    for span in range(n_spans):
+        members = torch.nonzero(span_ids == span).flatten()
+        chosen[members[torch.argmax(scores[members])]] = True
+    rest = keep - n_spans
+    if rest > 0:
+        open_scores = scores.float().masked_fill(chosen, float("-inf"))
+        chosen[torch.topk(open_scores, rest).indices] = True
+    return torch.nonzero(chosen).flatten()
+
+
+@dataclass
+class ScoringInputs:
+    """What a pruner sees at the scoring layer for one prompt.
+
+    ``hidden`` is the scoring layer's post-norm attention input (T, hidden) and
+    ``attn`` its attention module; both are ``None`` for pruners that declare
+    ``needs_attention = False`` (the engine then skips that work).
+    """
+
+    layout: AudioLayout
+    keep: int
+    scoring_layer: int
+    hidden: torch.Tensor | None = None
+    attn: torch.nn.Module | None = None
+    position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def last_token_attention(self) -> torch.Tensor:
+        """(H, N_audio): the last token's real attention (rotary, softmax over the whole prefix)."""
+        last = torch.tensor([self.layout.seq_len - 1], device=self.hidden.device)
+        rows = probe.causal_attention_rows(self.attn, self.hidden, self.position_embeddings, last)
+        return rows[:, 0, self.layout.audio_positions]
+
+    def audio_logits(self, query_positions: torch.Tensor, *, rope: bool) -> torch.Tensor:
+        """(H, Q, N_audio) scaled q.k logits from ``query_positions`` to the audio tokens."""
+        return probe.attention_logits(
+            self.attn, self.hidden, self.position_embeddings, query_positions,
+            self.layout.audio_positions, rope=rope,
+        )
+
+
+@dataclass
+class Pruner:
+    """Base class: subclasses set ``name`` and implement :meth:`score`."""
+
+    retention: float = 1.0
+
+    name: ClassVar[str] = ""
+    needs_attention: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        self.retention = validate_retention(self.retention)
+
+    def score(self, inputs: ScoringInputs) -> torch.Tensor:
+        """(N_audio,) importance of each audio token; the highest are kept."""
+        raise NotImplementedError(f"{type(self).__name__} must implement score()")
+
+    def select(self, inputs: ScoringInputs) -> torch.Tensor:
+        """Ascending indices into ``inputs.layout.audio_positions`` of the tokens to keep."""
+        return top_k_with_span_floor(self.score(inputs), inputs.keep, inputs.layout.span_ids)
+
+    def sample_stats(self) -> dict[str, Any]:
+        """Extra per-sample facts for the stats file (e.g. HeadRouter's routing)."""
+        return {}
