@@ -1,0 +1,218 @@
+"""lmms-eval simple model: a Qwen2.5-Omni thinker with an audio-token pruner attached.
+
+One class, parameterised by the pruning method; the registered model ids
+(``vanilla_qwen_omni``, ``fastv_qwen_omni``, ...) are its one-line subclasses at the
+bottom. Model args (``--model_args k=v,...``):
+
+    pretrained           hub id or local folder (full Qwen2.5-Omni or thinker-only)
+    retention            fraction of audio tokens kept, in (0, 1]      (default 1.0)
+    layer                decoder layer K where pruning happens          (default 2)
+    attn_implementation  sdpa | flash_attention_2 | eager               (default sdpa)
+    dtype                auto (bf16 on GPU, fp32 on CPU) | bf16 | fp16 | fp32
+    device               default cuda if available, else cpu; cuda:<local rank> under accelerate
+    system_prompt        default system prompt (a task may set its own in generation_kwargs)
+    max_new_tokens       default when the task sets none                (default 256)
+    stats_dir            folder for pruning stats (default: lmms-eval's --output_path)
+    batch_size           only 1 (the engine prunes one prompt at a time)
+    anything else        is passed to the pruner (e.g. seed=, or HeadRouter's profile=, sigma=)
+
+Prompt protocol (AudioMarathon's Qwen2.5-Omni runs): messages [system, user], the user
+content being the audio items first, then the task's text. Audio longer than the
+feature extractor's window is split into consecutive items, each its own span.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import torch
+from accelerate import Accelerator
+from lmms_eval.api.instance import Instance
+from lmms_eval.api.model import lmms
+from lmms_eval.utils import Collator
+from tqdm import tqdm
+
+from headrouter_eval.audio import TARGET_SR, load_audio
+from headrouter_eval.omni.loading import load_processor, load_thinker
+from headrouter_eval.omni.prune import PrefillRecord, PruningEngine
+from headrouter_eval.pruners import make_pruner, validate_retention
+from headrouter_eval.stats import StatsWriter, cli_output_path
+
+logger = logging.getLogger(__name__)
+
+QWEN_SYSTEM_PROMPT = (
+    "You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving "
+    "auditory and visual inputs, as well as generating text and speech."
+)
+# Shorter leftovers of a split clip hold under 0.1 s of sound and would encode to ~2 tokens.
+MIN_SPLIT_TAIL_SAMPLES = TARGET_SR // 10
+
+
+class QwenOmniPruned(lmms):
+    """Qwen2.5-Omni thinker + pruner as an lmms-eval simple model (generation tasks)."""
+
+    method: ClassVar[str] = "vanilla"
+
+    def __init__(
+        self,
+        pretrained: str,
+        retention: float = 1.0,
+        layer: int = 2,
+        attn_implementation: str = "sdpa",
+        dtype: str | None = "auto",
+        device: str | None = None,
+        system_prompt: str | None = None,
+        max_new_tokens: int = 256,
+        stats_dir: str | None = None,
+        batch_size: int | str = 1,
+        **pruner_options: Any,
+    ) -> None:
+        super().__init__()
+        if int(batch_size) != 1:
+            raise ValueError(
+                f"batch_size={batch_size} is not supported: the pruning engine keeps a different set of "
+                "tokens per prompt and runs one prompt at a time; use batch_size=1 (data-parallel over "
+                "GPUs with accelerate for throughput)"
+            )
+        retention = validate_retention(retention)
+        if self.method == "vanilla" and retention != 1.0:
+            raise ValueError(f"vanilla_qwen_omni does not prune; drop retention={retention} or pick a pruner")
+        self.pruner = self._make_pruner(retention, pruner_options)
+
+        accelerator = Accelerator()
+        if accelerator.num_processes > 1:
+            # as lmms-eval's own adapters: one model per process, on this process's GPU
+            has_cuda = torch.cuda.is_available()
+            self._device = torch.device(f"cuda:{accelerator.local_process_index}" if has_cuda else "cpu")
+            self.accelerator = accelerator
+            self._rank = accelerator.process_index
+            self._world_size = accelerator.num_processes
+        else:
+            self._device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.processor = load_processor(pretrained)
+        self.thinker = load_thinker(
+            pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation
+        )
+        self.engine = PruningEngine(self.thinker, self.pruner, layer=layer).attach()
+        self.system_prompt = system_prompt or QWEN_SYSTEM_PROMPT
+        self.max_new_tokens = int(max_new_tokens)
+        self.batch_size_per_gpu = 1
+        self.stats_meta = {"method": self.method, "retention": retention, "layer": int(layer),
+                           "pretrained": str(pretrained)}
+        self.stats_dir = stats_dir or cli_output_path()
+
+    def _make_pruner(self, retention: float, options: dict[str, Any]):
+        if self.method == "vanilla":
+            if options:
+                raise ValueError(f"unknown model args for vanilla_qwen_omni: {sorted(options)}")
+            return None
+        try:
+            return make_pruner(self.method, retention=retention, **options)
+        except TypeError as exc:
+            raise ValueError(f"bad model args {sorted(options)} for {self.method}_qwen_omni: {exc}") from exc
+
+    # ------------------------------------------------------------------ lmms-eval API
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    @property
+    def tokenizer(self):
+        return self.processor.tokenizer
+
+    def loglikelihood(self, requests: list[Instance]) -> list[tuple[float, bool]]:
+        raise NotImplementedError("headrouter-eval models answer generation tasks only (generate_until)")
+
+    def generate_until_multi_round(self, requests: list[Instance]) -> list[str]:
+        raise NotImplementedError("headrouter-eval models answer single-round generation tasks only")
+
+    def generate_until(self, requests: list[Instance]) -> list[str]:
+        stats = StatsWriter(self.stats_dir, self.rank, self.stats_meta)
+        collator = Collator([req.args for req in requests], lambda args: (-len(args[0]), args[0]), grouping=True)
+        answers: list[str] = []
+        progress = tqdm(total=len(requests), disable=self.rank != 0, desc=f"{self.method} r={self.pruner_retention}")
+        for chunk in collator.get_batched(n=1, batch_fn=None):
+            context, gen_kwargs, doc_to_visual, doc_id, task, split = chunk[0]
+            answer, record = self._answer(context, dict(gen_kwargs), doc_to_visual, doc_id, task, split)
+            stats.write(task, doc_id, record)
+            answers.append(answer)
+            self.cache_hook.add_partial("generate_until", (context, gen_kwargs), answer)
+            progress.update(1)
+        progress.close()
+        summary = stats.finish()
+        logger.warning("pruning summary (rank %d): %s", self.rank, summary)
+        return collator.get_original(answers)
+
+    @property
+    def pruner_retention(self) -> float:
+        return self.pruner.retention if self.pruner is not None else 1.0
+
+    # ------------------------------------------------------------------ one request
+    def _answer(self, context, gen_kwargs, doc_to_visual, doc_id, task, split) -> tuple[str, PrefillRecord]:
+        where = f"doc {doc_id} of task {task}"
+        visuals = doc_to_visual(self.task_dict[task][split][doc_id]) if doc_to_visual is not None else []
+        clips = [piece for item in (visuals or []) for piece in self._split(load_audio(item, where=where))]
+        system = gen_kwargs.pop("system_prompt", None) or self.system_prompt
+        content = [{"type": "audio"} for _ in clips] + [{"type": "text", "text": context}]
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": content}]
+        text = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        inputs = self.processor(text=text, audio=clips or None, return_tensors="pt", padding=True)
+        inputs = inputs.to(self.device)
+        if "input_features" in inputs:
+            inputs["input_features"] = inputs["input_features"].to(self.thinker.dtype)
+
+        until = gen_kwargs.pop("until", None) or []
+        until = [until] if isinstance(until, str) else list(until)
+        generation = self._generation_args(gen_kwargs)
+        with torch.inference_mode():
+            output = self.thinker.generate(**inputs, **generation)
+        reply = self.tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+        for stop in until:
+            if stop and stop in reply:
+                reply = reply.split(stop, 1)[0]
+        return reply.strip(), self.engine.last_record
+
+    def _generation_args(self, gen_kwargs: dict[str, Any]) -> dict[str, Any]:
+        temperature = float(gen_kwargs.pop("temperature", 0) or 0)
+        args = {
+            "max_new_tokens": int(gen_kwargs.pop("max_new_tokens", self.max_new_tokens)),
+            "do_sample": temperature > 0,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self.tokenizer.eos_token_id,
+        }
+        if temperature > 0:
+            args["temperature"] = temperature
+            if gen_kwargs.get("top_p") is not None:
+                args["top_p"] = float(gen_kwargs["top_p"])
+        return args
+
+    def _split(self, wav) -> list:
+        """Cut audio longer than the feature extractor's window into consecutive items."""
+        window = self.processor.feature_extractor.n_samples
+        if len(wav) <= window:
+            return [wav]
+        pieces = [wav[i:i + window] for i in range(0, len(wav), window)]
+        if len(pieces[-1]) < MIN_SPLIT_TAIL_SAMPLES:
+            pieces.pop()
+        return pieces
+
+
+class VanillaQwenOmni(QwenOmniPruned):
+    method = "vanilla"
+
+
+class FastvQwenOmni(QwenOmniPruned):
+    method = "fastv"
+
+
+class RandomQwenOmni(QwenOmniPruned):
+    method = "random"
+
+
+class UniformQwenOmni(QwenOmniPruned):
+    method = "uniform"
+
+
+class HeadrouterQwenOmni(QwenOmniPruned):
+    method = "headrouter"
