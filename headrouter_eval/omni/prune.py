@@ -40,7 +40,7 @@ import torch
 
 from headrouter_eval.omni import internals
 from headrouter_eval.omni.spans import AudioLayout, find_audio_layout
-from headrouter_eval.pruners.base import Pruner, ScoringInputs, keep_count
+from headrouter_eval.pruners.base import ModelInfo, Pruner, ScoringInputs, keep_count
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,20 @@ class PruningEngine:
         self.last_record: PrefillRecord | None = None
         self._handles: list[Any] = []
         self._state: _PrefillState | None = None
+        if pruner is not None:
+            pruner.bind(self.model_info())
+
+    def model_info(self) -> ModelInfo:
+        config = internals.text_config(self.thinker)
+        return ModelInfo(
+            name_or_path=str(getattr(self.thinker.config, "_name_or_path", "") or ""),
+            num_layers=config.num_hidden_layers,
+            num_heads=config.num_attention_heads,
+            num_kv_heads=config.num_key_value_heads,
+            hidden_size=config.hidden_size,
+            layer=self.layer,
+            scoring_layer=self.scoring_layer,
+        )
 
     # ----------------------------------------------------------------- lifecycle
     def attach(self) -> PruningEngine:

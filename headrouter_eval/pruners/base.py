@@ -56,6 +56,19 @@ def top_k_with_span_floor(scores: torch.Tensor, keep: int, span_ids: torch.Tenso
     return torch.nonzero(chosen).flatten()
 
 
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a pruner may need to know about the model it is attached to."""
+
+    name_or_path: str
+    num_layers: int
+    num_heads: int
+    num_kv_heads: int
+    hidden_size: int
+    layer: int  # pruning layer K
+    scoring_layer: int
+
+
 @dataclass
 class ScoringInputs:
     """What a pruner sees at the scoring layer for one prompt.
@@ -97,6 +110,9 @@ class Pruner:
 
     def __post_init__(self) -> None:
         self.retention = validate_retention(self.retention)
+
+    def bind(self, model: ModelInfo) -> None:
+        """Called once when attached to a model; check model-specific state here (e.g. a profile)."""
 
     def score(self, inputs: ScoringInputs) -> torch.Tensor:
         """(N_audio,) importance of each audio token; the highest are kept."""
