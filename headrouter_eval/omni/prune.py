@@ -100,6 +100,8 @@ class PruningEngine:
         self.token_ids = internals.audio_token_ids(thinker.config)
         self.on_prefill = on_prefill
         self.last_record: PrefillRecord | None = None
+        #: sequence positions kept from layer K on at the last prefill (None when nothing was pruned)
+        self.last_kept_positions: torch.Tensor | None = None
         self._handles: list[Any] = []
         self._state: _PrefillState | None = None
         if pruner is not None:
@@ -188,6 +190,7 @@ class PruningEngine:
         state.scoring_hidden = None  # free the stashed activations
         state.sliced_kwargs = {}
         self.last_record = state.record
+        self.last_kept_positions = state.kept_positions
         if self.on_prefill is not None:
             self.on_prefill(state.record)
         return None

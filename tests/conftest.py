@@ -1,0 +1,76 @@
+"""Shared fixtures: a tiny Qwen2.5-Omni checkpoint in hub layout, its processor, real audio.
+
+Everything runs offline: the checkpoint is built from a config with seeded random
+weights and loaded back through the same code the adapter uses for hub checkpoints.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+AUDIO_DIR = Path(__file__).parent / "data" / "audio"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# 4 s feature-extractor window, so the 6.4 s speech file becomes two audio spans
+TINY_CHUNK_S = 4
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    from headrouter_eval.omni.tiny import TinyOmniSpec, save_tiny_checkpoint
+
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("tiny-omni"), TinyOmniSpec(chunk_length_s=TINY_CHUNK_S))
+
+
+@pytest.fixture(scope="session")
+def processor(tiny_checkpoint):
+    from headrouter_eval.omni.loading import load_processor
+
+    return load_processor(tiny_checkpoint)
+
+
+@pytest.fixture(scope="session")
+def thinker(tiny_checkpoint):
+    from headrouter_eval.omni.loading import load_thinker
+
+    return load_thinker(tiny_checkpoint, attn_implementation="sdpa")
+
+
+@pytest.fixture(scope="session")
+def eager_thinker(tiny_checkpoint):
+    from headrouter_eval.omni.loading import load_thinker
+
+    return load_thinker(tiny_checkpoint, attn_implementation="eager")
+
+
+@pytest.fixture(scope="session")
+def speech():
+    from headrouter_eval.audio import load_audio
+
+    return load_audio(AUDIO_DIR / "speech_16k.wav")
+
+
+@pytest.fixture(scope="session")
+def tone():
+    from headrouter_eval.audio import load_audio
+
+    return load_audio(AUDIO_DIR / "tone_stereo_22k.wav")
+
+
+@pytest.fixture(scope="session")
+def make_inputs(processor):
+    """Build model inputs for a prompt with the given clips (each <= the window) and question."""
+
+    def build(clips, question="What do you hear?"):
+        content = [{"type": "audio"} for _ in clips] + [{"type": "text", "text": question}]
+        messages = [{"role": "system", "content": "You are a test."}, {"role": "user", "content": content}]
+        text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return processor(text=text, audio=list(clips) or None, return_tensors="pt", padding=True)
+
+    return build

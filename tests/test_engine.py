@@ -1,0 +1,232 @@
+"""Correctness of the pruning engine on a real (tiny) Qwen2.5-Omni thinker.
+
+Each test compares the hooked stock model with something computed another way: the
+unpatched model, a slow layer-by-layer reference, uncached recomputation, or eager
+attention's own probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from headrouter_eval.omni import internals
+from headrouter_eval.omni.probe import causal_attention_rows
+from headrouter_eval.omni.prune import PruningEngine
+from headrouter_eval.omni.spans import find_audio_layout
+from headrouter_eval.pruners import keep_count, make_pruner
+from headrouter_eval.pruners.base import Pruner, ScoringInputs
+
+GEN = dict(max_new_tokens=6, do_sample=False)
+
+
+@dataclass
+class FixedSetPruner(Pruner):
+    """Keeps a given set of audio indices (every ``stride``-th one plus the tail), whatever the scores."""
+
+    stride: int = 3
+    name = "fixed-test"
+    needs_attention = False
+
+    def score(self, inputs: ScoringInputs) -> torch.Tensor:
+        n = inputs.layout.n_audio
+        scores = torch.zeros(n)
+        scores[:: self.stride] = 1.0
+        scores[-2:] = 1.0
+        return scores
+
+    def select(self, inputs: ScoringInputs) -> torch.Tensor:
+        return torch.nonzero(self.score(inputs)).flatten()
+
+
+def hook_count(model: torch.nn.Module) -> int:
+    return sum(len(m._forward_pre_hooks) + len(m._forward_hooks) for m in model.modules())
+
+
+@pytest.fixture(scope="module")
+def two_span_inputs(make_inputs, speech, tone):
+    # 4 s window: the speech clip is cut to the window, the tone is a second span
+    return make_inputs([speech[: 4 * 16000], tone[: 2 * 16000]])
+
+
+def captured_layer0_inputs(thinker, inputs):
+    """inputs_embeds (audio merged in) and rotary cos/sin as the unpatched model computes them."""
+    seen = {}
+
+    def grab(module, args, kwargs):
+        seen["hidden"] = args[0].detach().clone()
+        seen["pe"] = tuple(t.detach().clone() for t in kwargs["position_embeddings"])
+
+    handle = internals.decoder_layers(thinker)[0].register_forward_pre_hook(grab, with_kwargs=True)
+    try:
+        with torch.no_grad():
+            thinker(**inputs)
+    finally:
+        handle.remove()
+    return seen["hidden"], seen["pe"]
+
+
+def slow_reference_logits(thinker, inputs, layer: int, kept: torch.Tensor) -> torch.Tensor:
+    """Run the decoder layer by layer by hand; layers >= ``layer`` see only ``kept`` positions."""
+    hidden, (cos, sin) = captured_layer0_inputs(thinker, inputs)
+    text_model = thinker.model.language_model
+    with torch.no_grad():
+        for index, decoder_layer in enumerate(text_model.layers):
+            if index == layer:
+                hidden, cos, sin = hidden[:, kept], cos[:, kept], sin[:, kept]
+            n = hidden.shape[1]
+            causal = torch.full((n, n), float("-inf")).triu(1)[None, None]
+            hidden = decoder_layer(hidden, attention_mask=causal, position_embeddings=(cos, sin))
+        return thinker.lm_head(text_model.norm(hidden))
+
+
+@pytest.mark.parametrize("layer", [0, 2])
+@pytest.mark.parametrize("method", ["fastv", "random", "uniform"])
+def test_retention_one_equals_unpatched_model(thinker, two_span_inputs, method, layer):
+    with torch.no_grad():
+        reference_logits = thinker(**two_span_inputs).logits
+        reference_tokens = thinker.generate(**two_span_inputs, **GEN)
+        with PruningEngine(thinker, make_pruner(method, retention=1.0), layer=layer) as engine:
+            logits = thinker(**two_span_inputs).logits
+            tokens = thinker.generate(**two_span_inputs, **GEN)
+    assert engine.last_record.pruned and engine.last_record.kept_tokens == engine.last_record.audio_tokens
+    torch.testing.assert_close(logits, reference_logits, rtol=1e-5, atol=1e-5)
+    assert torch.equal(tokens, reference_tokens)
+
+
+@pytest.mark.parametrize("layer", [0, 1, 3])
+def test_pruned_forward_equals_slow_reference(thinker, two_span_inputs, layer):
+    with PruningEngine(thinker, FixedSetPruner(retention=0.4), layer=layer) as engine, torch.no_grad():
+        logits = thinker(**two_span_inputs).logits
+    kept = engine.last_kept_positions
+    assert logits.shape[1] == len(kept) < two_span_inputs["input_ids"].shape[1]
+    reference = slow_reference_logits(thinker, two_span_inputs, layer, kept)
+    torch.testing.assert_close(logits, reference, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+@pytest.mark.parametrize("layer", [0, 2])
+def test_cached_decoding_equals_uncached_recomputation(request, two_span_inputs, attn, layer):
+    thinker = request.getfixturevalue("thinker" if attn == "sdpa" else "eager_thinker")
+    prompt_len = two_span_inputs["input_ids"].shape[1]
+    with PruningEngine(thinker, FixedSetPruner(retention=0.4), layer=layer), torch.no_grad():
+        out = thinker.generate(**two_span_inputs, **GEN, output_logits=True, return_dict_in_generate=True)
+        step_logits = torch.stack(out.logits, dim=1)  # (1, new, vocab), from the pruned KV cache
+        full = out.sequences[:, :-1]  # the prompt and every generated token but the last
+        recomputed = thinker(
+            input_ids=full, attention_mask=torch.ones_like(full),
+            input_features=two_span_inputs["input_features"],
+            feature_attention_mask=two_span_inputs["feature_attention_mask"], use_cache=False,
+        ).logits
+    new = step_logits.shape[1]
+    assert out.sequences.shape[1] == prompt_len + new
+    torch.testing.assert_close(step_logits, recomputed[:, -new:], rtol=1e-4, atol=1e-4)
+    assert torch.equal(out.sequences[0, prompt_len:], step_logits[0].argmax(-1))
+
+
+def test_sdpa_and_eager_prune_and_decode_alike(thinker, eager_thinker, two_span_inputs):
+    results = []
+    for model in (thinker, eager_thinker):
+        with PruningEngine(model, make_pruner("fastv", retention=0.3), layer=2), torch.no_grad():
+            results.append(model.generate(**two_span_inputs, **GEN))
+    assert torch.equal(*results)
+
+
+def test_scoring_rows_equal_eager_output_attentions(eager_thinker, two_span_inputs):
+    scoring_layer = 1
+    layer = internals.decoder_layers(eager_thinker)[scoring_layer]
+    seen = {}
+
+    def grab(module, args, kwargs):
+        seen["hidden"], seen["pe"] = args[0], kwargs["position_embeddings"]
+
+    handle = layer.register_forward_pre_hook(grab, with_kwargs=True)
+    try:
+        with torch.no_grad():
+            attentions = eager_thinker(**two_span_inputs, output_attentions=True).attentions[scoring_layer][0]
+    finally:
+        handle.remove()
+    layout = find_audio_layout(two_span_inputs["input_ids"][0], internals.audio_token_ids(eager_thinker.config))
+    queries = torch.cat([layout.query_positions, torch.tensor([0, int(layout.audio_positions[5])])])
+    with torch.no_grad():
+        rows = causal_attention_rows(layer.self_attn, layer.input_layernorm(seen["hidden"][0]), seen["pe"], queries)
+    torch.testing.assert_close(rows, attentions[:, queries].float(), rtol=1e-5, atol=1e-6)
+
+
+def test_fastv_keeps_the_top_tokens_of_last_token_attention(thinker, eager_thinker, two_span_inputs):
+    retention, layer = 0.25, 2
+    with torch.no_grad():
+        attentions = eager_thinker(**two_span_inputs, output_attentions=True).attentions
+    layout = find_audio_layout(two_span_inputs["input_ids"][0], internals.audio_token_ids(thinker.config))
+    last_row = attentions[layer - 1][0, :, -1, layout.audio_positions].mean(0)  # eager's own probabilities
+    keep = keep_count(layout.n_audio, retention, layout.n_spans)
+    with PruningEngine(thinker, make_pruner("fastv", retention=retention), layer=layer) as engine, torch.no_grad():
+        thinker(**two_span_inputs)
+    kept_audio = set(engine.last_kept_positions.tolist()) & set(layout.audio_positions.tolist())
+    expected = set(layout.audio_positions[torch.topk(last_row, keep).indices].tolist())
+    assert kept_audio == expected
+
+
+def test_detach_restores_the_original_model_exactly(thinker, two_span_inputs):
+    hooks_before = hook_count(thinker)
+    with torch.no_grad():
+        before = thinker(**two_span_inputs).logits
+    with pytest.raises(RuntimeError, match="boom"):
+        with PruningEngine(thinker, make_pruner("fastv", retention=0.3), layer=2), torch.no_grad():
+            assert hook_count(thinker) > hooks_before
+            pruned = thinker(**two_span_inputs).logits
+            raise RuntimeError("boom")  # hooks must go even when the block fails
+    assert pruned.shape[1] < before.shape[1]
+    assert hook_count(thinker) == hooks_before
+    with torch.no_grad():
+        after = thinker(**two_span_inputs).logits
+    assert torch.equal(before, after)
+
+
+def test_every_audio_span_keeps_tokens_and_text_is_never_dropped(thinker, make_inputs, speech, tone):
+    inputs = make_inputs([speech[: 4 * 16000], tone[:16000], speech[16000: 3 * 16000]])
+    ids = internals.audio_token_ids(thinker.config)
+    layout = find_audio_layout(inputs["input_ids"][0], ids)
+    assert layout.n_spans == 3
+    with PruningEngine(thinker, make_pruner("fastv", retention=0.01), layer=2) as engine, torch.no_grad():
+        thinker(**inputs)
+    record, kept = engine.last_record, engine.last_kept_positions
+    assert record.n_spans == 3 and record.kept_tokens == keep_count(layout.n_audio, 0.01, 3) == 3
+    kept_ids = inputs["input_ids"][0, kept]
+    for start, end in layout.spans:
+        assert ((kept >= start) & (kept < end)).sum() >= 1
+    non_audio = inputs["input_ids"][0] != ids.audio
+    assert torch.equal(kept_ids[kept_ids != ids.audio], inputs["input_ids"][0][non_audio])
+    assert record.kept_seq_len == record.seq_len - (record.audio_tokens - record.kept_tokens)
+
+
+def test_prompt_without_audio_runs_unpruned_and_says_so(thinker, make_inputs, caplog):
+    inputs = make_inputs([], question="No audio here.")
+    with torch.no_grad():
+        reference = thinker(**inputs).logits
+        with PruningEngine(thinker, make_pruner("fastv", retention=0.5), layer=2) as engine:
+            logits = thinker(**inputs).logits
+    assert torch.equal(logits, reference)
+    assert not engine.last_record.pruned and engine.last_record.audio_tokens == 0
+    assert "no audio" in engine.last_record.note and "no audio" in caplog.text
+
+
+def test_batches_and_bad_layers_are_refused(thinker, two_span_inputs):
+    with pytest.raises(ValueError, match=r"layer must be in \[0, 3\]"):
+        PruningEngine(thinker, make_pruner("fastv", retention=0.5), layer=4)
+    batch = {k: torch.cat([v, v]) for k, v in two_span_inputs.items()}
+    with PruningEngine(thinker, make_pruner("fastv", retention=0.5), layer=2), torch.no_grad():
+        with pytest.raises(ValueError, match="one prompt at a time.*batch_size=1"):
+            thinker(**batch)
+
+
+def test_pruning_really_shrinks_the_kv_cache(thinker, two_span_inputs):
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=thinker.config.text_config)
+    with PruningEngine(thinker, make_pruner("uniform", retention=0.5), layer=2) as engine, torch.no_grad():
+        thinker(**two_span_inputs, past_key_values=cache, use_cache=True)
+    full, kept = engine.last_record.seq_len, engine.last_record.kept_seq_len
+    assert [cache.get_seq_length(i) for i in range(4)] == [full, full, kept, kept]

@@ -1,0 +1,82 @@
+"""The pruner interface: keep-count rule, per-span floor, and each baseline's selection."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from headrouter_eval.omni.spans import AudioLayout
+from headrouter_eval.pruners import PRUNERS, ScoringInputs, keep_count, make_pruner, validate_retention
+from headrouter_eval.pruners.base import top_k_with_span_floor
+from headrouter_eval.pruners.uniform import uniform_indices
+
+
+def layout_of(span_sizes: list[int]) -> AudioLayout:
+    """A layout with audio spans of the given sizes, each wrapped in bos/eos, then 5 text tokens."""
+    positions, span_ids, spans, cursor = [], [], [], 3
+    for span, size in enumerate(span_sizes):
+        start = cursor + 1  # after bos
+        positions += list(range(start, start + size))
+        span_ids += [span] * size
+        spans.append((start, start + size))
+        cursor = start + size + 1  # past eos
+    seq_len = cursor + 5
+    return AudioLayout(seq_len, torch.tensor(positions), torch.tensor(span_ids), tuple(spans),
+                       torch.arange(cursor, seq_len))
+
+
+@pytest.mark.parametrize(
+    ("n_audio", "retention", "n_spans", "expected"),
+    [(10, 0.7, 1, 7), (10, 1.0, 1, 10), (10, 0.05, 1, 1), (3, 0.01, 2, 2), (7500, 0.3, 1, 2250),
+     (7500, 0.9, 3, 6750), (1, 0.5, 1, 1), (100, 0.333, 1, 34)],
+)
+def test_keep_count_rule(n_audio, retention, n_spans, expected):
+    assert keep_count(n_audio, retention, n_spans) == expected
+
+
+@pytest.mark.parametrize("bad", [0, 0.0, -0.2, 1.5, "abc", None])
+def test_retention_outside_unit_interval_is_refused(bad):
+    with pytest.raises(ValueError, match=r"retention must be"):
+        validate_retention(bad)
+    if isinstance(bad, (int, float)):
+        with pytest.raises(ValueError, match=r"\(0, 1\]"):
+            make_pruner("fastv", retention=bad)
+
+
+def test_unknown_pruner_names_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown pruner 'fastvv'; known: ") as error:
+        make_pruner("fastvv", retention=0.5)
+    assert {"vanilla", "fastv", "random", "uniform"} <= set(str(error.value).split("known: ")[1].split(", "))
+    assert make_pruner("vanilla") is None
+
+
+def test_span_floor_gives_every_span_its_best_token():
+    layout = layout_of([2, 100])
+    scores = torch.cat([torch.tensor([0.1, 0.3]), torch.linspace(1.0, 2.0, 100)])
+    kept = top_k_with_span_floor(scores, 3, layout.span_ids)
+    assert kept.tolist() == [1, 100, 101]  # span 0's best (index 1), then the two best of span 1
+
+
+def test_random_is_reproducible_per_seed_and_differs_across_seeds():
+    layout = layout_of([300])
+    inputs = ScoringInputs(layout=layout, keep=keep_count(300, 0.3), scoring_layer=0)
+    first = make_pruner("random", retention=0.3, seed=1).select(inputs)
+    again = make_pruner("random", retention=0.3, seed=1).select(inputs)
+    other = make_pruner("random", retention=0.3, seed=2).select(inputs)
+    assert torch.equal(first, again)
+    assert not torch.equal(first, other)
+    assert len(first) == len(other) == 90
+    assert first.unique().numel() == 90
+
+
+def test_uniform_keeps_evenly_spaced_tokens():
+    layout = layout_of([10])
+    inputs = ScoringInputs(layout=layout, keep=4, scoring_layer=0)
+    kept = make_pruner("uniform", retention=0.4).select(inputs)
+    assert kept.tolist() == [0, 2, 5, 7]  # floor(i * 10 / 4)
+    assert uniform_indices(7500, 3750).tolist()[:4] == [0, 2, 4, 6]
+
+
+def test_every_pruner_class_has_a_unique_name():
+    assert set(PRUNERS) >= {"fastv", "random", "uniform"}
+    assert all(cls.name == name for name, cls in PRUNERS.items())
