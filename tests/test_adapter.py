@@ -1,0 +1,77 @@
+"""The lmms-eval adapter: real CLI runs for every model id, and bad input refused clearly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from headrouter_eval.adapters.qwen_omni import FastvQwenOmni, VanillaQwenOmni
+from headrouter_eval.pruners import keep_count
+
+from .conftest import REPO_ROOT
+from .lmms_cli import read_results, results_files, run_lmms_eval
+
+TASK_DIR = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"retention": 0}, r"retention must be in \(0, 1\]"),
+        ({"retention": 1.5}, r"retention must be in \(0, 1\]"),
+        ({"retention": 0.5, "batch_size": 2}, "batch_size=2 is not supported"),
+        ({"retention": 0.5, "profile": "x.json"}, "bad model args \\['profile'\\] for fastv_qwen_omni"),
+        ({"retention": 0.5, "layer": 9}, r"layer must be in \[0, 3\]"),
+    ],
+)
+def test_bad_model_args_are_refused_clearly(tiny_checkpoint, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        FastvQwenOmni(pretrained=str(tiny_checkpoint), **kwargs)
+
+
+def test_vanilla_refuses_a_retention(tiny_checkpoint):
+    with pytest.raises(ValueError, match="vanilla_qwen_omni does not prune"):
+        VanillaQwenOmni(pretrained=str(tiny_checkpoint), retention=0.5)
+
+
+def test_only_the_thinker_is_loaded(tiny_checkpoint):
+    model = VanillaQwenOmni(pretrained=str(tiny_checkpoint))
+    names = {name.split(".")[0] for name, _ in model.thinker.named_parameters()}
+    assert names == {"model", "lm_head"}
+    assert type(model.thinker).__name__ == "Qwen2_5OmniThinkerForConditionalGeneration"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("method", "args"), [
+    ("vanilla", ""), ("fastv", ",retention=0.5"), ("random", ",retention=0.3,seed=3"),
+    ("uniform", ",retention=0.5,layer=0"),
+])
+def test_lmms_eval_cli_runs_each_model_and_writes_stats(tiny_checkpoint, tmp_path, method, args):
+    result = run_lmms_eval(f"{method}_qwen_omni", f"pretrained={tiny_checkpoint}{args}",
+                           "hr_test_tiny_audio", TASK_DIR, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = read_results(tmp_path)
+    assert "exact_match,none" in results["results"]["hr_test_tiny_audio"]
+
+    rows = [json.loads(line) for line in (tmp_path / "pruning_stats_rank0.jsonl").read_text().splitlines()]
+    summary = json.loads((tmp_path / "pruning_summary_rank0.json").read_text())
+    assert sorted(row["doc_id"] for row in rows) == [0, 1, 2, 3]
+    assert summary["complete"] and summary["samples"] == 4 and summary["method"] == method
+    retention = float(args.split("retention=")[1].split(",")[0]) if "retention" in args else 1.0
+    for row in rows:
+        assert row["audio_tokens"] > 0 and row["prefill_s"] > 0
+        assert row["kept_tokens"] == keep_count(row["audio_tokens"], retention, row["n_spans"])
+    speech = next(row for row in rows if row["doc_id"] == 0)
+    assert speech["n_spans"] == 2  # 6.4 s of speech split at the 4 s feature-extractor window
+    assert summary["kept_tokens"] == sum(row["kept_tokens"] for row in rows)
+
+
+@pytest.mark.slow
+def test_missing_audio_file_fails_the_run_naming_file_and_doc(tiny_checkpoint, tmp_path):
+    result = run_lmms_eval("fastv_qwen_omni", f"pretrained={tiny_checkpoint},retention=0.5",
+                           "hr_test_missing_audio", TASK_DIR, tmp_path)
+    log = result.stdout + result.stderr
+    assert "audio file not found" in log and "no_such_clip.wav" in log and "doc 1" in log
+    assert results_files(tmp_path) == []  # lmms-eval exits 0 on failure: nothing may look complete
+    assert not (tmp_path / "pruning_summary_rank0.json").exists()
