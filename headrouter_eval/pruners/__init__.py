@@ -9,11 +9,12 @@ from typing import Any
 
 from headrouter_eval.pruners.base import Pruner, ScoringInputs, keep_count, validate_retention
 from headrouter_eval.pruners.fastv import FastVPruner
+from headrouter_eval.pruners.headrouter import HeadRouterPruner
 from headrouter_eval.pruners.random import RandomPruner
 from headrouter_eval.pruners.uniform import UniformPruner
 
 PRUNERS: dict[str, type[Pruner]] = {
-    cls.name: cls for cls in (FastVPruner, RandomPruner, UniformPruner)
+    cls.name: cls for cls in (FastVPruner, RandomPruner, UniformPruner, HeadRouterPruner)
 }
 
 __all__ = ["PRUNERS", "Pruner", "ScoringInputs", "keep_count", "make_pruner", "validate_retention"]

@@ -3,6 +3,10 @@
 The last token's real attention probabilities at the scoring layer (softmax over the
 whole causal prefix, then restricted to the audio columns), averaged over heads.
 Known bias: rotary attention favours keys close to the query, i.e. the audio tail.
+
+Computed through the same probe and weighting code as HeadRouter
+(``headrouter_eval.pruners.head_probe``): FastV is HeadRouter with uniform head
+weights, ``probe=rope``, ``queries=last``, ``softmax=prefix``, by construction.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from headrouter_eval.pruners.base import Pruner, ScoringInputs
+from headrouter_eval.pruners.head_probe import probe_heads, uniform_weights, weighted_scores
 
 
 @dataclass
@@ -19,4 +24,6 @@ class FastVPruner(Pruner):
     name = "fastv"
 
     def score(self, inputs: ScoringInputs) -> torch.Tensor:
-        return inputs.last_token_attention().mean(dim=0)
+        heads = probe_heads(inputs, rope=True, queries="last", softmax="prefix")
+        weights = uniform_weights(heads.distributions.shape[0], heads.distributions.device)
+        return weighted_scores(heads.distributions, weights)

@@ -1,0 +1,1 @@
+"""HeadRouter head profiles: the profile file format (``format``), calibration (``calibrate``), CLI."""

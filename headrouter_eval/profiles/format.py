@@ -1,0 +1,161 @@
+"""HeadRouter profile files: a versioned JSON format, and the checks that refuse a mismatched one.
+
+A profile holds, for one model and one pruning layer, per task class the centroid of
+the per-head selectivity vectors and the head-weight vector used for that class
+(see docs/headrouter.md). Format version 1::
+
+    {
+      "format": "headrouter-profile",
+      "format_version": 1,
+      "model": {"id": "Qwen2.5-Omni-3B", "name_or_path": "Qwen/Qwen2.5-Omni-3B",
+                "num_layers": 36, "num_heads": 16, "num_kv_heads": 2, "hidden_size": 2048},
+      "layer": 2, "scoring_layer": 1,
+      "probe": {"probe": "norope", "queries": "text", "softmax": "audio"},
+      "sigma": 0.21, "sigma_rule": "auto: ...",
+      "head_weight_rule": "selectivity_mass",
+      "classes": {"semantic": {"centroid": [...H], "head_weights": [...H], "audio_mass": [...H],
+                               "tasks": ["..."], "samples": ["task:doc_id", ...]}, ...},
+      "calibration": {"mapping": {...}, "per_class": 8, "seed": 0, "created": "...", ...}
+    }
+
+``model.id`` is the last path component of the checkpoint, lower-cased, so a hub id
+and a local copy of the same checkpoint (``Qwen/Qwen2.5-Omni-3B`` and
+``/models/Qwen2.5-Omni-3B``) match; the architecture fields must match exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headrouter_eval.pruners.base import ModelInfo
+
+FORMAT_NAME = "headrouter-profile"
+FORMAT_VERSION = 1
+ARCH_FIELDS = ("num_layers", "num_heads", "num_kv_heads", "hidden_size")
+
+
+class ProfileError(ValueError):
+    """A profile file that is malformed or was made for another model/layer; the message names the field."""
+
+
+def model_id(name_or_path: str) -> str:
+    """Comparable model id: last path component, lower-cased (hub id and local copy agree)."""
+    return Path(str(name_or_path).rstrip("/")).name.lower()
+
+
+@dataclass
+class ClassProfile:
+    centroid: list[float]
+    head_weights: list[float]
+    audio_mass: list[float]
+    tasks: list[str] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HeadProfile:
+    """In-memory profile; :func:`save_profile` / :func:`load_profile` convert to and from JSON."""
+
+    model: dict[str, Any]
+    layer: int
+    scoring_layer: int
+    probe: dict[str, str]
+    sigma: float
+    sigma_rule: str
+    head_weight_rule: str
+    classes: dict[str, ClassProfile]
+    calibration: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # where it was loaded from (not saved)
+
+    @property
+    def num_heads(self) -> int:
+        return int(self.model["num_heads"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "model": self.model,
+            "layer": self.layer, "scoring_layer": self.scoring_layer, "probe": self.probe,
+            "sigma": self.sigma, "sigma_rule": self.sigma_rule, "head_weight_rule": self.head_weight_rule,
+            "classes": {name: vars(c) for name, c in self.classes.items()}, "calibration": self.calibration,
+        }
+
+
+def model_fingerprint(info: ModelInfo) -> dict[str, Any]:
+    """The ``model`` block of a profile for the model described by ``info``."""
+    return {"id": model_id(info.name_or_path), "name_or_path": info.name_or_path,
+            **{name: int(getattr(info, name)) for name in ARCH_FIELDS}}
+
+
+def save_profile(profile: HeadProfile, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(profile.to_json(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load_profile(path: str | Path) -> HeadProfile:
+    """Read and validate a profile file; :class:`ProfileError` names the file and the bad field."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProfileError(f"HeadRouter profile {path} does not exist")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ProfileError(f"HeadRouter profile {path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise ProfileError(f"{path} is not a HeadRouter profile (field 'format' is not {FORMAT_NAME!r})")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ProfileError(
+            f"{path}: field 'format_version' is {data.get('format_version')!r}; this version reads {FORMAT_VERSION}"
+        )
+    try:
+        classes = {name: ClassProfile(**body) for name, body in data["classes"].items()}
+        profile = HeadProfile(
+            model=dict(data["model"]), layer=int(data["layer"]), scoring_layer=int(data["scoring_layer"]),
+            probe=dict(data["probe"]), sigma=float(data["sigma"]), sigma_rule=str(data.get("sigma_rule", "")),
+            head_weight_rule=str(data.get("head_weight_rule", "")), classes=classes,
+            calibration=dict(data.get("calibration", {})), source=str(path),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProfileError(f"{path}: malformed profile ({type(exc).__name__}: {exc})") from None
+    _check_shapes(profile)
+    return profile
+
+
+def _check_shapes(profile: HeadProfile) -> None:
+    where = profile.source or "profile"
+    missing = [name for name in ("id", *ARCH_FIELDS) if name not in profile.model]
+    if missing:
+        raise ProfileError(f"{where}: field 'model' lacks {missing}")
+    if not profile.classes:
+        raise ProfileError(f"{where}: field 'classes' is empty")
+    heads = profile.num_heads
+    for name, cls in profile.classes.items():
+        for key in ("centroid", "head_weights", "audio_mass"):
+            if len(getattr(cls, key)) != heads:
+                raise ProfileError(
+                    f"{where}: classes.{name}.{key} has {len(getattr(cls, key))} entries for model.num_heads={heads}"
+                )
+    if not profile.sigma > 0:
+        raise ProfileError(f"{where}: field 'sigma' must be > 0, got {profile.sigma}")
+
+
+def check_profile(profile: HeadProfile, info: ModelInfo) -> None:
+    """Refuse a profile made for another model, layer or head count, naming the field that differs."""
+    where = profile.source or "the profile"
+    expected = model_fingerprint(info)
+    for name in ("id", *ARCH_FIELDS):
+        if profile.model[name] != expected[name]:
+            raise ProfileError(
+                f"{where} was calibrated for another model: model.{name} is {profile.model[name]!r} in the "
+                f"profile but {expected[name]!r} for the model being evaluated ({info.name_or_path}); "
+                "calibrate a profile for this model with `headrouter-eval calibrate`"
+            )
+    if profile.layer != info.layer:
+        raise ProfileError(
+            f"{where} was calibrated for another layer: layer is {profile.layer} in the profile but the "
+            f"model prunes at layer={info.layer}; pass layer={profile.layer} or calibrate at layer {info.layer}"
+        )

@@ -1,0 +1,178 @@
+"""HeadRouter: routed head-weighted audio-token pruning (arXiv 2604.23717; DESIGN section 4).
+
+Per prompt, at the scoring layer (``headrouter_eval.pruners.head_probe`` has the formulas):
+
+1. probe every head from the query tokens to the audio keys, by default without
+   rotary embedding (``probe=norope``) from the text after the audio (``queries=text``),
+   softmax over the audio keys (``softmax=audio``): distributions ``a_h``;
+2. per-head selectivity ``s_h = 1 - H(a_h)/log|A|``: the sample's head vector ``s``;
+3. head weights ``w`` (``routing=``):
+   * ``soft`` with a profile: ``alpha_c = softmax_c(-||s - mu_c||^2 / 2 sigma^2)`` over the
+     profile's classes, ``w = sum_c alpha_c w_c``;
+   * ``oracle:<class>``: ``w = w_<class>`` of the profile (the paper's oracle routing);
+   * ``uniform``: ``w = 1/H`` (no head weighting; with ``probe=rope queries=last
+     softmax=prefix`` this is FastV exactly, through the same code);
+   * ``soft`` without a profile: **fallback**, per-sample weights from the sample's own
+     selectivity and audio attention mass, ``w ∝ s * m`` (``fallback=`` picks another
+     rule of ``headrouter_eval.pruners.routing``). Chosen because it is the same rule
+     calibration uses to build each class's ``w_c`` (a class of one sample), so the
+     fallback is "route to a profile made from this sample alone". Logged as a warning
+     when the pruner is built, and recorded per sample as ``routing: fallback:<rule>``;
+4. ``score[j] = sum_h w_h a_h[j]``; the base class keeps the top tokens.
+
+Choices where the paper is silent, all options: ``softmax`` (paper: over the audio
+keys; ``prefix`` = the model's own attention probabilities), the head-weight rule
+(``fallback=``, and calibration's ``--head-weights``), ``sigma`` (default: the
+profile's, i.e. the RMS distance of calibration samples to their centroid).
+``probe``/``queries``/``softmax`` default to the profile's calibration settings, else
+``norope``/``text`` and ``softmax=audio`` for ``norope`` but ``prefix`` for ``rope``:
+``probe=rope`` means "the model's own (rotary) attention", so the rotary ablation is
+the ordinary attention map and ``routing=uniform probe=rope queries=last`` is FastV.
+A profile calibrated with other probe settings is refused: its centroids would not
+be comparable.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from headrouter_eval.profiles.format import HeadProfile, ProfileError, check_profile, load_profile
+from headrouter_eval.pruners.base import ModelInfo, Pruner, ScoringInputs
+from headrouter_eval.pruners.head_probe import (
+    PROBE_MODES,
+    QUERY_MODES,
+    SOFTMAX_MODES,
+    probe_heads,
+    selectivity,
+    uniform_weights,
+    weighted_scores,
+)
+from headrouter_eval.pruners.routing import HEAD_WEIGHT_RULES, head_weights, mix_head_weights, soft_route
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PROBE = {"probe": "norope", "queries": "text", "softmax": "audio"}
+
+
+def _choice(option: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"headrouter option {option}={value!r} is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+@dataclass
+class HeadRouterPruner(Pruner):
+    profile: str | None = None
+    sigma: float | None = None
+    probe: str | None = None
+    queries: str | None = None
+    softmax: str | None = None
+    routing: str = "soft"
+    fallback: str | None = None
+    top_heads: int = 5
+
+    name = "headrouter"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._profile: HeadProfile | None = load_profile(self.profile) if self.profile else None
+        calibrated = self._profile.probe if self._profile else {**DEFAULT_PROBE, "softmax": None}
+        for option, allowed in (("probe", PROBE_MODES), ("queries", QUERY_MODES), ("softmax", SOFTMAX_MODES)):
+            value = calibrated[option] if getattr(self, option) is None else getattr(self, option)
+            if option == "softmax" and value is None:  # rope means "the model's own attention"
+                value = "prefix" if self.probe == "rope" else "audio"
+            value = _choice(option, value, allowed)
+            if self._profile and value != calibrated[option]:
+                raise ProfileError(
+                    f"{self.profile} was calibrated with {option}={calibrated[option]}, not {value}; its centroids "
+                    f"do not apply. Calibrate with --model-args ...,{option}={value} or drop {option}="
+                )
+            setattr(self, option, value)
+        self._route_class = self._parse_routing()
+        self._parse_sigma_and_fallback()
+        self.top_heads = int(self.top_heads)
+        self._stats: dict[str, Any] = {}
+        if self.mode.startswith("fallback"):
+            logger.warning("HeadRouter runs without a profile: fallback head weights w ∝ %s per sample", self.fallback)
+
+    def _parse_routing(self) -> str | None:
+        routing = str(self.routing)
+        if routing in ("soft", "uniform"):
+            return None
+        if not routing.startswith("oracle:"):
+            raise ValueError(f"headrouter option routing={routing!r}: use soft, uniform or oracle:<class>")
+        name = routing.split(":", 1)[1]
+        if self._profile is None:
+            raise ValueError(f"routing={routing} needs a profile (profile=<file>) holding class {name!r}")
+        if name not in self._profile.classes:
+            raise ValueError(f"routing={routing}: {self.profile} has no class {name!r}; "
+                             f"it has {sorted(self._profile.classes)}")
+        return name
+
+    def _parse_sigma_and_fallback(self) -> None:
+        if self.sigma is not None:
+            if self._profile is None or self.routing != "soft":
+                raise ValueError(f"sigma={self.sigma} only applies to routing=soft with a profile")
+            try:
+                self.sigma = float(self.sigma)
+            except (TypeError, ValueError):
+                raise ValueError(f"headrouter option sigma must be a number > 0, got {self.sigma!r}") from None
+            if not self.sigma > 0:
+                raise ValueError(f"headrouter option sigma must be > 0, got {self.sigma}")
+        elif self._profile is not None:
+            self.sigma = self._profile.sigma
+        if self.fallback is not None and (self._profile is not None or self.routing != "soft"):
+            raise ValueError("fallback= only applies to routing=soft without a profile")
+        self.fallback = _choice("fallback", self.fallback or "selectivity_mass", HEAD_WEIGHT_RULES)
+
+    @property
+    def mode(self) -> str:
+        """How head weights are chosen: soft, oracle:<class>, uniform or fallback:<rule>."""
+        if self.routing == "soft" and self._profile is None:
+            return f"fallback:{self.fallback}"
+        return str(self.routing)
+
+    def bind(self, model: ModelInfo) -> None:
+        if self._profile is not None:
+            check_profile(self._profile, model)
+
+    @torch.no_grad()  # scoring only reads the model; callers outside the engine need no autograd
+    def score(self, inputs: ScoringInputs) -> torch.Tensor:
+        heads = probe_heads(inputs, rope=self.probe == "rope", queries=self.queries, softmax=self.softmax)
+        s = selectivity(heads.distributions)
+        alpha: dict[str, float] = {}
+        if self.mode == "uniform":
+            w = uniform_weights(s.numel(), s.device)
+        elif self.mode.startswith("fallback"):
+            w = head_weights(s, heads.audio_mass, self.fallback)
+        else:
+            names = sorted(self._profile.classes)
+            class_w = torch.tensor([self._profile.classes[c].head_weights for c in names], device=s.device)
+            if self._route_class is not None:
+                a = torch.tensor([float(c == self._route_class) for c in names], device=s.device)
+            else:
+                centroids = torch.tensor([self._profile.classes[c].centroid for c in names], device=s.device)
+                a = soft_route(s, centroids, self.sigma)
+            w = mix_head_weights(a, class_w)
+            alpha = dict(zip(names, a.tolist()))
+        self._stats = self._describe(s, heads.audio_mass, w, alpha)
+        return weighted_scores(heads.distributions, w)
+
+    def _describe(self, s: torch.Tensor, mass: torch.Tensor, w: torch.Tensor, alpha: dict) -> dict[str, Any]:
+        top = torch.topk(w, min(self.top_heads, w.numel()))
+        return {
+            "routing": self.mode,
+            "routing_weights": {c: round(v, 6) for c, v in alpha.items()},
+            "routed_class": max(alpha, key=alpha.get) if alpha else None,
+            "top_heads": [[int(h), round(float(v), 6)] for h, v in zip(top.indices, top.values)],
+            "selectivity": [round(v, 6) for v in s.tolist()],
+            "audio_mass": [round(v, 6) for v in mass.tolist()],
+            "probe_settings": {"probe": self.probe, "queries": self.queries, "softmax": self.softmax},
+        }
+
+    def sample_stats(self) -> dict[str, Any]:
+        return dict(self._stats)
