@@ -1,0 +1,15 @@
+"""Results tooling: run grids through lmms-eval, tabulate them, plot them, guard them in CI.
+
+One job per module:
+
+- :mod:`.sweep_config` - the sweep's YAML/flag configuration and its expansion into configurations
+- :mod:`.sweep` - running the configurations through lmms-eval, resumably
+- :mod:`.stats` - reading the pruning statistics our adapter writes
+- :mod:`.runs` - reading run folders (lmms-eval results + stats) and judging them complete or failed
+- :mod:`.scoring` - which metric is "the score" of a task
+- :mod:`.table` - the method x retention x task leaderboard (Markdown, CSV, JSON)
+- :mod:`.reference` - the paper's vanilla reference numbers
+- :mod:`.plot` - score against retention per method
+- :mod:`.regress` - comparing a leaderboard with a committed baseline
+- :mod:`.cli` - the ``sweep``, ``leaderboard`` and ``regress`` subcommands
+"""

@@ -1,0 +1,181 @@
+"""``headrouter-eval sweep | leaderboard | regress``: argument parsing and wiring only.
+
+Bad input (unknown config keys, missing files, malformed results) ends with a one-line
+error naming the file and the entry, and exit status 2; a failed configuration (sweep) or a
+regression (regress) exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SHIPPED = "shipped"
+PAPER_GRID = Path(__file__).resolve().parent.parent / "configs" / "paper_grid.yaml"
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from headrouter_eval.leaderboard.sweep import run_sweep
+    from headrouter_eval.leaderboard.sweep_config import build_config, load_yaml
+
+    data: dict = {}
+    base_dir = None
+    where = "command line"
+    config_path = PAPER_GRID if args.paper_grid else args.config
+    if config_path is not None:
+        data = load_yaml(config_path)
+        base_dir = config_path.resolve().parent
+        where = str(config_path)
+    # flags override the file, key by key
+    overrides = {
+        "models": args.models, "methods": args.methods, "retentions": args.retentions, "layers": args.layers,
+        "tasks": args.tasks, "output_dir": args.output_dir, "include_path": args.include_path,
+        "num_processes": args.num_processes, "launcher": args.launcher,
+    }
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    if args.model_args:
+        from headrouter_eval.leaderboard.sweep_config import parse_arg_dict
+
+        merged = parse_arg_dict(data.get("model_args"), where)
+        merged.update(parse_arg_dict(args.model_args, "--model-args"))
+        data["model_args"] = merged
+    if args.lmms_eval_args:
+        passthrough = args.lmms_eval_args[1:] if args.lmms_eval_args[0] == "--" else args.lmms_eval_args
+        data["lmms_eval_args"] = list(data.get("lmms_eval_args") or []) + passthrough
+    if args.include_path is None and not data.get("include_path"):
+        from headrouter_eval.tasks_path import tasks_dir
+
+        data["include_path"] = [str(tasks_dir())]
+    sweep = build_config(data, where, base_dir)
+    return run_sweep(sweep, dry_run=args.dry_run).exit_code
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from headrouter_eval.leaderboard.plot import plot_leaderboard
+    from headrouter_eval.leaderboard.reference import DEFAULT_REFERENCE, load_reference
+    from headrouter_eval.leaderboard.runs import discover_runs
+    from headrouter_eval.leaderboard.scoring import MetricChoice
+    from headrouter_eval.leaderboard.table import build_leaderboard, to_markdown, write_csv, write_json
+
+    runs = discover_runs(args.runs, MetricChoice.parse(args.metric or []))
+    if not runs:
+        raise ValueError(f"{args.runs}: no sweep run folder and no lmms-eval *_results.json under it")
+    references = []
+    if args.paper_reference is not None:
+        shipped = args.paper_reference == SHIPPED
+        references = load_reference(DEFAULT_REFERENCE if shipped else Path(args.paper_reference))
+    board = build_leaderboard(runs, references)
+    out = args.out or args.runs
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / args.name
+    (stem.with_suffix(".md")).write_text(to_markdown(board, args.title), encoding="utf-8")
+    write_csv(board, stem.with_suffix(".csv"))
+    write_json(board, stem.with_suffix(".json"))
+    written = [stem.with_suffix(s) for s in (".md", ".csv", ".json")]
+    if board.columns and not args.no_plot:
+        plot_leaderboard(board, stem.with_suffix(".png"), args.plot_task or [])
+        written.append(stem.with_suffix(".png"))
+    complete = sum(r.status == "complete" for r in runs)
+    print(f"leaderboard: {complete} complete run(s), {len(board.failed)} failed/incomplete; wrote "
+          + ", ".join(str(p) for p in written))
+    for run in board.failed:
+        print(f"  {run.status.upper()}: {run.folder}: {run.problem}")
+    return 0
+
+
+def _regress(args: argparse.Namespace) -> int:
+    from headrouter_eval.leaderboard.regress import compare, load_baseline, load_leaderboard, report, write_baseline
+
+    fresh = load_leaderboard(args.leaderboard)
+    if args.write_baseline:
+        count, skipped = write_baseline(fresh, args.baseline, args.tolerance, str(args.leaderboard))
+        print(f"wrote {count} baseline entries to {args.baseline} (default tolerance {args.tolerance:g})")
+        for line in skipped:
+            print(f"  not in baseline (not complete): {line}")
+        return 0
+    default, entries = load_baseline(args.baseline)
+    findings = compare(fresh, entries, default, str(args.leaderboard), str(args.baseline))
+    print(report(findings, len(entries)))
+    return 1 if any(f.fails for f in findings) else 0
+
+
+def _guarded(handler):
+    """Turn input errors into one readable line and exit status 2 instead of a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except (ValueError, FileNotFoundError, FileExistsError) as exc:
+            print(f"headrouter-eval {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def _names(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sweep``, ``leaderboard`` and ``regress`` subcommands."""
+    sweep = subparsers.add_parser(
+        "sweep", help="run a grid of model ids x retentions x tasks through lmms-eval, resumably",
+        description="Run model ids x retentions x layers x task sets through lmms-eval, one folder per "
+                    "configuration, skipping finished ones. Arguments after '--' go to lmms-eval.")
+    sweep.add_argument("--config", type=Path, help="sweep YAML (see docs/results_tooling.md)")
+    sweep.add_argument("--paper-grid", action="store_true",
+                       help=f"use the shipped paper grid ({PAPER_GRID.name}); flags still override it")
+    sweep.add_argument("--models", type=_names, help="comma-separated pretrained paths / hub ids")
+    sweep.add_argument("--methods", type=_names, help="comma-separated lmms-eval model ids, e.g. fastv_qwen_omni")
+    sweep.add_argument("--retentions", type=_floats, help="comma-separated, e.g. 0.9,0.7,0.5")
+    sweep.add_argument("--layers", type=_ints, help="comma-separated pruning layers (default: the adapter's)")
+    sweep.add_argument("--tasks", type=_names,
+                       help="comma-separated task sets, each its own run; join tasks with '+' to run them "
+                            "in one process")
+    sweep.add_argument("--output-dir", type=Path, help="root of the run folders (default runs/)")
+    sweep.add_argument("--include-path", action="append", help="lmms-eval --include_path (repeatable; "
+                       "default: the tasks shipped with headrouter-eval)")
+    sweep.add_argument("--model-args", help="extra model args for every run, key=value,key=value")
+    sweep.add_argument("--num-processes", help="data-parallel processes per run, or 'auto' (one per GPU)")
+    sweep.add_argument("--launcher", choices=["accelerate", "torchrun"],
+                       help="multi-process launcher (torchrun also works on CPU-only machines)")
+    sweep.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    sweep.add_argument("lmms_eval_args", nargs=argparse.REMAINDER, help="-- then arguments for lmms-eval")
+    sweep.set_defaults(func=_guarded(_sweep))
+
+    board = subparsers.add_parser(
+        "leaderboard", help="tabulate runs: method x retention x task, average, %% of vanilla, plot",
+        description="Read lmms-eval results and pruning stats under RUNS and write <name>.md/.csv/.json/.png.")
+    board.add_argument("runs", type=Path, help="folder holding sweep run folders and/or lmms-eval outputs")
+    board.add_argument("--out", type=Path, help="output folder (default: RUNS)")
+    board.add_argument("--name", default="leaderboard", help="output file stem (default leaderboard)")
+    board.add_argument("--title", default="Leaderboard", help="Markdown title")
+    board.add_argument("--metric", action="append",
+                       help="score metric: TASK=METRIC for one task or METRIC for all tasks that have it "
+                            "(repeatable; METRIC may name a filter, e.g. acc,none). Default: each task's "
+                            "first metric_list entry")
+    board.add_argument("--paper-reference", nargs="?", const=SHIPPED, default=None, metavar="YAML",
+                       help="add the paper's vanilla rows (optionally from another YAML than the shipped one)")
+    board.add_argument("--plot-task", action="append", help="add a plot panel for this task (repeatable)")
+    board.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    board.set_defaults(func=_guarded(_leaderboard))
+
+    regress = subparsers.add_parser(
+        "regress", help="compare a leaderboard with a committed baseline; exit 1 on regression",
+        description="Compare LEADERBOARD (.csv or .json from `leaderboard`) with BASELINE (YAML).")
+    regress.add_argument("leaderboard", type=Path)
+    regress.add_argument("baseline", type=Path)
+    regress.add_argument("--write-baseline", action="store_true",
+                         help="write BASELINE from LEADERBOARD instead of comparing")
+    regress.add_argument("--tolerance", type=float, default=0.02,
+                         help="default absolute tolerance written with --write-baseline (default 0.02)")
+    regress.set_defaults(func=_guarded(_regress))

@@ -1,0 +1,59 @@
+"""Plot score against retention, one line per method, one panel per model (and task).
+
+Vanilla has no retention; it is drawn as a dashed horizontal line. Configurations without
+a complete average (failed/incomplete runs) are left out of the lines, never drawn as 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; this runs on headless CI machines
+import matplotlib.pyplot as plt  # noqa: E402
+
+from headrouter_eval.leaderboard.table import AVERAGE, Config, Leaderboard  # noqa: E402
+
+
+def _value(config: Config, task: str) -> float | None:
+    if task == AVERAGE:
+        return config.average
+    score = config.scores.get(task)
+    return score.value if score else None
+
+
+def plot_leaderboard(board: Leaderboard, path: Path, tasks: list[str] | None = None) -> None:
+    """Write a PNG: rows = models, columns = the average then each task in ``tasks``."""
+    models = list(board.columns)
+    if not models:
+        raise ValueError("nothing to plot: no run has a complete score")
+    panels = [AVERAGE, *(tasks or [])]
+    fig, axes = plt.subplots(
+        len(models), len(panels), figsize=(4.2 * len(panels), 3.4 * len(models)), squeeze=False
+    )
+    for row, model in enumerate(models):
+        configs = [c for c in board.configs if c.model == model]
+        for col, task in enumerate(panels):
+            ax = axes[row][col]
+            methods = sorted({c.method for c in configs if not c.is_vanilla})
+            for method in methods:
+                points = sorted(
+                    (c.retention, _value(c, task)) for c in configs
+                    if c.method == method and c.retention is not None and _value(c, task) is not None
+                )
+                if points:
+                    xs, ys = zip(*points)
+                    ax.plot(xs, ys, marker="o", label=method)
+            for vanilla in (c for c in configs if c.is_vanilla and _value(c, task) is not None):
+                ax.axhline(_value(vanilla, task), color="black", linestyle="--", linewidth=1, label="vanilla")
+            ax.set_title(f"{model}: {task}", fontsize=9)
+            ax.set_xlabel("audio-token retention")
+            ax.set_ylabel("score")
+            ax.invert_xaxis()  # pruning harder reads left to right
+            ax.grid(alpha=0.3)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

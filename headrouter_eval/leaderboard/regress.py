@@ -1,0 +1,201 @@
+"""Compare a fresh leaderboard with a committed baseline; any regression fails.
+
+The baseline is a YAML (or JSON) file::
+
+    default_tolerance: 0.02          # absolute, in the metric's own units
+    entries:
+      - {model: tiny, method: fastv, retention: 0.5, layer: 0, task: hr_synth,
+         metric: "acc,none", score: 0.91, higher_is_better: true, tolerance: 0.05}
+
+Each entry is one (model, method, retention, layer, task) of the leaderboard (``task:
+average`` is the configuration's average). A *regression* is an entry whose fresh score is
+worse than the baseline by more than its tolerance (direction from ``higher_is_better``),
+whose fresh row is missing, failed or incomplete, or whose metric changed. Improvements
+beyond the tolerance and rows the baseline lacks are reported but do not fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from headrouter_eval.leaderboard.runs import COMPLETE
+from headrouter_eval.leaderboard.table import AVERAGE, REFERENCE_STATUS
+
+Key = tuple[str, str, float | None, int | None, str]
+
+
+def _num(value, cast):
+    if value is None or value == "":
+        return None
+    return cast(value)
+
+
+def record_key(record: dict, where: str) -> Key:
+    """Normalised identity of a leaderboard record or baseline entry."""
+    try:
+        retention = _num(record.get("retention"), float)
+        return (
+            str(record["model"]),
+            str(record["method"]),
+            None if retention is None else round(retention, 6),
+            _num(record.get("layer"), lambda v: int(float(v))),
+            str(record["task"]),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ValueError(f"{where}: record {record!r} lacks a valid model/method/retention/layer/task ({exc})") from exc
+
+
+def describe(key: Key) -> str:
+    model, method, retention, layer, task = key
+    parts = [model, method]
+    if retention is not None:
+        parts.append(f"r={retention:g}")
+    if layer is not None:
+        parts.append(f"L={layer}")
+    return " ".join(parts) + f" [{task}]"
+
+
+def load_leaderboard(path: Path) -> list[dict]:
+    """Records of a leaderboard written by ``headrouter-eval leaderboard`` (.csv or .json)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"leaderboard file {path} does not exist")
+    if path.suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+            raise ValueError(f"{path}: expected a leaderboard JSON with a 'records' list")
+        records = data["records"]
+    elif path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            records = list(csv.DictReader(handle))
+        for record in records:
+            record["score"] = _num(record.get("score"), float)
+            hib = record.get("higher_is_better")
+            record["higher_is_better"] = None if hib in ("", None) else hib == "True"
+    else:
+        raise ValueError(f"{path}: leaderboard must be .csv or .json")
+    return [r for r in records if r.get("status") != REFERENCE_STATUS]
+
+
+@dataclass
+class Finding:
+    """One line of the comparison."""
+
+    kind: str  # REGRESSION, MISSING, FAILED, METRIC, improved, new
+    key: Key
+    text: str
+
+    @property
+    def fails(self) -> bool:
+        return self.kind in ("REGRESSION", "MISSING", "FAILED", "METRIC")
+
+
+def load_baseline(path: Path) -> tuple[float, list[dict]]:
+    if not path.is_file():
+        raise FileNotFoundError(f"baseline file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML/JSON ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise ValueError(f"{path}: expected a mapping with an 'entries' list")
+    default = data.get("default_tolerance", 0.0)
+    if not isinstance(default, (int, float)) or default < 0:
+        raise ValueError(f"{path}: default_tolerance must be a number >= 0, found {default!r}")
+    for index, entry in enumerate(data["entries"]):
+        where = f"{path}: entries[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("score"), (int, float)):
+            raise ValueError(f"{where}: needs a numeric 'score'")
+        tol = entry.get("tolerance", default)
+        if not isinstance(tol, (int, float)) or tol < 0:
+            raise ValueError(f"{where}: tolerance must be a number >= 0, found {tol!r}")
+    return float(default), data["entries"]
+
+
+def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: float,
+            fresh_where: str = "leaderboard", baseline_where: str = "baseline") -> list[Finding]:
+    """All findings, failing ones first."""
+    fresh_by_key: dict[Key, dict] = {}
+    for record in fresh:
+        key = record_key(record, fresh_where)
+        # failure rows and score rows of one key can coexist (a task that failed in one
+        # run of a configuration); a failure must not be hidden by ordering
+        if key not in fresh_by_key or record.get("status") != COMPLETE:
+            fresh_by_key[key] = record
+    findings: list[Finding] = []
+    seen: set[Key] = set()
+    for entry in baseline_entries:
+        key = record_key(entry, baseline_where)
+        seen.add(key)
+        tol = float(entry.get("tolerance", default_tolerance))
+        old = float(entry["score"])
+        record = fresh_by_key.get(key)
+        if record is None:
+            findings.append(Finding("MISSING", key, f"no row in the fresh leaderboard (baseline {old:.4g})"))
+            continue
+        if record.get("status") != COMPLETE or record.get("score") is None:
+            findings.append(Finding(
+                "FAILED", key, f"status {record.get('status')}: {record.get('problem') or 'no score'} "
+                f"(baseline {old:.4g})"))
+            continue
+        if entry.get("metric") and record.get("metric") and entry["metric"] != record["metric"] \
+                and key[-1] != AVERAGE:
+            findings.append(Finding("METRIC", key, f"metric changed: {entry['metric']} -> {record['metric']}"))
+            continue
+        new = float(record["score"])
+        higher = entry.get("higher_is_better", True) is not False
+        delta = new - old
+        worse = -delta if higher else delta
+        line = f"{old:.4g} -> {new:.4g} ({delta:+.4g}, tolerance {tol:g})"
+        if worse > tol:
+            findings.append(Finding("REGRESSION", key, line))
+        elif -worse > tol:
+            findings.append(Finding("improved", key, line + "; consider updating the baseline"))
+    for key, record in fresh_by_key.items():
+        if key not in seen and record.get("status") == COMPLETE and record.get("score") is not None:
+            findings.append(Finding("new", key, f"{float(record['score']):.4g} (not in the baseline)"))
+    findings.sort(key=lambda f: (not f.fails, f.kind, f.key[:2], -(f.key[2] or 0.0), f.key[4]))
+    return findings
+
+
+def report(findings: list[Finding], checked: int) -> str:
+    """A readable diff, failing lines first, then a one-line verdict."""
+    lines = [f"{f.kind:<10} {describe(f.key)}: {f.text}" for f in findings]
+    failing = sum(f.fails for f in findings)
+    verdict = (f"FAIL: {failing} of {checked} baseline entries regressed, failed or are missing"
+               if failing else f"OK: {checked} baseline entries within tolerance")
+    return "\n".join([*lines, verdict])
+
+
+def write_baseline(fresh: list[dict], path: Path, tolerance: float, source: str) -> tuple[int, list[str]]:
+    """Write a baseline from the complete rows of a leaderboard; returns (entries, skipped rows)."""
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    entries, skipped = [], []
+    for record in fresh:
+        key = record_key(record, source)
+        if record.get("status") != COMPLETE or record.get("score") is None:
+            skipped.append(f"{describe(key)} ({record.get('status')}: {record.get('problem')})")
+            continue
+        entry = {"model": key[0], "method": key[1], "retention": key[2], "layer": key[3], "task": key[4],
+                 "metric": record.get("metric"), "score": float(record["score"])}
+        if record.get("higher_is_better") is not None:
+            entry["higher_is_better"] = bool(record["higher_is_better"])
+        entries.append(entry)
+    if not entries:
+        raise ValueError(f"{source}: no complete row to write a baseline from")
+    header = (
+        "# Accuracy baseline for `headrouter-eval regress`.\n"
+        f"# Written from {source}. Tolerances are absolute, in each metric's units;\n"
+        "# set `tolerance:` on an entry to override `default_tolerance` for it.\n"
+    )
+    body = yaml.safe_dump({"default_tolerance": tolerance, "entries": entries}, sort_keys=False, width=120)
+    path.write_text(header + body, encoding="utf-8")
+    return len(entries), skipped

@@ -1,0 +1,324 @@
+"""Find the runs under a folder, read their scores and stats, and judge each complete or not.
+
+Two kinds of run are recognised:
+
+- **sweep runs**: a folder holding :data:`MANIFEST_NAME` (written by ``headrouter-eval
+  sweep``), lmms-eval's output under it and the adapter's pruning stats in it. The manifest
+  names the configuration and records whether the process failed.
+- **plain runs**: any other ``*_results.json`` lmms-eval wrote (``<output_path>/<model>/
+  <timestamp>_results.json``); the configuration is read from the results' ``config``.
+
+lmms-eval exits 0 and writes no results file when an evaluation raises, so a run is judged
+by its files: *complete* needs a results JSON, no "Error during evaluation" in its log, and,
+for our pruning models, a complete pruning summary from every rank. Anything else is listed
+as failed or incomplete with the reason, and never scored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from headrouter_eval.leaderboard.scoring import MetricChoice, pick_metric
+from headrouter_eval.leaderboard.stats import PruningStats, read_pruning_stats
+
+MANIFEST_NAME = "sweep_run.json"
+LOG_NAME = "lmms_eval.log"
+ERROR_MARKER = "Error during evaluation"
+OUR_MODEL_SUFFIX = "_qwen_omni"
+VANILLA = "vanilla"
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # loguru colours its log lines
+
+COMPLETE = "complete"
+FAILED = "failed"
+INCOMPLETE = "incomplete"
+
+
+@dataclass
+class TaskScore:
+    """One task's score in one run."""
+
+    task: str
+    metric: str
+    value: float
+    higher_is_better: bool
+    samples: int | None
+    is_group: bool
+
+
+@dataclass
+class Run:
+    """One lmms-eval invocation: its configuration, status and scores."""
+
+    folder: Path
+    model: str
+    model_id: str
+    method: str
+    retention: float | None
+    layer: int | None
+    tasks: list[str]
+    status: str
+    problem: str | None = None
+    results_file: Path | None = None
+    date: str = ""
+    scores: dict[str, TaskScore] = field(default_factory=dict)
+    # Requested task -> the units its score is made of (itself, or its leaves when a group
+    # has no aggregate metric); the leaderboard's average runs over these units.
+    units: list[str] = field(default_factory=list)
+    # group -> its leaf tasks, to add up per-task pruning stats for a group's row
+    leaves: dict[str, list[str]] = field(default_factory=dict)
+    stats: PruningStats | None = None
+
+    @property
+    def key(self) -> tuple[str, str, float | None, int | None]:
+        return (self.model, self.method, self.retention, self.layer)
+
+
+def is_pruning_model(model_id: str) -> bool:
+    """Our adapters write pruning stats; other lmms-eval models (e.g. ``dummy``) do not."""
+    return model_id.endswith(OUR_MODEL_SUFFIX)
+
+
+def method_of(model_id: str) -> str:
+    return model_id[: -len(OUR_MODEL_SUFFIX)] if is_pruning_model(model_id) else model_id
+
+
+def prunes(model_id: str) -> bool:
+    """Retention and layer mean something only for our pruning model ids (not vanilla, not others)."""
+    return is_pruning_model(model_id) and method_of(model_id) != VANILLA
+
+
+def parse_model_args(model_args: str | dict | None) -> dict[str, str]:
+    """lmms-eval's ``k=v,k=v`` model args (or the dict form) as a dict of strings."""
+    if not model_args:
+        return {}
+    if isinstance(model_args, dict):
+        return {str(k): str(v) for k, v in model_args.items()}
+    parsed = {}
+    for part in str(model_args).split(","):
+        if part.strip():
+            key, _, value = part.partition("=")
+            parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def model_tag(pretrained: str | None, fallback: str) -> str:
+    """Short model name for tables and folders: the checkpoint folder's or hub repo's last part."""
+    if not pretrained:
+        return fallback
+    return Path(pretrained.rstrip("/")).name or fallback
+
+
+def _latest_results(folder: Path) -> Path | None:
+    # lmms-eval names results <YYYYMMDD_HHMMSS>_results.json, so name order is time order.
+    found = sorted(folder.rglob("*_results.json"), key=lambda p: p.name)
+    return found[-1] if found else None
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not readable JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object")
+    return data
+
+
+def real_groups(results: dict) -> dict[str, list[str]]:
+    """lmms-eval's ``group_subtasks`` minus its entries for plain tasks (it lists those with [])."""
+    return {group: list(subs) for group, subs in (results.get("group_subtasks") or {}).items() if subs}
+
+
+def _group_leaves(group: str, group_subtasks: dict[str, list[str]]) -> list[str]:
+    leaves = []
+    for sub in group_subtasks.get(group, []):
+        leaves.extend(_group_leaves(sub, group_subtasks) if sub in group_subtasks else [sub])
+    return leaves
+
+
+def read_scores(results: dict, where: str, choice: MetricChoice) -> tuple[dict[str, TaskScore], list[str]]:
+    """Scores of every task and group in an lmms-eval results dict, and the requested units."""
+    if "results" not in results or not isinstance(results["results"], dict):
+        raise ValueError(f"{where}: no 'results' object; is this an lmms-eval results file?")
+    group_subtasks = real_groups(results)
+    configs = results.get("configs") or {}
+    higher = results.get("higher_is_better") or {}
+    n_samples = results.get("n-samples") or {}
+
+    def leaf_samples(task: str) -> int | None:
+        info = n_samples.get(task)
+        return int(info.get("effective", info.get("original"))) if isinstance(info, dict) else None
+
+    scores: dict[str, TaskScore] = {}
+    for task, entry in results["results"].items():
+        metric = pick_metric(task, entry, configs.get(task), choice, where)
+        if metric is None:
+            continue
+        is_group = task in group_subtasks
+        if is_group:
+            counts = [leaf_samples(leaf) for leaf in _group_leaves(task, group_subtasks)]
+            samples = sum(counts) if counts and None not in counts else None
+        else:
+            samples = leaf_samples(task)
+        metric_name = metric.split(",", 1)[0]
+        scores[task] = TaskScore(
+            task=task,
+            metric=metric,
+            value=float(entry[metric]),
+            higher_is_better=bool((higher.get(task) or {}).get(metric_name, True)),
+            samples=samples,
+            is_group=is_group,
+        )
+
+    requested = _requested_tasks(results) or [t for t in results["results"] if not _is_subtask(t, group_subtasks)]
+    units: list[str] = []
+    for task in requested:
+        if task in scores:
+            units.append(task)
+        elif task in group_subtasks:
+            units.extend(leaf for leaf in _group_leaves(task, group_subtasks) if leaf in scores)
+        # a requested task absent from the results is caught by the completeness check
+    return scores, units
+
+
+def _is_subtask(task: str, group_subtasks: dict[str, list[str]]) -> bool:
+    return any(task in subs for subs in group_subtasks.values())
+
+
+def _requested_tasks(results: dict) -> list[str]:
+    cli = (results.get("config") or {}).get("resolved_cli_args") or {}
+    tasks = cli.get("tasks")
+    if isinstance(tasks, str):
+        return [t.strip() for t in tasks.split(",") if t.strip()]
+    if isinstance(tasks, list):
+        return [str(t) for t in tasks]
+    return []
+
+
+def _log_error(log: Path) -> str | None:
+    """lmms-eval's "Error during evaluation: ..." line from a run's log, without colour codes."""
+    if not log.is_file():
+        return None
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if ERROR_MARKER in line:
+            line = ANSI.sub("", line)
+            return line[line.index(ERROR_MARKER):].strip()[:300]
+    return None
+
+
+def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir: Path | None,
+           expected_ranks: int | None) -> Run:
+    """Fill scores, stats and status of ``run`` from its files."""
+    if results_path is None:
+        run.status = run.status if run.status == FAILED else INCOMPLETE
+        run.problem = run.problem or "no lmms-eval results JSON (lmms-eval exits 0 even when evaluation fails)"
+        return run
+    results = _load_json(results_path)
+    run.results_file = results_path
+    run.date = str(results.get("date", ""))
+    run.scores, run.units = read_scores(results, str(results_path), choice)
+    group_subtasks = real_groups(results)
+    run.leaves = {group: _group_leaves(group, group_subtasks) for group in group_subtasks}
+    missing = [t for t in run.tasks if t not in run.scores and t not in group_subtasks]
+    if missing:
+        run.status, run.problem = FAILED, f"results lack requested task(s) {missing}"
+        return run
+    if not run.units:
+        run.status, run.problem = FAILED, f"{results_path}: no task has a numeric score"
+        return run
+    if is_pruning_model(run.model_id):
+        run.stats = read_pruning_stats(stats_dir, expected_ranks) if stats_dir else None
+        if run.stats is None or not run.stats.complete:
+            run.status = INCOMPLETE if run.status != FAILED else FAILED
+            run.problem = run.problem or (run.stats.problem if run.stats else "no stats_dir known")
+            return run
+        # model args may leave retention/layer to the adapter's defaults; the stats record them
+        if run.retention is None and run.stats.retention is not None:
+            run.retention = run.stats.retention
+        if run.layer is None and run.stats.layer is not None and prunes(run.model_id):
+            run.layer = run.stats.layer
+    if run.problem is None:  # nothing above (or the caller's log/manifest check) objected
+        run.status = COMPLETE
+    return run
+
+
+def read_sweep_run(folder: Path, choice: MetricChoice, trust_manifest: bool = True) -> Run:
+    """A folder made by ``headrouter-eval sweep``.
+
+    With ``trust_manifest=False`` (the sweep checking its own output) the verdict rests on
+    the files alone; otherwise a manifest that says failed, running or interrupted keeps the
+    run out of the table even when its files look complete.
+    """
+    manifest = _load_json(folder / MANIFEST_NAME)
+    for key in ("model_id", "label", "model", "tasks", "status"):
+        if key not in manifest:
+            raise ValueError(f"{folder / MANIFEST_NAME}: manifest lacks {key!r}")
+    model_id = str(manifest["model_id"])
+    run = Run(
+        folder=folder,
+        model=str(manifest["model"]),
+        model_id=model_id,
+        method=str(manifest["label"]),
+        retention=manifest.get("retention") if prunes(model_id) else 1.0,
+        layer=manifest.get("layer") if prunes(model_id) else None,
+        tasks=list(manifest["tasks"]),
+        status=INCOMPLETE,
+    )
+    if trust_manifest and manifest["status"] == FAILED:
+        run.status, run.problem = FAILED, str(manifest.get("problem") or "sweep marked it failed")
+    error = _log_error(folder / LOG_NAME)
+    if error:
+        run.status, run.problem = FAILED, error
+    run = _judge(run, _latest_results(folder), choice, folder, manifest.get("num_processes"))
+    if trust_manifest and run.status == COMPLETE and manifest["status"] != COMPLETE:
+        # the files look fine but the sweep never confirmed them (killed between lmms-eval
+        # finishing and the check): keep it out until a sweep re-checks it
+        run.status = INCOMPLETE
+        run.problem = f"sweep status {manifest['status']!r} (interrupted?); re-run the sweep to check it"
+    return run
+
+
+def read_plain_run(results_path: Path, choice: MetricChoice) -> Run:
+    """A results JSON lmms-eval wrote outside a sweep."""
+    results = _load_json(results_path)
+    config = results.get("config") or {}
+    model_id = str(config.get("model") or "")
+    if not model_id:
+        raise ValueError(f"{results_path}: results 'config' names no model")
+    args = parse_model_args(config.get("model_args"))
+    method = method_of(model_id)
+    pruning = prunes(model_id)
+    stats_dir = Path(args["stats_dir"]) if args.get("stats_dir") else results_path.parent
+    if not stats_dir.is_absolute():
+        # relative to where lmms-eval ran, which we do not know; the results folder's
+        # parent (the --output_path) is the best guess and is what the sweep uses
+        stats_dir = results_path.parent.parent / stats_dir
+    run = Run(
+        folder=results_path.parent,
+        model=model_tag(args.get("pretrained"), model_id),
+        model_id=model_id,
+        method=method,
+        retention=float(args["retention"]) if pruning and "retention" in args else (None if pruning else 1.0),
+        layer=int(args["layer"]) if pruning and "layer" in args else None,
+        tasks=_requested_tasks(results),
+        status=INCOMPLETE,
+    )
+    return _judge(run, results_path, choice, stats_dir, None)
+
+
+def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
+    """Every run under ``root``, sweep folders first, then stray lmms-eval results files."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"runs folder {root} does not exist")
+    choice = choice or MetricChoice()
+    sweep_folders = sorted(p.parent for p in root.rglob(MANIFEST_NAME))
+    runs = [read_sweep_run(folder, choice) for folder in sweep_folders]
+    for results_path in sorted(root.rglob("*_results.json")):
+        if any(folder in results_path.parents for folder in sweep_folders):
+            continue
+        runs.append(read_plain_run(results_path, choice))
+    return runs

@@ -1,0 +1,150 @@
+"""Read the pruning statistics our adapter writes into a run's ``stats_dir``.
+
+Per rank R the adapter writes ``pruning_stats_rank<R>.jsonl`` (one JSON object per
+sample: task, doc_id, method, retention, layer, audio_tokens, kept_tokens, prefill_s, ...)
+and, once the rank has finished, ``pruning_summary_rank<R>.json`` with ``"complete": true``.
+A data-parallel run is complete only when *every* rank wrote a complete summary, so the
+expected rank count is checked when it is known.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_SUMMARY_RE = re.compile(r"^pruning_summary_rank(\d+)\.json$")
+_SAMPLES_RE = re.compile(r"^pruning_stats_rank(\d+)\.jsonl$")
+SUMMARY_KEYS = ("method", "samples", "audio_tokens", "kept_tokens", "mean_prefill_s", "complete")
+SAMPLE_KEYS = ("task", "audio_tokens", "kept_tokens", "prefill_s")
+
+
+@dataclass
+class TokenStats:
+    """Audio tokens seen and kept, and prefill time, over a set of samples."""
+
+    samples: int = 0
+    audio_tokens: int = 0
+    kept_tokens: int = 0
+    prefill_s_total: float = 0.0
+
+    @property
+    def achieved_retention(self) -> float | None:
+        return self.kept_tokens / self.audio_tokens if self.audio_tokens else None
+
+    @property
+    def mean_prefill_s(self) -> float | None:
+        return self.prefill_s_total / self.samples if self.samples else None
+
+    def add(self, other: TokenStats) -> None:
+        self.samples += other.samples
+        self.audio_tokens += other.audio_tokens
+        self.kept_tokens += other.kept_tokens
+        self.prefill_s_total += other.prefill_s_total
+
+
+@dataclass
+class PruningStats:
+    """A run's pruning statistics: overall (from the summaries) and per task (from the samples)."""
+
+    complete: bool
+    problem: str | None
+    method: str | None = None
+    retention: float | None = None
+    layer: int | None = None
+    overall: TokenStats = field(default_factory=TokenStats)
+    per_task: dict[str, TokenStats] = field(default_factory=dict)
+    ranks: list[int] = field(default_factory=list)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not readable JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object, found {type(data).__name__}")
+    return data
+
+
+def _read_samples(path: Path, per_task: dict[str, TokenStats]) -> None:
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                # A rank killed mid-write leaves a torn last line; that run is not complete
+                # anyway, and the summary check reports it, so name the line and stop.
+                raise ValueError(f"{path}:{line_no}: not valid JSON ({exc})") from exc
+            missing = [key for key in SAMPLE_KEYS if key not in record]
+            if missing:
+                raise ValueError(f"{path}:{line_no}: pruning stats record lacks {missing}")
+            stats = per_task.setdefault(str(record["task"]), TokenStats())
+            stats.add(
+                TokenStats(
+                    samples=1,
+                    audio_tokens=int(record["audio_tokens"]),
+                    kept_tokens=int(record["kept_tokens"]),
+                    prefill_s_total=float(record["prefill_s"]),
+                )
+            )
+
+
+def read_pruning_stats(stats_dir: Path, expected_ranks: int | None = None) -> PruningStats:
+    """Collect the summaries and per-sample records in ``stats_dir``.
+
+    Never raises for a missing or partial run: the problem is returned in
+    :attr:`PruningStats.problem` so the leaderboard can list the run as incomplete. Files
+    that exist but are malformed do raise, naming the file, because that is a bug to fix,
+    not a run to skip quietly.
+    """
+    if not stats_dir.is_dir():
+        return PruningStats(complete=False, problem=f"no stats folder {stats_dir}")
+    summaries: dict[int, Path] = {}
+    sample_files: dict[int, Path] = {}
+    for path in stats_dir.iterdir():
+        if match := _SUMMARY_RE.match(path.name):
+            summaries[int(match.group(1))] = path
+        elif match := _SAMPLES_RE.match(path.name):
+            sample_files[int(match.group(1))] = path
+    if not summaries:
+        return PruningStats(complete=False, problem=f"no pruning_summary_rank*.json in {stats_dir}")
+
+    result = PruningStats(complete=True, problem=None, ranks=sorted(summaries))
+    rank_count = expected_ranks if expected_ranks is not None else max(summaries) + 1
+    missing_ranks = [rank for rank in range(rank_count) if rank not in summaries]
+    if missing_ranks:
+        result.complete = False
+        result.problem = f"no pruning summary from rank(s) {missing_ranks} in {stats_dir}"
+
+    methods = set()
+    for rank in sorted(summaries):
+        summary = _read_json(summaries[rank])
+        lacking = [key for key in SUMMARY_KEYS if key not in summary]
+        if lacking:
+            raise ValueError(f"{summaries[rank]}: pruning summary lacks {lacking}")
+        if summary["complete"] is not True:
+            result.complete = False
+            result.problem = f"{summaries[rank].name} is not marked complete"
+        methods.add(summary["method"])
+        samples = int(summary["samples"])
+        result.overall.add(
+            TokenStats(
+                samples=samples,
+                audio_tokens=int(summary["audio_tokens"]),
+                kept_tokens=int(summary["kept_tokens"]),
+                prefill_s_total=float(summary["mean_prefill_s"] or 0.0) * samples,
+            )
+        )
+    if len(methods) > 1:
+        raise ValueError(f"{stats_dir}: summaries of different methods mixed in one folder: {sorted(methods)}")
+    result.method = methods.pop()
+    first = _read_json(summaries[min(summaries)])
+    result.retention = float(first["retention"]) if first.get("retention") is not None else None
+    result.layer = int(first["layer"]) if first.get("layer") is not None else None
+    for rank in sorted(sample_files):
+        _read_samples(sample_files[rank], result.per_task)
+    return result

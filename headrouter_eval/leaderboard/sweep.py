@@ -1,0 +1,222 @@
+"""Run a sweep's configurations through lmms-eval, one folder each, resumably.
+
+For each configuration the runner
+
+1. skips it when its folder already holds a finished run (results JSON, no logged
+   evaluation error, complete pruning summary from every rank, all requested tasks);
+2. otherwise clears what an earlier attempt left (keeping that attempt's log under a new
+   name), writes the manifest with status ``running`` and runs lmms-eval (plain, or through
+   ``accelerate launch`` / ``torchrun`` for data parallelism) with its output in the log;
+3. judges the outcome by the files, never by the exit code alone (lmms-eval exits 0 when
+   an evaluation raises), records ``complete`` or ``failed`` in the manifest, and renames
+   the results JSON of a failed attempt to ``*.failed`` so nothing looks complete that is not.
+
+Failures do not stop the sweep; they are listed at the end and make the exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from headrouter_eval.leaderboard.runs import ANSI, COMPLETE, FAILED, LOG_NAME, MANIFEST_NAME, read_sweep_run
+from headrouter_eval.leaderboard.scoring import MetricChoice
+from headrouter_eval.leaderboard.sweep_config import Configuration, SweepConfig, expand
+
+RUNNING = "running"
+INTERRUPTED = "interrupted"
+
+
+def resolve_num_processes(value: int | str) -> int:
+    """``auto`` means one process per visible CUDA device, and 1 on machines without one."""
+    if value != "auto":
+        return int(value)
+    import torch  # only here: the rest of the sweep runner must not need torch
+
+    return max(1, torch.cuda.device_count())
+
+
+def build_command(config: Configuration, sweep: SweepConfig, num_processes: int, python: str) -> list[str]:
+    """The argv that evaluates one configuration."""
+    if num_processes == 1:
+        launch = [python, "-m", "lmms_eval"]
+    elif sweep.launcher == "torchrun":
+        # --standalone picks a free rendezvous port, so two sweeps on one host do not collide
+        launch = [python, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(num_processes),
+                  "-m", "lmms_eval"]
+    else:
+        launch = [python, "-m", "accelerate.commands.launch", "--num_processes", str(num_processes),
+                  "-m", "lmms_eval"]
+    command = [
+        *launch,
+        "--model", config.method.model_id,
+        "--model_args", config.model_args(sweep.model_args),
+        "--tasks", config.tasks,
+        "--output_path", str(config.folder.resolve()),
+    ]
+    for path in sweep.include_path:
+        command += ["--include_path", path]
+    return command + list(sweep.lmms_eval_args)
+
+
+def _manifest(config: Configuration, num_processes: int, command: list[str], status: str, **extra) -> dict:
+    return {
+        "model": config.model.name,
+        "pretrained": config.model.pretrained,
+        "model_id": config.method.model_id,
+        "label": config.method.label,
+        "retention": config.retention,
+        "layer": config.layer,
+        "tasks": [t.strip() for t in config.tasks.split(",") if t.strip()],
+        "num_processes": num_processes,
+        "command": command,
+        "status": status,
+        **extra,
+    }
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    # write-then-rename: a sweep killed mid-write must not leave a torn manifest behind
+    tmp = folder / (MANIFEST_NAME + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(folder / MANIFEST_NAME)
+
+
+def verdict(folder: Path) -> tuple[str, str | None]:
+    """Status of a run folder judged from its files alone (the manifest's own status ignored)."""
+    run = read_sweep_run(folder, MetricChoice(), trust_manifest=False)
+    return run.status, run.problem
+
+
+def is_finished(folder: Path) -> bool:
+    if not (folder / MANIFEST_NAME).is_file():
+        return False
+    try:
+        status, _ = verdict(folder)
+    except ValueError:
+        return False  # unreadable leftovers: run it again
+    return status == COMPLETE
+
+
+def _clear_attempt(folder: Path) -> None:
+    """Remove an unfinished attempt's outputs; keep its log as lmms_eval.attempt<N>.log."""
+    if not (folder / MANIFEST_NAME).is_file():
+        if folder.exists() and any(folder.iterdir()):
+            raise FileExistsError(f"{folder} exists, is not empty and was not made by a sweep; "
+                                  f"refusing to delete it (move it away or pick another output_dir)")
+        return
+    attempt = 1
+    while (folder / f"lmms_eval.attempt{attempt}.log").exists():
+        attempt += 1
+    for path in folder.iterdir():
+        if path.name == LOG_NAME:
+            path.rename(folder / f"lmms_eval.attempt{attempt}.log")
+        elif path.name.startswith("lmms_eval.attempt"):
+            continue
+        elif path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _demote_results(folder: Path) -> None:
+    for path in folder.rglob("*_results.json"):
+        path.rename(path.with_name(path.name + ".failed"))
+
+
+def _tail_error(log: Path) -> str:
+    """The most telling line of a failed attempt's log, for the progress line."""
+    if not log.is_file():
+        return ""
+    text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "Error" in line or "error" in line or "Traceback" in line:
+            return line[-200:]
+    return lines[-1][-200:] if lines else ""
+
+
+@dataclass
+class SweepOutcome:
+    finished: int = 0
+    skipped: int = 0
+    failed: list[str] | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: int, python: str) -> tuple[
+        str, str | None, float]:
+    """Evaluate one configuration into its folder; returns (status, problem, seconds)."""
+    _clear_attempt(config.folder)
+    config.folder.mkdir(parents=True, exist_ok=True)
+    command = build_command(config, sweep, num_processes, python)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    _write_manifest(config.folder, _manifest(config, num_processes, command, RUNNING, started=started))
+    log_path = config.folder / LOG_NAME
+    start = time.perf_counter()
+    try:
+        with log_path.open("w", encoding="utf-8") as log:
+            returncode = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+    except KeyboardInterrupt:
+        _write_manifest(config.folder, _manifest(config, num_processes, command, INTERRUPTED, started=started))
+        _demote_results(config.folder)
+        raise
+    seconds = time.perf_counter() - start
+    try:
+        status, problem = verdict(config.folder)
+    except ValueError as exc:  # malformed output files: the run is not usable
+        status, problem = FAILED, str(exc)
+    if returncode != 0:
+        status, problem = FAILED, f"exit code {returncode}: {_tail_error(log_path)}"
+    elif status != COMPLETE:
+        status = FAILED
+        problem = problem or "not complete"
+    if status != COMPLETE:
+        _demote_results(config.folder)
+    _write_manifest(config.folder, _manifest(
+        config, num_processes, command, status, problem=problem, started=started,
+        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), wall_s=round(seconds, 1),
+        returncode=returncode))
+    return status, problem, seconds
+
+
+def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.executable,
+              echo: Callable[[str], None] = print) -> SweepOutcome:
+    """Run every unfinished configuration; one progress line each."""
+    configs = expand(sweep)
+    num_processes = resolve_num_processes(sweep.num_processes)
+    outcome = SweepOutcome(failed=[])
+    width = len(str(len(configs)))
+    for index, config in enumerate(configs, start=1):
+        prefix = f"[{index:>{width}}/{len(configs)}] {config.describe()}"
+        if dry_run:
+            echo(f"{prefix}\n    {shlex.join(build_command(config, sweep, num_processes, python))}")
+            continue
+        if is_finished(config.folder):
+            outcome.skipped += 1
+            echo(f"{prefix}: finished earlier, skipped")
+            continue
+        status, problem, seconds = run_configuration(config, sweep, num_processes, python)
+        if status == COMPLETE:
+            outcome.finished += 1
+            echo(f"{prefix}: done in {seconds:.1f}s")
+        else:
+            outcome.failed.append(f"{config.describe()}: {problem} (log: {config.folder / LOG_NAME})")
+            echo(f"{prefix}: FAILED after {seconds:.1f}s: {problem}")
+    if not dry_run:
+        echo(f"sweep: {outcome.finished} run, {outcome.skipped} skipped (finished earlier), "
+             f"{len(outcome.failed)} failed, of {len(configs)} configurations in {sweep.output_dir}")
+        for line in outcome.failed:
+            echo(f"  FAILED {line}")
+    return outcome

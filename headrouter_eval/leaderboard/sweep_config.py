@@ -1,0 +1,302 @@
+"""The sweep's configuration (YAML file and/or flags) and its expansion into configurations.
+
+A sweep is the grid  models x methods x retentions x layers x task sets.  Vanilla does not
+prune, so it runs once per model and task set, whatever the retentions. Each task-set entry
+is one lmms-eval invocation (``"a,b"`` runs both tasks in one process). Every configuration
+gets its own folder::
+
+    <output_dir>/<model name>/<method label>[_r<retention>][_L<layer>]/<task set>/
+
+YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
+
+    output_dir: runs/paper_grid        # relative to the working directory
+    models:                            # `pretrained` values, or mappings:
+      - Qwen/Qwen2.5-Omni-3B
+      - pretrained: /ckpt/omni7b
+        name: Qwen2.5-Omni-7B                    # folder and table name (default: last path part)
+        model_args: {attn_implementation: sdpa}  # for every method on this model
+        method_args:                             # for one method (model id or label) on this model
+          headrouter_qwen_omni: {profile: profiles/omni7b.json}
+    methods:                           # lmms-eval model ids, or mappings for variants:
+      - vanilla_qwen_omni
+      - {model: random_qwen_omni, model_args: {seed: 0}}
+      - {model: headrouter_qwen_omni, label: headrouter_rope, model_args: {probe: rope}}
+    retentions: [0.9, 0.7]
+    layers: [2]                        # omitted: the adapter's default layer
+    tasks: [audiomarathon, mmau_pro]
+    include_path: null                 # null: the tasks shipped with headrouter-eval; relative
+                                       # paths resolve against this YAML's folder
+    model_args: {}                     # extra model args for every configuration
+    lmms_eval_args: [--batch_size, "1", --log_samples]
+    num_processes: auto                # auto: one process per visible CUDA GPU (1 without GPUs)
+    launcher: accelerate               # accelerate | torchrun (torchrun works on CPU machines)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from headrouter_eval.leaderboard.runs import method_of, model_tag, prunes
+
+KEYS = {"output_dir", "models", "methods", "retentions", "layers", "tasks", "include_path", "model_args",
+        "lmms_eval_args", "num_processes", "launcher"}
+LAUNCHERS = ("accelerate", "torchrun")
+# model args the sweep sets itself, per configuration
+RESERVED_ARGS = {"pretrained", "retention", "layer", "stats_dir"}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+@dataclass
+class ModelSpec:
+    pretrained: str
+    name: str
+    model_args: dict[str, str] = field(default_factory=dict)
+    # model id or method label -> args for that method on this model only (e.g. a profile)
+    method_args: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class MethodSpec:
+    model_id: str
+    label: str
+    model_args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def prunes(self) -> bool:
+        """Only our pruning model ids take a retention; vanilla and other lmms-eval models do not."""
+        return prunes(self.model_id)
+
+
+@dataclass
+class SweepConfig:
+    models: list[ModelSpec]
+    methods: list[MethodSpec]
+    tasks: list[str]
+    retentions: list[float] = field(default_factory=list)
+    layers: list[int | None] = field(default_factory=lambda: [None])
+    output_dir: Path = Path("runs")
+    include_path: list[str] = field(default_factory=list)
+    model_args: dict[str, str] = field(default_factory=dict)
+    lmms_eval_args: list[str] = field(default_factory=list)
+    num_processes: int | str = 1
+    launcher: str = "accelerate"
+
+
+@dataclass
+class Configuration:
+    """One lmms-eval invocation of the grid."""
+
+    model: ModelSpec
+    method: MethodSpec
+    retention: float | None
+    layer: int | None
+    tasks: str
+    folder: Path
+
+    def model_args(self, extra: dict[str, str]) -> str:
+        """lmms-eval's ``k=v,...`` string: checkpoint, pruning settings, extras, stats folder."""
+        args: dict[str, str] = {"pretrained": self.model.pretrained}
+        if self.retention is not None:
+            args["retention"] = f"{self.retention:g}"
+        if self.layer is not None:
+            args["layer"] = str(self.layer)
+        per_method = {**self.model.method_args.get(self.method.model_id, {}),
+                      **self.model.method_args.get(self.method.label, {})}
+        for source in (extra, self.model.model_args, self.method.model_args, per_method):
+            args.update(source)
+        args["stats_dir"] = str(self.folder.resolve())
+        return ",".join(f"{k}={v}" for k, v in args.items())
+
+    def describe(self) -> str:
+        parts = [self.model.name, self.method.label]
+        if self.retention is not None:
+            parts.append(f"r={self.retention:g}")
+        if self.layer is not None:
+            parts.append(f"L={self.layer}")
+        return " ".join(parts) + f" | {self.tasks}"
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip("_") or "x"
+
+
+def parse_arg_dict(value, where: str) -> dict[str, str]:
+    """Model args from a mapping or a ``k=v,k=v`` string; values must survive lmms-eval's parsing."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        pairs = [p for p in value.split(",") if p.strip()]
+        if any("=" not in p for p in pairs):
+            raise ValueError(f"{where}: model args {value!r} must look like key=value,key=value")
+        value = dict(p.split("=", 1) for p in pairs)
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: model args must be a mapping or key=value,... string, found {value!r}")
+    args = {}
+    for key, val in value.items():
+        key, text = str(key).strip(), str(val).strip()
+        # lmms-eval splits model_args on "," and "=": such a value would be cut silently
+        if "," in text or "=" in text:
+            raise ValueError(f"{where}: model arg {key}={text!r} contains ',' or '=', which lmms-eval cannot parse")
+        if key in RESERVED_ARGS:
+            raise ValueError(f"{where}: model arg {key!r} is set by the sweep per configuration; "
+                             f"use the sweep's own setting for it")
+        args[key] = text
+    return args
+
+
+def _models(items, where: str) -> list[ModelSpec]:
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{where}: 'models' must be a non-empty list")
+    specs = []
+    for index, item in enumerate(items):
+        at = f"{where}: models[{index}]"
+        if isinstance(item, str):
+            item = {"pretrained": item}
+        if not isinstance(item, dict) or not item.get("pretrained"):
+            raise ValueError(f"{at}: needs a 'pretrained' path or hub id")
+        pretrained = str(item["pretrained"])
+        if "," in pretrained:
+            raise ValueError(f"{at}: pretrained {pretrained!r} contains ',', which lmms-eval cannot parse")
+        name = _safe(str(item.get("name") or model_tag(pretrained, "model")))
+        method_args = item.get("method_args") or {}
+        if not isinstance(method_args, dict):
+            raise ValueError(f"{at}: method_args must map a model id or label to model args")
+        specs.append(ModelSpec(pretrained, name, parse_arg_dict(item.get("model_args"), at),
+                               {str(k): parse_arg_dict(v, f"{at}.method_args.{k}") for k, v in method_args.items()}))
+    return specs
+
+
+def _methods(items, where: str) -> list[MethodSpec]:
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{where}: 'methods' must be a non-empty list of lmms-eval model ids")
+    specs = []
+    for index, item in enumerate(items):
+        at = f"{where}: methods[{index}]"
+        if isinstance(item, str):
+            item = {"model": item}
+        if not isinstance(item, dict) or not item.get("model"):
+            raise ValueError(f"{at}: needs 'model' (an lmms-eval model id)")
+        model_id = str(item["model"])
+        specs.append(MethodSpec(model_id, _safe(str(item.get("label") or method_of(model_id))),
+                                parse_arg_dict(item.get("model_args"), at)))
+    labels = [m.label for m in specs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{where}: method labels repeat ({labels}); give variants distinct 'label's")
+    return specs
+
+
+def _floats(items, name: str, where: str) -> list[float]:
+    if not isinstance(items, list):
+        raise ValueError(f"{where}: '{name}' must be a list")
+    out = []
+    for item in items:
+        try:
+            value = float(item)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: {name} entry {item!r} is not a number") from exc
+        if not 0.0 < value <= 1.0:
+            raise ValueError(f"{where}: retention {value} is outside (0, 1]")
+        out.append(value)
+    return out
+
+
+def _layers(items, where: str) -> list[int | None]:
+    if items is None:
+        return [None]
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{where}: 'layers' must be a non-empty list of integers")
+    try:
+        return [int(item) for item in items]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: 'layers' entries must be integers, found {items!r}") from exc
+
+
+def _num_processes(value, where: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        count = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: num_processes must be a positive integer or 'auto', found {value!r}") from exc
+    if count < 1:
+        raise ValueError(f"{where}: num_processes must be >= 1, found {count}")
+    return count
+
+
+def build_config(data: dict, where: str, base_dir: Path | None = None) -> SweepConfig:
+    """Validate a configuration mapping (from YAML and/or flags); errors name ``where`` and the key."""
+    unknown = sorted(set(data) - KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(KEYS)}")
+    for key in ("models", "methods", "tasks"):
+        if not data.get(key):
+            raise ValueError(f"{where}: '{key}' is required")
+    tasks = data["tasks"]
+    if isinstance(tasks, str):
+        tasks = [tasks]
+    if not isinstance(tasks, list) or not all(isinstance(t, str) and t.strip() for t in tasks):
+        raise ValueError(f"{where}: 'tasks' must be a list of task names (an entry 'a,b' runs both together)")
+    methods = _methods(data["methods"], where)
+    retentions = _floats(data.get("retentions") or [], "retentions", where)
+    if any(m.prunes for m in methods) and not retentions:
+        raise ValueError(f"{where}: pruning methods need 'retentions'")
+    launcher = str(data.get("launcher") or "accelerate")
+    if launcher not in LAUNCHERS:
+        raise ValueError(f"{where}: launcher {launcher!r} is not one of {LAUNCHERS}")
+    include = data.get("include_path") or []
+    include = [include] if isinstance(include, str) else list(include)
+    if base_dir is not None:
+        include = [str((base_dir / p).resolve()) if not Path(p).is_absolute() else p for p in include]
+    extra_args = data.get("lmms_eval_args") or []
+    if isinstance(extra_args, str):
+        extra_args = extra_args.split()
+    return SweepConfig(
+        models=_models(data["models"], where),
+        methods=methods,
+        # "a+b" (the flag form, and the folder name) and "a,b" both mean one run of a and b
+        tasks=[",".join(p.strip() for p in t.replace("+", ",").split(",") if p.strip()) for t in tasks],
+        retentions=retentions,
+        layers=_layers(data.get("layers"), where),
+        output_dir=Path(data.get("output_dir") or "runs"),
+        include_path=include,
+        model_args=parse_arg_dict(data.get("model_args"), f"{where}: model_args"),
+        lmms_eval_args=[str(a) for a in extra_args],
+        num_processes=_num_processes(data.get("num_processes", 1), where),
+        launcher=launcher,
+    )
+
+
+def load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read sweep config ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a sweep config must be a YAML mapping")
+    return data
+
+
+def expand(config: SweepConfig) -> list[Configuration]:
+    """All configurations of the grid, vanilla once per model and task set."""
+    out = []
+    for model in config.models:
+        for method in config.methods:
+            settings = [(r, layer) for r in config.retentions for layer in config.layers] if method.prunes \
+                else [(None, None)]
+            for retention, layer in settings:
+                name = method.label
+                if retention is not None:
+                    name += f"_r{retention:g}"
+                if layer is not None:
+                    name += f"_L{layer}"
+                for tasks in config.tasks:
+                    folder = config.output_dir / model.name / name / _safe(tasks.replace(",", "+"))
+                    out.append(Configuration(model, method, retention, layer, tasks, folder))
+    folders = [c.folder for c in out]
+    if len(set(folders)) != len(folders):
+        raise ValueError("two configurations map to the same folder; give models distinct 'name's")
+    return out

@@ -1,0 +1,328 @@
+"""Build the method x retention x task leaderboard from runs, and write it as Markdown, CSV, JSON.
+
+One *configuration* is (model, method, retention, layer); its scores may come from several
+runs (a sweep runs each task set separately). Rules that keep the numbers honest:
+
+- Only complete runs contribute scores; failed/incomplete runs are listed with their reason.
+- A configuration's **average** is the plain mean over the model's *units* (the requested
+  tasks, or a group's leaves when the group has no aggregate score). It is computed only
+  when the configuration has a complete score for every unit that any configuration of the
+  same model has, so averages always cover the same tasks and a failed task never shrinks
+  the denominator.
+- **% of vanilla** is ``score / vanilla score * 100`` for higher-is-better metrics and
+  ``vanilla / score * 100`` for lower-is-better ones (so above 100 always means "better
+  than vanilla"), against the same model's vanilla configuration.
+- Achieved retention is kept/seen audio tokens from the adapter's stats; prefill time is the
+  mean per sample.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from headrouter_eval.leaderboard.reference import ReferenceRow
+from headrouter_eval.leaderboard.runs import COMPLETE, VANILLA, Run, TaskScore, method_of
+from headrouter_eval.leaderboard.stats import TokenStats
+
+AVERAGE = "average"
+REFERENCE_STATUS = "reference"
+CSV_FIELDS = [
+    "model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better",
+    "vanilla_score", "pct_of_vanilla", "achieved_retention", "mean_prefill_s", "samples",
+    "status", "problem", "runs",
+]
+
+
+@dataclass
+class Config:
+    """One leaderboard line: a (model, method, retention, layer) and what its runs gave."""
+
+    model: str
+    method: str
+    retention: float | None
+    layer: int | None
+    runs: list[Run] = field(default_factory=list)
+    scores: dict[str, TaskScore] = field(default_factory=dict)
+    sources: dict[str, Run] = field(default_factory=dict)  # task -> the run its score came from
+    task_stats: dict[str, TokenStats] = field(default_factory=dict)
+    overall: TokenStats = field(default_factory=TokenStats)
+    average: float | None = None
+    average_problem: str | None = None
+    pct_of_vanilla: float | None = None
+
+    @property
+    def is_vanilla(self) -> bool:
+        """The reference row: our vanilla model id, or any model a sweep labelled ``vanilla``."""
+        return self.method == VANILLA or any(method_of(run.model_id) == VANILLA for run in self.runs)
+
+
+@dataclass
+class Leaderboard:
+    """Everything the writers need; ``records`` is the long (one row per task) form."""
+
+    configs: list[Config]
+    columns: dict[str, list[str]]  # model -> score columns in display order
+    units: dict[str, list[str]]  # model -> tasks the average runs over
+    failed: list[Run]
+    references: list[ReferenceRow]
+    notes: list[str]
+    records: list[dict] = field(default_factory=list)
+
+
+def _sort_key(config: Config) -> tuple:
+    # vanilla first, then methods by name, higher retention first (the order papers use)
+    return (config.model, not config.is_vanilla, config.method, -(config.retention or 0.0), config.layer or 0)
+
+
+def pct_of_vanilla(score: float, vanilla: float, higher_is_better: bool) -> float | None:
+    """Score as a percentage of vanilla, oriented so that > 100 means better than vanilla."""
+    if higher_is_better:
+        return score / vanilla * 100.0 if vanilla else None
+    return vanilla / score * 100.0 if score else None
+
+
+def _stats_for(task: str, run: Run) -> TokenStats | None:
+    if run.stats is None:
+        return None
+    leaves = run.leaves.get(task, [task])
+    total = TokenStats()
+    for leaf in leaves:
+        if leaf in run.stats.per_task:
+            total.add(run.stats.per_task[leaf])
+    return total if total.samples else None
+
+
+def build_leaderboard(runs: list[Run], references: list[ReferenceRow] | None = None) -> Leaderboard:
+    """Group runs into configurations, compute averages and % of vanilla, and the long records."""
+    configs: dict[tuple, Config] = {}
+    failed: list[Run] = []
+    notes: list[str] = []
+    # newest first, so a configuration re-run in another folder keeps its latest scores
+    for run in sorted(runs, key=lambda r: r.date, reverse=True):
+        config = configs.setdefault(run.key, Config(*run.key))
+        config.runs.append(run)
+        if run.status != COMPLETE:
+            failed.append(run)
+            continue
+        for task, score in run.scores.items():
+            if task in config.scores:
+                notes.append(
+                    f"{run.model} {run.method} r={run.retention} L={run.layer}: task {task} is in several "
+                    f"runs; using the newest, ignoring {run.results_file}"
+                )
+                continue
+            config.scores[task] = score
+            config.sources[task] = run
+            stats = _stats_for(task, run)
+            if stats:
+                config.task_stats[task] = stats
+        if run.stats is not None:
+            config.overall.add(run.stats.overall)
+
+    models = sorted({c.model for c in configs.values()})
+    columns: dict[str, list[str]] = {}
+    units: dict[str, list[str]] = {}
+    for model in models:
+        model_runs = [r for r in runs if r.model == model and r.status == COMPLETE]
+        units[model] = _ordered_unique(u for r in model_runs for u in r.units)
+        columns[model] = _columns(model_runs, units[model])
+
+    ordered = sorted(configs.values(), key=_sort_key)
+    vanilla_of: dict[str, Config] = {}
+    for config in ordered:
+        wanted = units[config.model]
+        missing = [u for u in wanted if u not in config.scores]
+        broken = [r for r in config.runs if r.status != COMPLETE]
+        if not wanted:
+            config.average_problem = "no complete run"
+        elif broken:
+            config.average_problem = f"{len(broken)} run(s) not complete"
+        elif missing:
+            config.average_problem = f"no score for {missing}"
+        else:
+            config.average = sum(config.scores[u].value for u in wanted) / len(wanted)
+        if config.is_vanilla:
+            vanilla_of.setdefault(config.model, config)
+    for model in models:
+        if model not in vanilla_of:
+            notes.append(f"{model}: no vanilla run, so no '% of vanilla'")
+
+    for config in ordered:
+        vanilla = vanilla_of.get(config.model)
+        if vanilla is not None and config.average is not None and vanilla.average is not None:
+            higher = all(config.scores[u].higher_is_better for u in units[config.model])
+            config.pct_of_vanilla = pct_of_vanilla(config.average, vanilla.average, higher)
+
+    board = Leaderboard(
+        configs=ordered,
+        columns=columns,
+        units=units,
+        failed=sorted(failed, key=lambda r: (r.model, r.method, -(r.retention or 0.0))),
+        references=[ref for ref in (references or []) if any(ref.matches(m) for m in models)],
+        notes=notes,
+    )
+    board.records = _records(board, vanilla_of)
+    return board
+
+
+def _columns(runs: list[Run], units: list[str]) -> list[str]:
+    """Score columns: each unit, a group followed by its leaves, then anything else scored."""
+    leaves: dict[str, list[str]] = {}
+    for run in runs:
+        for group, members in run.leaves.items():
+            leaves.setdefault(group, members)
+    ordered = []
+    for unit in units:
+        ordered += [unit, *leaves.get(unit, [])]
+    ordered += [task for run in runs for task in run.scores]
+    scored = {task for run in runs for task in run.scores}
+    return [task for task in _ordered_unique(ordered) if task in scored]
+
+
+def _ordered_unique(items) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def _runs_field(runs: list[Run]) -> str:
+    return ";".join(str(r.folder) for r in runs)
+
+
+def _records(board: Leaderboard, vanilla_of: dict[str, Config]) -> list[dict]:
+    """The long form: one record per configuration and task, plus its average, plus failures."""
+    records = []
+    for config in board.configs:
+        base = {"model": config.model, "method": config.method, "retention": config.retention,
+                "layer": config.layer}
+        vanilla = vanilla_of.get(config.model)
+        for task in board.columns[config.model]:
+            score = config.scores.get(task)
+            if score is None:
+                continue
+            ref = vanilla.scores.get(task) if vanilla else None
+            stats = config.task_stats.get(task)
+            records.append({
+                **base, "task": task, "metric": score.metric, "score": score.value,
+                "higher_is_better": score.higher_is_better,
+                "vanilla_score": ref.value if ref else None,
+                "pct_of_vanilla": pct_of_vanilla(score.value, ref.value, score.higher_is_better) if ref else None,
+                "achieved_retention": stats.achieved_retention if stats else None,
+                "mean_prefill_s": stats.mean_prefill_s if stats else None,
+                "samples": score.samples, "status": COMPLETE, "problem": None,
+                "runs": str(config.sources[task].folder),
+            })
+        records.append({
+            **base, "task": AVERAGE, "metric": f"mean of {len(board.units[config.model])} task(s)",
+            "score": config.average, "higher_is_better": None,
+            "vanilla_score": vanilla.average if vanilla else None,
+            "pct_of_vanilla": config.pct_of_vanilla,
+            "achieved_retention": config.overall.achieved_retention,
+            "mean_prefill_s": config.overall.mean_prefill_s,
+            "samples": config.overall.samples or None,
+            "status": COMPLETE if config.average is not None else "incomplete",
+            "problem": config.average_problem, "runs": _runs_field(config.runs),
+        })
+    for run in board.failed:
+        for task in run.tasks or ["?"]:
+            records.append({
+                "model": run.model, "method": run.method, "retention": run.retention, "layer": run.layer,
+                "task": task, "metric": None, "score": None, "higher_is_better": None,
+                "vanilla_score": None, "pct_of_vanilla": None, "achieved_retention": None,
+                "mean_prefill_s": None, "samples": None, "status": run.status, "problem": run.problem,
+                "runs": str(run.folder),
+            })
+    for ref in board.references:
+        for task, value in ref.scores.items():
+            records.append({
+                "model": ref.model, "method": f"paper {VANILLA}", "retention": 1.0, "layer": None,
+                "task": task, "metric": "published", "score": value, "higher_is_better": True,
+                "vanilla_score": None, "pct_of_vanilla": None, "achieved_retention": None,
+                "mean_prefill_s": None, "samples": None, "status": REFERENCE_STATUS,
+                "problem": None, "runs": ref.source,
+            })
+    return records
+
+
+def write_csv(board: Leaderboard, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for record in board.records:
+            writer.writerow({k: ("" if record[k] is None else record[k]) for k in CSV_FIELDS})
+
+
+def write_json(board: Leaderboard, path: Path) -> None:
+    payload = {
+        "records": board.records,
+        "units": board.units,
+        "notes": board.notes,
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    # scores on a 0-1 scale need more decimals than 0-100 ones to show a difference
+    return f"{value:.{digits + 1}f}" if abs(value) <= 1.0 else f"{value:.{digits}f}"
+
+
+def _fmt_retention(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def to_markdown(board: Leaderboard, title: str = "Leaderboard") -> str:
+    """The wide table per model, the failed runs, the notes and a metric legend."""
+    lines = [f"# {title}", ""]
+    for model, columns in board.columns.items():
+        lines += [f"## {model}", ""]
+        header = ["method", "retention", "layer", *columns, AVERAGE, "% of vanilla", "achieved retention",
+                  "prefill (ms)"]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join(["---"] * 3 + ["---:"] * (len(header) - 3)) + "|")
+        for config in (c for c in board.configs if c.model == model):
+            cells = [config.method, _fmt_retention(config.retention),
+                     "—" if config.layer is None else str(config.layer)]
+            cells += [_fmt(config.scores[t].value) if t in config.scores else "—" for t in columns]
+            cells.append(_fmt(config.average) if config.average is not None else f"— ({config.average_problem})")
+            cells.append(_fmt(config.pct_of_vanilla, 1))
+            cells.append(_fmt(config.overall.achieved_retention, 2))
+            prefill = config.overall.mean_prefill_s
+            cells.append("—" if prefill is None else f"{prefill * 1000:.1f}")
+            lines.append("| " + " | ".join(cells) + " |")
+        for ref in (r for r in board.references if r.matches(model)):
+            cells = [f"paper {VANILLA} ({ref.model})", "1", "—"]
+            cells += [_fmt(ref.scores.get(t)) for t in columns]
+            cells += ["—", "—", "—", "—"]
+            lines.append("| " + " | ".join(cells) + " |")
+        metrics = _ordered_unique(
+            f"{t}: `{c.scores[t].metric}`" for c in board.configs if c.model == model for t in columns
+            if t in c.scores
+        )
+        lines += ["", f"Average over: {', '.join(board.units[model]) or '—'}. Metrics: {'; '.join(metrics)}.", ""]
+        other_refs = [
+            f"{t} = {v:g}" for ref in board.references if ref.matches(model)
+            for t, v in ref.scores.items() if t not in columns
+        ]
+        if other_refs:
+            lines += [f"Paper vanilla numbers for tasks not run here: {', '.join(other_refs)}.", ""]
+    if board.failed:
+        lines += ["## Failed or incomplete runs (not in any score or average)", "",
+                  "| model | method | retention | layer | tasks | status | reason | folder |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for run in board.failed:
+            reason = (run.problem or "").replace("|", "\\|")
+            lines.append(
+                f"| {run.model} | {run.method} | {_fmt_retention(run.retention)} | "
+                f"{'—' if run.layer is None else run.layer} | {', '.join(run.tasks)} | {run.status} | "
+                f"{reason} | {run.folder} |"
+            )
+        lines.append("")
+    if board.notes:
+        lines += ["## Notes", ""] + [f"- {note}" for note in board.notes] + [""]
+    return "\n".join(lines)
