@@ -1,0 +1,284 @@
+"""MMAU-Pro (arXiv 2508.13992): record loading, prompts and scoring glue.
+
+One lmms-eval task per category (``mmaupro_<key>``, see ``CATEGORIES``): ten
+multiple-choice categories, ``open`` (LLM judge) and ``instruction_following``
+(rule checkers). Data (``dataset_path``): a local folder holding ``test.parquet``
+(or ``test.jsonl`` / ``test.json``) with the audio under it as extracted from
+``data.zip``, a path to such a file, or the hub id with ``dataset_kwargs.audio_root``
+pointing at the extracted audio. ``audio_path`` is a list; multi-audio rows pass all
+their clips, in order.
+
+Scores are percentages. Items that cannot be scored (no judge configured, a judge
+failure, an instruction without a checker) are excluded from the score and counted
+under ``excluded``; a task with no scorable item reports NaN, never 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from headrouter_eval.audio import load_audio
+from headrouter_eval.benchmarks.records import RecordFormatError, is_missing, parse_listish, pick, resolve_audio
+from headrouter_eval.benchmarks.task import BenchmarkTask
+from headrouter_eval.scoring.instruction_following import UnknownInstruction, check
+from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer
+from headrouter_eval.scoring.mmau_match import EmbeddingMatcher, deterministic_match, letters_for
+
+TASK_PREFIX = "mmaupro_"
+# task key -> the data set's `category` value
+CATEGORIES: dict[str, str] = {
+    "sound": "sound",
+    "music": "music",
+    "speech": "speech",
+    "sound_music": "sound_music",
+    "music_speech": "music_speech",
+    "sound_speech": "sound_speech",
+    "sound_music_speech": "sound_music_speech",
+    "spatial": "spatial_audio",
+    "voice_chat": "voice_chat",
+    "multi": "multi",
+    "open": "open",
+    "instruction_following": "instruction following",
+}
+KIND = {key: ("open" if key == "open" else "if" if key == "instruction_following" else "mc") for key in CATEGORIES}
+REQUIRED = ("id", "audio_path", "question", "category")
+TABLE_NAMES = ("test.parquet", "test.jsonl", "test.json")
+
+SCORING_DEFAULTS: dict[str, Any] = {
+    "matcher": "deterministic",  # or "embedding" with embedding_model
+    "embedding_model": None,
+    "judge_url": None,  # OpenAI-compatible base URL, e.g. http://localhost:8000/v1
+    "judge_model": None,
+    "judge_api_key_env": "OPENAI_API_KEY",
+    "if_checkers": "official",  # or "robust"
+}
+
+
+def task_key(task_name: str) -> str:
+    key = task_name[len(TASK_PREFIX):] if task_name.startswith(TASK_PREFIX) else task_name
+    if key not in CATEGORIES:
+        raise ValueError(f"{task_name!r} is not an MMAU-Pro task; expected {TASK_PREFIX}<one of {list(CATEGORIES)}>")
+    return key
+
+
+def _norm_category(value: Any) -> str:
+    return re.sub(r"[\s_\-]+", " ", str(value).strip().lower())
+
+
+def _read_table(path: Path) -> list[dict]:
+    import pandas as pd
+
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).to_dict(orient="records")
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise RecordFormatError(f"{path}: expected a JSON list of rows, got {type(data).__name__}")
+    return data
+
+
+def load_rows(dataset_path: str, dataset_kwargs: Mapping[str, Any]) -> tuple[list[dict], Path, str]:
+    """(rows, audio root, source description) from a folder, a table file, or the hub."""
+    kwargs = dict(dataset_kwargs)
+    audio_root = kwargs.pop("audio_root", None)
+    local = Path(dataset_path).expanduser()
+    table = None
+    if local.is_dir():
+        table = next((local / n for n in TABLE_NAMES if (local / n).is_file()), None)
+        if table is None:
+            raise RecordFormatError(f"{local}: none of {list(TABLE_NAMES)} found")
+    elif local.is_file():
+        table = local
+    if table is not None:
+        if kwargs:
+            raise ValueError(f"dataset_kwargs {sorted(kwargs)} are not used with a local table")
+        root = Path(str(audio_root)).expanduser() if audio_root else table.parent
+        return _read_table(table), root, str(table)
+    if not audio_root:
+        raise ValueError(
+            f"dataset_path {dataset_path!r} is not a local folder or file; for the hub data set set "
+            "dataset_kwargs.audio_root to the folder where data.zip was extracted (see docs/benchmarks.md)"
+        )
+    import datasets
+
+    rows = datasets.load_dataset(dataset_path, split="test", **kwargs).to_list()
+    return rows, Path(str(audio_root)).expanduser(), dataset_path
+
+
+def _kwargs_list(value: Any, count: int, where: str) -> list[dict]:
+    """Checker kwargs as one dict per instruction (parquet pads struct fields with None)."""
+    if is_missing(value):
+        return [{} for _ in range(count)]
+    parsed = parse_listish(value, field="kwargs", where=where)
+    items = parsed if isinstance(parsed, (list, tuple)) else [parsed] * count
+    out = []
+    for item in items:
+        if item is None:
+            item = {}
+        if not isinstance(item, Mapping):
+            raise RecordFormatError(f"{where}: kwargs entry {item!r} is not a dict")
+        out.append({k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in item.items() if v is not None})
+    if len(out) != count:
+        raise RecordFormatError(f"{where}: {count} task identifiers but {len(out)} kwargs entries")
+    return out
+
+
+def normalise_row(row: Mapping[str, Any], key: str, *, index: int, root: Path, source: str) -> dict:
+    where = f"row {index} ({row.get('id', '?')}) of task {TASK_PREFIX}{key} in {source}"
+    values = {name: pick(row, (name,), field=name, where=where) for name in REQUIRED}
+    paths = parse_listish(values["audio_path"], field="audio_path", where=where)
+    paths = [paths] if isinstance(paths, str) else list(paths)
+    if not paths:
+        raise RecordFormatError(f"{where}: audio_path is an empty list")
+    doc: dict[str, Any] = {
+        "id": str(values["id"]),
+        "task": key,
+        "category": str(values["category"]),
+        "audio": [resolve_audio(str(p), [root]) for p in paths],
+        "question": str(values["question"]),
+        "answer": "" if is_missing(row.get("answer")) else str(row.get("answer")).strip(),
+        "choices": [],
+        "identifiers": [],
+        "checker_kwargs_json": "[]",
+    }
+    if KIND[key] == "mc":
+        choices = parse_listish(pick(row, ("choices",), field="choices", where=where), field="choices", where=where)
+        if not isinstance(choices, (list, tuple)) or len(choices) < 2:
+            raise RecordFormatError(f"{where}: a multiple-choice row needs a list of choices, got {choices!r}")
+        doc["choices"] = [str(c).strip() for c in choices]
+        letters_for(doc["choices"])  # rejects more than 26 choices early
+    elif KIND[key] == "if":
+        ident = parse_listish(pick(row, ("task_identifier",), field="task_identifier", where=where),
+                              field="task_identifier", where=where)
+        identifiers = [ident] if isinstance(ident, str) else [str(i) for i in ident]
+        doc["identifiers"] = identifiers
+        doc["checker_kwargs_json"] = json.dumps(_kwargs_list(row.get("kwargs"), len(identifiers), where))
+    return doc
+
+
+def load_docs(dataset_path: str, key: str, dataset_kwargs: Mapping[str, Any]) -> list[dict]:
+    rows, root, source = load_rows(dataset_path, dataset_kwargs)
+    if rows:
+        missing = [c for c in REQUIRED if c not in rows[0]]
+        if missing:
+            raise RecordFormatError(f"{source}: no column(s) {missing}; found columns {sorted(map(str, rows[0]))}")
+    wanted = _norm_category(CATEGORIES[key])
+    picked = [r for r in rows if _norm_category(r.get("category")) == wanted]
+    return [normalise_row(r, key, index=i, root=root, source=source) for i, r in enumerate(picked)]
+
+
+# ----------------------------------------------------------------------------- task functions
+
+
+def doc_to_visual(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    where = f"doc {doc['id']} of task {TASK_PREFIX}{doc['task']}"
+    return [{"array": load_audio(path, where=where), "sampling_rate": 16000} for path in doc["audio"]]
+
+
+def doc_to_text(doc: Mapping[str, Any], kwargs: Mapping[str, Any] | None) -> str:
+    if not kwargs or "template" not in kwargs:
+        raise ValueError(f"task {TASK_PREFIX}{doc['task']}: lmms_eval_specific_kwargs.default.template is missing")
+    option_format = kwargs.get("option_format", "{letter}. {text}")
+    options = "\n".join(option_format.format(letter=k, text=v) for k, v in letters_for(doc["choices"]).items())
+    return kwargs["template"].format(question=doc["question"], options=options)
+
+
+def doc_to_target(doc: Mapping[str, Any]) -> str:
+    return doc["answer"]
+
+
+_MATCHERS: dict[str, EmbeddingMatcher] = {}
+
+
+def _embedding_matcher(model: str) -> EmbeddingMatcher:
+    # One model load per process, not per document.
+    if model not in _MATCHERS:
+        _MATCHERS[model] = EmbeddingMatcher(model)
+    return _MATCHERS[model]
+
+
+def _judge(options: Mapping[str, Any]) -> JudgeConfig | None:
+    if not options.get("judge_url"):
+        return None
+    return JudgeConfig(url=str(options["judge_url"]), model=str(options["judge_model"]),
+                       api_key_env=options.get("judge_api_key_env"))
+
+
+def process_results(doc: Mapping[str, Any], replies: Sequence[str], *, options: Mapping[str, Any]) -> dict:
+    reply = replies[0] if replies else ""
+    kind = KIND[doc["task"]]
+    if kind == "mc":
+        if options["matcher"] == "embedding":
+            matcher = _embedding_matcher(str(options["embedding_model"]))
+            chosen, name = matcher.match(reply, doc["choices"]), matcher.name
+        else:
+            chosen, name = deterministic_match(reply, doc["choices"]), "deterministic"
+        correct = chosen is not None and chosen.strip().lower() == doc["answer"].strip().lower()
+        item = {"score": 1.0 if correct else 0.0, "pred": chosen, "matcher": name}
+        return {"score": item}
+    if kind == "open":
+        config = _judge(options)
+        if config is None:
+            item = {"score": None, "reason": "no judge configured (scoring.judge_url)"}
+        else:
+            try:
+                item = {"score": judge_open_answer(config, doc["question"], doc["answer"], reply), "judge": config.name}
+            except JudgeError as exc:
+                logger.warning(f"doc {doc['id']} of task {TASK_PREFIX}open not scored: {exc}")
+                item = {"score": None, "reason": str(exc)}
+    else:
+        strict = options["if_checkers"] == "official"
+        kwargs_list = json.loads(doc["checker_kwargs_json"])
+        try:
+            passed = all(check(i, reply, k, strict=strict) for i, k in zip(doc["identifiers"], kwargs_list))
+            item = {"score": 1.0 if passed else 0.0, "checkers": options["if_checkers"]}
+        except UnknownInstruction as exc:
+            logger.warning(f"doc {doc['id']} of task {TASK_PREFIX}instruction_following not scored: {exc}")
+            item = {"score": None, "reason": str(exc)}
+    return {"score": item, "excluded": item}
+
+
+def aggregate_score(items: Sequence[Mapping[str, Any]]) -> float:
+    """Mean item score on 0-100 over scored items; NaN when none could be scored."""
+    scored = [i["score"] for i in items if i["score"] is not None]
+    return 100.0 * sum(scored) / len(scored) if scored else float("nan")
+
+
+def aggregate_excluded(items: Sequence[Mapping[str, Any]]) -> int:
+    """How many items could not be scored (and are left out of the score)."""
+    return sum(1 for i in items if i["score"] is None)
+
+
+def group_score(metrics: Sequence[float], sizes: Sequence[int], weight_by_size: bool = True) -> float:
+    """Row-count weighted mean of category scores, leaving out categories that were not scored."""
+    pairs = [(m, s if weight_by_size else 1) for m, s in zip(metrics, sizes)
+             if isinstance(m, (int, float)) and not math.isnan(m)]
+    total = sum(s for _, s in pairs)
+    return sum(m * s for m, s in pairs) / total if total else float("nan")
+
+
+class MMAUProTask(BenchmarkTask):
+    """One MMAU-Pro category; which one comes from the task name (``mmaupro_<key>``)."""
+
+    SCORING_DEFAULTS = SCORING_DEFAULTS
+
+    def load_docs(self, dataset_path: str, dataset_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+        task = str(self.config.task)
+        opts = self.scoring
+        if opts["matcher"] not in ("deterministic", "embedding"):
+            raise ValueError(f"task {task}: scoring.matcher must be deterministic or embedding")
+        if opts["matcher"] == "embedding" and not opts["embedding_model"]:
+            raise ValueError(f"task {task}: scoring.matcher=embedding needs scoring.embedding_model")
+        if opts["judge_url"] and not opts["judge_model"]:
+            raise ValueError(f"task {task}: scoring.judge_url needs scoring.judge_model")
+        if opts["if_checkers"] not in ("official", "robust"):
+            raise ValueError(f"task {task}: scoring.if_checkers must be official or robust")
+        return load_docs(dataset_path, task_key(task), dataset_kwargs)

@@ -1,0 +1,144 @@
+"""MMAU-Pro choice matchers and the LLM judge client (against a local HTTP server)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import numpy as np
+import pytest
+
+from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer, parse_overall
+from headrouter_eval.scoring.mmau_match import EmbeddingMatcher, deterministic_match
+
+CHOICES = ["rain", "dog barking", "engine", "birdsong"]
+
+
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("B", "dog barking"),
+        ("(d)", "birdsong"),
+        ("The answer is C", "engine"),
+        ("I can hear a dog barking.", "dog barking"),
+        ("E", None),
+        ("", None),
+        ("a loud mechanical hum", None),
+    ],
+)
+def test_deterministic(reply, expected):
+    assert deterministic_match(reply, CHOICES) == expected
+
+
+class FakeEncoder:
+    """Bag-of-letters vectors: deterministic and dependency-free, and it records its inputs."""
+
+    def __init__(self):
+        self.calls = []
+
+    def encode(self, sentences):
+        self.calls.append(list(sentences))
+        out = np.zeros((len(sentences), 26))
+        for row, text in enumerate(sentences):
+            for char in text.lower():
+                if "a" <= char <= "z":
+                    out[row, ord(char) - 97] += 1
+        return out
+
+
+def test_embedding_matcher_picks_nearest_and_records_name():
+    encoder = FakeEncoder()
+    matcher = EmbeddingMatcher("my-model", encoder=encoder)
+    assert matcher.name == "embedding:my-model"
+    assert matcher.match("a bird is singing its song", CHOICES) == "birdsong"
+    assert encoder.calls == [["a bird is singing its song", *CHOICES]]
+
+
+def test_embedding_matcher_never_embeds_a_letter():
+    encoder = FakeEncoder()
+    matcher = EmbeddingMatcher("m", encoder=encoder)
+    assert matcher.match("B", CHOICES) == "dog barking"  # mapped exactly
+    assert matcher.match("F", CHOICES) is None  # beyond the choices: unmatched, not embedded
+    assert matcher.match("(f)", CHOICES) is None
+    assert matcher.match("", CHOICES) is None
+    assert encoder.calls == []
+
+
+def test_embedding_matcher_without_package(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_st(name, *args, **kwargs):
+        if name == "sentence_transformers":
+            raise ImportError("absent")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_st)
+    with pytest.raises(ImportError, match="needs sentence-transformers"):
+        EmbeddingMatcher("any")
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("CORRECTNESS: 4\nOVERALL: 4", 4), ("overall rating = 3", 3), ("**Overall**: 5/5", 5), ("OVERALL: 2.0", 2)],
+)
+def test_parse_overall(text, expected):
+    assert parse_overall(text) == expected
+
+
+def test_parse_overall_missing():
+    with pytest.raises(JudgeError, match="no OVERALL rating"):
+        parse_overall("CORRECTNESS: 4")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    replies: list = []
+    seen: list = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).seen.append((self.path, self.headers.get("Authorization"), body))
+        content = type(self).replies.pop(0)
+        payload = json.dumps({"choices": [{"message": {"content": content}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def judge_server():
+    server = HTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Handler.seen = []
+    yield server, _Handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_judge_round_trip(judge_server, monkeypatch):
+    server, handler = judge_server
+    handler.replies = ["CORRECTNESS: 4\nRELEVANCE: 5\nCOMPLETENESS: 3\nCLARITY: 5\nOVERALL: 4", "no rating"]
+    monkeypatch.setenv("MY_JUDGE_KEY", "secret")
+    url = f"http://127.0.0.1:{server.server_port}/v1"
+    config = JudgeConfig(url=url, model="qwen-judge", api_key_env="MY_JUDGE_KEY")
+    assert judge_open_answer(config, "What?", "A bell.", "A ringing bell.") == pytest.approx(0.8)
+    path, auth, body = handler.seen[0]
+    assert path == "/v1/chat/completions"
+    assert auth == "Bearer secret"
+    assert body["model"] == "qwen-judge" and body["temperature"] == pytest.approx(0.1)
+    assert "A ringing bell." in body["messages"][0]["content"]
+    with pytest.raises(JudgeError, match="no OVERALL"):
+        judge_open_answer(config, "What?", "A bell.", "?")
+
+
+def test_judge_unreachable():
+    config = JudgeConfig(url="http://127.0.0.1:9/v1", model="m", timeout_s=2)
+    with pytest.raises(JudgeError, match="failed"):
+        judge_open_answer(config, "q", "r", "p")

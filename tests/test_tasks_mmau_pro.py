@@ -1,0 +1,172 @@
+"""MMAU-Pro tasks on the fixtures: parquet and JSONL layouts, multi-audio rows,
+matchers, instruction following, not-scored open items and the weighted group score."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+from headrouter_eval.audio import AudioError  # noqa: E402
+from headrouter_eval.benchmarks import mmau_pro as mp  # noqa: E402
+from headrouter_eval.benchmarks.records import RecordFormatError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TASKS_DIR = ROOT / "tasks"
+FIX = ROOT / "tests" / "fixtures" / "mmau_pro"
+DETERMINISTIC = dict(mp.SCORING_DEFAULTS)
+COUNTS = {"sound": 2, "open": 2, "instruction_following": 3}
+
+
+@pytest.mark.parametrize("key", list(mp.CATEGORIES))
+def test_both_layouts_load_every_category(key):
+    parquet = mp.load_docs(str(FIX), key, {})
+    jsonl = mp.load_docs(str(FIX / "jsonl_variant"), key, {"audio_root": str(FIX)})
+    assert len(parquet) == COUNTS.get(key, 1)
+    assert parquet == jsonl
+    assert all(Path(p).is_file() for d in parquet for p in d["audio"])
+
+
+def test_multi_audio_row_passes_all_clips():
+    doc = mp.load_docs(str(FIX), "multi", {})[0]
+    visuals = mp.doc_to_visual(doc)
+    assert len(visuals) == 2
+    for v in visuals:
+        assert v["sampling_rate"] == 16000 and v["array"].dtype == np.float32 and v["array"].ndim == 1
+
+
+def test_stereo_44k_become_16k_mono():
+    for key in ("spatial", "music"):  # stereo 16 kHz, mono 44.1 kHz
+        (v,) = mp.doc_to_visual(mp.load_docs(str(FIX), key, {})[0])
+        assert v["array"].ndim == 1 and abs(len(v["array"]) - 8000) <= 1
+
+
+def test_missing_audio_names_file_and_doc(tmp_path):
+    doc = mp.load_docs(str(FIX / "jsonl_variant"), "sound", {})[0]  # audio root defaults to the table's folder
+    with pytest.raises(AudioError, match=r"doc mc-sound-1 of task mmaupro_sound: audio file not found: .*7b1d4e22"):
+        mp.doc_to_visual(doc)
+
+
+def test_missing_columns_are_named(tmp_path):
+    (tmp_path / "test.json").write_text('[{"id": "x", "wav": "a.wav", "question": "q"}]')
+    with pytest.raises(RecordFormatError, match=r"no column\(s\) \['audio_path', 'category'\]; found columns"):
+        mp.load_docs(str(tmp_path), "sound", {})
+
+
+def test_hub_without_audio_root_is_refused():
+    with pytest.raises(ValueError, match="audio_root"):
+        mp.load_docs("gamma-lab-umd/MMAU-Pro", "sound", {})
+
+
+def test_mc_prompt_letters_choices():
+    from lmms_eval import utils
+
+    cfg = utils.load_yaml_config(str(TASKS_DIR / "mmau_pro" / "mmaupro_sound.yaml"), mode="full")
+    doc = mp.load_docs(str(FIX), "sound", {})[0]
+    text = mp.doc_to_text(doc, cfg["lmms_eval_specific_kwargs"]["default"])
+    assert text == (
+        "What kind of sound is this?\n\nChoices:\nA. rain\nB. noise\nC. dog bark\nD. siren\n\n"
+        "Answer with the letter of the correct choice."
+    )
+
+
+@pytest.mark.parametrize("reply,score", [("B", 1.0), ("It is noise.", 1.0), ("A", 0.0), ("E", 0.0), ("", 0.0)])
+def test_mc_scoring(reply, score):
+    doc = mp.load_docs(str(FIX), "sound", {})[0]  # answer "noise" = B
+    item = mp.process_results(doc, [reply], options=DETERMINISTIC)["score"]
+    assert item["score"] == score and item["matcher"] == "deterministic"
+
+
+def test_open_without_judge_is_not_scored():
+    docs = mp.load_docs(str(FIX), "open", {})
+    items = [mp.process_results(d, ["A voice."], options=DETERMINISTIC)["score"] for d in docs]
+    assert all(i["score"] is None for i in items)
+    assert math.isnan(mp.aggregate_score(items))
+    assert mp.aggregate_excluded(items) == 2
+
+
+def test_instruction_following_scoring():
+    docs = {d["id"]: d for d in mp.load_docs(str(FIX), "instruction_following", {})}
+    ok = {"if-1": "a soft voice says hello.", "if-2": "A low rumble.", "if-3": "A plucked note. That is all."}
+    bad = {"if-1": "A soft voice.", "if-2": "Brown noise.", "if-3": "A plucked note. That is all.\n"}
+    for replies, expected in ((ok, 1.0), (bad, 0.0)):
+        items = [mp.process_results(docs[i], [r], options=DETERMINISTIC)["score"] for i, r in replies.items()]
+        assert [i["score"] for i in items] == [expected] * 3
+    robust = dict(DETERMINISTIC, if_checkers="robust")
+    item = mp.process_results(docs["if-3"], [bad["if-3"]], options=robust)["score"]
+    assert item["score"] == 1.0  # robust strips the trailing newline
+
+
+def test_unknown_instruction_is_not_scored():
+    doc = dict(mp.load_docs(str(FIX), "instruction_following", {})[0], identifiers=["language:response_language"])
+    item = mp.process_results(doc, ["hola"], options=DETERMINISTIC)["score"]
+    assert item["score"] is None and "no checker" in item["reason"]
+
+
+def test_group_score_weights_rows_and_skips_unscored():
+    assert mp.group_score([50.0, 100.0, float("nan")], [3, 1, 5]) == pytest.approx(62.5)
+    assert mp.group_score([50.0, 100.0], [3, 1], False) == pytest.approx(75.0)
+    assert math.isnan(mp.group_score([float("nan")], [2]))
+
+
+def _load_override(tmp_path, body):
+    from lmms_eval import utils
+    from lmms_eval.tasks import TaskManager, get_task_dict
+
+    path = tmp_path / "user.yaml"
+    path.write_text(body)
+    manager = TaskManager("ERROR", include_path=str(TASKS_DIR), include_defaults=False)
+    return get_task_dict([utils.load_yaml_config(str(path))], manager)
+
+
+def test_group_through_lmms_eval(tmp_path):
+    from lmms_eval.evaluator_utils import consolidate_group_results
+
+    task_dict = _load_override(tmp_path, f"task: mmau_pro\ndataset_path: {FIX}\n")
+    (group, subtasks), = task_dict.items()
+    assert group.group_name == "mmau_pro" and len(subtasks) == 12
+    assert subtasks["mmaupro_sound"].config.metadata["scoring"]["matcher"] == "deterministic"
+    results = defaultdict(dict)
+    for name, task in subtasks.items():
+        score = float("nan") if name == "mmaupro_open" else (80.0 if name == "mmaupro_sound" else 20.0)
+        results[name] = {"alias": name, "score,none": score, "score_stderr,none": "N/A",
+                         "samples": len(task.test_docs())}
+    results, *_ = consolidate_group_results(results, defaultdict(dict), task_dict)
+    # sound: 2 rows at 80; nine MC categories of 1 row and IF (3 rows) at 20; open left out.
+    assert results["mmau_pro"]["score,none"] == pytest.approx((2 * 80 + 12 * 20) / 14)
+
+
+def test_scoring_options_are_validated(tmp_path):
+    with pytest.raises(ValueError, match="needs scoring.embedding_model"):
+        _load_override(tmp_path, f"task: mmaupro_sound\ndataset_path: {FIX}\nscoring:\n  matcher: embedding\n")
+    with pytest.raises(ValueError, match="needs scoring.judge_model"):
+        _load_override(tmp_path, f"task: mmaupro_open\ndataset_path: {FIX}\nscoring:\n  judge_url: http://x/v1\n")
+
+
+def test_open_with_judge(monkeypatch):
+    from headrouter_eval.scoring.judge import JudgeError
+
+    docs = mp.load_docs(str(FIX), "open", {})
+    options = dict(DETERMINISTIC, judge_url="http://judge/v1", judge_model="qwen")
+    ratings = iter([0.6, JudgeError("judge at http://judge/v1 failed: down")])
+
+    def fake_judge(config, question, reference, prediction):
+        assert config.model == "qwen" and reference in {d["answer"] for d in docs}
+        outcome = next(ratings)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(mp, "judge_open_answer", fake_judge)
+    items = [mp.process_results(d, ["A voice."], options=options)["score"] for d in docs]
+    assert items[0]["score"] == 0.6 and items[0]["judge"] == "llm_judge:qwen@http://judge/v1"
+    assert items[1]["score"] is None and "down" in items[1]["reason"]
+    assert mp.aggregate_score(items) == pytest.approx(60.0)  # the failed item is excluded, not 0
+    assert mp.aggregate_excluded(items) == 1
