@@ -1,4 +1,9 @@
-"""``headrouter-eval tasks-path``: print the folder to pass to lmms-eval's ``--include_path``."""
+"""``headrouter-eval tasks-path``: print the folder to pass to lmms-eval's ``--include_path``.
+
+The task YAMLs live at the top level (``tasks/``, so ``--include_path tasks`` works from a
+checkout); ``headrouter_eval/tasks`` is a symlink to them, which setuptools follows when it
+builds a wheel, so an installed package carries the same files at the same place.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,11 @@ from pathlib import Path
 
 
 def tasks_dir() -> Path:
-    """The task YAML folder: ``tasks/`` of a checkout, or the copy shipped in the wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "tasks", here / "tasks"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no tasks folder next to {here}; reinstall headrouter-eval")
+    """The task YAML folder shipped with this package."""
+    folder = Path(__file__).resolve().parent / "tasks"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no task folder at {folder}; reinstall headrouter-eval")
+    return folder.resolve()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
