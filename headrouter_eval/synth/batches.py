@@ -1,0 +1,78 @@
+"""Training batches for hr_synth: fresh recipes from training seeds, tokenised like evaluation.
+
+Each batch row is the evaluation prompt (see :mod:`headrouter_eval.synth.prompt`)
+followed by the answer letter and ``<|im_end|>``; the loss covers those two tokens
+only, which is exactly what greedy decoding at evaluation time must produce.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from headrouter_eval.synth.prompt import prompt_text
+from headrouter_eval.synth.render import render
+from headrouter_eval.synth.splits import check_train_seed
+from headrouter_eval.synth.tasks import make_recipe
+
+# Tokens the loss covers at the end of each row: the letter and <|im_end|>.
+ANSWER_TOKENS = 2
+
+
+@dataclass
+class Batch:
+    inputs: dict  # processor output: input_ids, attention_mask, input_features, feature_attention_mask
+    targets: torch.Tensor  # (batch, ANSWER_TOKENS) token ids the model must produce
+
+
+def make_batch(processor, tasks: list[str], seeds: list[int], min_s: float, max_s: float) -> Batch:
+    """Render one clip per (task, seed) with a duration in [min_s, max_s] and tokenise them."""
+    texts, wavs = [], []
+    for task, seed in zip(tasks, seeds):
+        recipe = make_recipe(task, check_train_seed(seed), min_s=min_s, max_s=max_s)
+        wavs.append(render(recipe))
+        texts.append(prompt_text(processor, task) + recipe["answer"] + processor.tokenizer.eos_token)
+    with feature_window(processor, max(len(w) for w in wavs)):
+        inputs = processor(text=texts, audio=wavs, return_tensors="pt", padding=True)
+    # Left padding (the tokenizer's side) puts every row's answer at the very end.
+    targets = inputs["input_ids"][:, -ANSWER_TOKENS:].clone()
+    return Batch(inputs=dict(inputs), targets=targets)
+
+
+@contextlib.contextmanager
+def feature_window(processor, longest: int):
+    """Let the feature extractor pad to just past the longest clip instead of its full window.
+
+    The processor always pads to the extractor's window (60 s here): for 2 s training
+    crops that is 30x wasted STFT work. The log-mel of the real frames is unchanged:
+    each frame sees the same samples (the clip, then zeros), and the per-clip maximum
+    that Whisper's normalisation uses comes from the real frames either way. One
+    second of zeros past the clip covers the STFT's half-window.
+    """
+    extractor = processor.feature_extractor
+    saved = extractor.n_samples
+    seconds = int(np.ceil(longest / extractor.sampling_rate)) + 1
+    extractor.n_samples = min(saved, seconds * extractor.sampling_rate)
+    try:
+        yield
+    finally:
+        extractor.n_samples = saved
+
+
+def answer_loss(thinker: torch.nn.Module, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy on the answer tokens, and whether each row's letter is predicted right."""
+    out = thinker(**batch.inputs, use_cache=False)
+    # logits at position t predict token t+1: the answer tokens are predicted from
+    # the ANSWER_TOKENS positions just before them.
+    logits = out.logits[:, -ANSWER_TOKENS - 1 : -1, :]
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
+                                             batch.targets.reshape(-1))
+    letter_right = logits[:, 0, :].argmax(-1) == batch.targets[:, 0]
+    return loss, letter_right
+
+
+def seeded_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng([seed, 0x5EED])

@@ -1,0 +1,196 @@
+"""The hr_synth tasks and the seeded generator of their recipes.
+
+A *recipe* is a JSON-able dict that fully describes one clip: its duration, the
+filler segments, the informative events (kind, parameters, onset) and the seed of
+the filler noise. :func:`make_recipe` draws one from ``(task, seed)`` alone, so the
+same pair always gives the same recipe, and the test set is just a list of seeds.
+
+Options are listed in one fixed order per task. A trial on this machine found a
+tiny model learns the audio -> letter mapping in minutes with fixed options and not
+at all with shuffled ones, and a fixed order is what a multiple-choice benchmark on
+a handful of classes needs anyway (chance stays 1/len(options)).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from headrouter_eval.synth import snippets
+
+LETTERS = "ABCDEFGH"
+MIN_CLIP_S = 10.0
+MAX_CLIP_S = 60.0
+# No event starts or ends closer than this to a clip edge.
+EDGE_MARGIN_S = 0.2
+
+WORDS = ("apple", "river", "yellow", "garden")
+NUMBERS = ("three", "five", "seven", "nine")
+PITCHES_HZ = (250.0, 500.0, 1000.0, 2000.0)
+ORDER_HZ = {"low": 300.0, "high": 1200.0}
+BEEP_HZ = 1000.0
+BEEP_S = 0.15
+
+
+@dataclass(frozen=True)
+class SynthTask:
+    """One multiple-choice task: question, fixed options, and how its events are drawn."""
+
+    name: str
+    task_class: str  # "semantic" or "acoustic" (HeadRouter's routing classes)
+    question: str
+    options: tuple[str, ...]
+    # (rng, label index) -> events without onsets, in temporal order
+    draw_events: Callable[[np.random.Generator, int], list[dict]]
+    # minimum silence between consecutive events of one clip
+    min_gap_s: float = 0.3
+
+    @property
+    def letters(self) -> list[str]:
+        return list(LETTERS[: len(self.options)])
+
+
+def _gain(rng: np.random.Generator) -> float:
+    return round(float(rng.uniform(0.2, 0.6)), 4)
+
+
+def _speech_events(words: tuple[str, ...]) -> Callable[[np.random.Generator, int], list[dict]]:
+    def draw(rng: np.random.Generator, label: int) -> list[dict]:
+        names = snippets.snippet_names(words[label])
+        name = names[int(rng.integers(len(names)))]
+        rate = round(float(rng.uniform(0.92, 1.08)), 4)
+        dur = len(snippets.load_snippet(name)) / rate / 16_000
+        return [{"kind": "speech", "snippet": name, "rate": rate, "dur": round(dur, 4), "gain": _gain(rng)}]
+    return draw
+
+
+def _short_dur(rng: np.random.Generator) -> float:
+    # 0.12-0.3 s: a few audio tokens (25 per second), the regime where pruning bites.
+    return round(float(rng.uniform(0.12, 0.3)), 4)
+
+
+def _pitch_events(rng: np.random.Generator, label: int) -> list[dict]:
+    freq = PITCHES_HZ[label] * float(rng.uniform(0.97, 1.03))
+    return [{"kind": "tone", "freq": round(freq, 2), "dur": _short_dur(rng), "gain": _gain(rng)}]
+
+
+def _sound_events(rng: np.random.Generator, label: int) -> list[dict]:
+    dur, gain = _short_dur(rng), _gain(rng)
+    if label == 0:
+        return [{"kind": "tone", "freq": round(float(np.exp(rng.uniform(np.log(300), np.log(2000)))), 2),
+                 "dur": dur, "gain": gain}]
+    if label == 1:
+        f0 = float(rng.uniform(300, 700))
+        return [{"kind": "sweep", "f0": round(f0, 2), "f1": round(3 * f0, 2), "dur": dur, "gain": gain}]
+    if label == 2:
+        return [{"kind": "noise", "dur": dur, "gain": gain, "seed": int(rng.integers(2**31))}]
+    return [{"kind": "clicks", "rate_hz": round(float(rng.uniform(30, 60)), 2), "dur": dur, "gain": gain}]
+
+
+def _count_events(rng: np.random.Generator, label: int) -> list[dict]:
+    return [{"kind": "tone", "freq": BEEP_HZ, "dur": BEEP_S, "gain": _gain(rng)} for _ in range(label + 1)]
+
+
+ORDER_OPTIONS = ("low, then high", "high, then low", "low, then low", "high, then high")
+
+
+def _order_events(rng: np.random.Generator, label: int) -> list[dict]:
+    first, second = (o.strip() for o in ORDER_OPTIONS[label].split(", then"))
+    return [{"kind": "tone", "freq": round(ORDER_HZ[p] * float(rng.uniform(0.97, 1.03)), 2),
+             "dur": _short_dur(rng), "gain": _gain(rng)} for p in (first, second)]
+
+
+TASKS: dict[str, SynthTask] = {
+    t.name: t
+    for t in (
+        SynthTask("word", "semantic", "Which word is spoken?", WORDS, _speech_events(WORDS)),
+        SynthTask("number", "semantic", "Which number is spoken?", NUMBERS,
+                  _speech_events(NUMBERS)),
+        SynthTask("pitch", "acoustic", "What is the pitch of the short tone?",
+                  ("low (250 Hz)", "medium (500 Hz)", "high (1000 Hz)", "very high (2000 Hz)"), _pitch_events),
+        SynthTask("sound", "acoustic", "What kind of short sound occurs?",
+                  ("a pure tone", "a rising sweep", "a noise burst", "a click train"), _sound_events),
+        SynthTask("count", "acoustic", "How many beeps are there?",
+                  ("one", "two", "three", "four"), _count_events),
+        SynthTask("order", "acoustic", "Which two tones occur, in order?",
+                  ORDER_OPTIONS, _order_events, min_gap_s=0.5),
+    )
+}
+
+FILLER_KINDS = ("silence", "white", "pink", "brown", "hum")
+
+
+def get_task(name: str) -> SynthTask:
+    if name not in TASKS:
+        raise KeyError(f"unknown hr_synth task {name!r}; known: {sorted(TASKS)}")
+    return TASKS[name]
+
+
+def task_salt(name: str) -> int:
+    """A stable per-task integer, so seed 7 of two tasks gives unrelated recipes."""
+    return zlib.crc32(name.encode())
+
+
+def make_recipe(task: str, seed: int, *, min_s: float = MIN_CLIP_S, max_s: float = MAX_CLIP_S,
+                label: int | None = None) -> dict:
+    """The recipe of clip ``seed`` of ``task``: same arguments, same recipe, always.
+
+    ``label`` forces the answer (test sets balance classes); otherwise it is drawn.
+    ``min_s``/``max_s`` bound the clip duration (training's curriculum starts with
+    short clips around the events).
+    """
+    spec = get_task(task)
+    rng = np.random.default_rng([task_salt(task), seed])
+    if label is None:
+        label = int(rng.integers(len(spec.options)))
+    events = spec.draw_events(rng, label)
+    # Short training crops must still hold every event with its gaps.
+    needed = 2 * EDGE_MARGIN_S + sum(e["dur"] for e in events) + spec.min_gap_s * (len(events) - 1) + 0.01
+    duration = round(float(rng.uniform(max(min_s, needed), max(max_s, needed))), 2)
+    _place(events, duration, spec.min_gap_s, rng)
+    return {
+        "task": task,
+        "seed": int(seed),
+        "duration": duration,
+        "label": label,
+        "answer": LETTERS[label],
+        "events": events,
+        "filler": _filler(duration, rng),
+        "noise_seed": int(rng.integers(2**31)),
+    }
+
+
+def _place(events: list[dict], duration: float, min_gap: float, rng: np.random.Generator) -> None:
+    """Give each event an onset: in order, non-overlapping, at least ``min_gap`` apart, uniformly spread."""
+    busy = sum(e["dur"] for e in events) + min_gap * (len(events) - 1)
+    slack = duration - 2 * EDGE_MARGIN_S - busy
+    if slack < 0:
+        raise ValueError(f"a {duration:.2f} s clip cannot hold events needing {busy:.2f} s")
+    # Sorted uniform offsets spread over the slack: every placement with the gaps is reachable.
+    offsets = np.sort(rng.uniform(0.0, slack, size=len(events)))
+    cursor = EDGE_MARGIN_S
+    for event, offset in zip(events, offsets):
+        event["onset"] = round(cursor + float(offset), 4)
+        cursor += event["dur"] + min_gap
+
+
+def _filler(duration: float, rng: np.random.Generator) -> list[dict]:
+    """Consecutive 1-6 s segments of silence, coloured noise or a low hum, covering the clip."""
+    segments, start = [], 0.0
+    while start < duration:
+        end = min(duration, round(start + float(rng.uniform(1.0, 6.0)), 2))
+        kind = FILLER_KINDS[int(rng.integers(len(FILLER_KINDS)))]
+        seg = {"kind": kind, "start": start, "end": end}
+        if kind == "silence":
+            seg["level"] = 0.0003
+        elif kind == "hum":
+            seg["level"] = round(float(rng.uniform(0.01, 0.04)), 4)
+            seg["freq"] = round(float(rng.uniform(80.0, 160.0)), 2)
+        else:
+            seg["level"] = round(float(rng.uniform(0.003, 0.02)), 4)
+        segments.append(seg)
+        start = end
+    return segments
