@@ -49,6 +49,31 @@ QWEN_SYSTEM_PROMPT = (
 MIN_SPLIT_TAIL_SAMPLES = TARGET_SR // 10
 
 
+def split_audio(processor, wav) -> list:
+    """Cut audio longer than the feature extractor's window into consecutive items."""
+    window = processor.feature_extractor.n_samples
+    if len(wav) <= window:
+        return [wav]
+    pieces = [wav[i:i + window] for i in range(0, len(wav), window)]
+    if len(pieces[-1]) < MIN_SPLIT_TAIL_SAMPLES:
+        pieces.pop()
+    return pieces
+
+
+def build_prompt_inputs(processor, context: str, visuals: list | None, system_prompt: str, *, where: str = ""):
+    """Processor outputs (CPU tensors) for one request, in the benchmark's prompt protocol.
+
+    Shared by the adapter and HeadRouter's calibration so both see exactly the same
+    prompt: messages [system, user], the audio items first (each long clip split at the
+    feature extractor's window), then the task's text.
+    """
+    clips = [piece for item in (visuals or []) for piece in split_audio(processor, load_audio(item, where=where))]
+    content = [{"type": "audio"} for _ in clips] + [{"type": "text", "text": context}]
+    messages = [{"role": "system", "content": system_prompt}, {"role": "user", "content": content}]
+    text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    return processor(text=text, audio=clips or None, return_tensors="pt", padding=True)
+
+
 class QwenOmniPruned(lmms):
     """Qwen2.5-Omni thinker + pruner as an lmms-eval simple model (generation tasks)."""
 
@@ -152,12 +177,8 @@ class QwenOmniPruned(lmms):
     def _answer(self, context, gen_kwargs, doc_to_visual, doc_id, task, split) -> tuple[str, PrefillRecord]:
         where = f"doc {doc_id} of task {task}"
         visuals = doc_to_visual(self.task_dict[task][split][doc_id]) if doc_to_visual is not None else []
-        clips = [piece for item in (visuals or []) for piece in self._split(load_audio(item, where=where))]
         system = gen_kwargs.pop("system_prompt", None) or self.system_prompt
-        content = [{"type": "audio"} for _ in clips] + [{"type": "text", "text": context}]
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": content}]
-        text = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        inputs = self.processor(text=text, audio=clips or None, return_tensors="pt", padding=True)
+        inputs = build_prompt_inputs(self.processor, context, visuals, system, where=where)
         inputs = inputs.to(self.device)
         if "input_features" in inputs:
             inputs["input_features"] = inputs["input_features"].to(self.thinker.dtype)
@@ -186,16 +207,6 @@ class QwenOmniPruned(lmms):
             if gen_kwargs.get("top_p") is not None:
                 args["top_p"] = float(gen_kwargs["top_p"])
         return args
-
-    def _split(self, wav) -> list:
-        """Cut audio longer than the feature extractor's window into consecutive items."""
-        window = self.processor.feature_extractor.n_samples
-        if len(wav) <= window:
-            return [wav]
-        pieces = [wav[i:i + window] for i in range(0, len(wav), window)]
-        if len(pieces[-1]) < MIN_SPLIT_TAIL_SAMPLES:
-            pieces.pop()
-        return pieces
 
 
 class VanillaQwenOmni(QwenOmniPruned):
