@@ -28,9 +28,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from headrouter_eval.pruners.base import ModelInfo
+if TYPE_CHECKING:  # only for annotations: importing pruners here would be circular (the pruner loads profiles)
+    from headrouter_eval.pruners.base import ModelInfo
 
 FORMAT_NAME = "headrouter-profile"
 FORMAT_VERSION = 1

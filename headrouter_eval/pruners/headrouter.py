@@ -58,6 +58,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_PROBE = {"probe": "norope", "queries": "text", "softmax": "audio"}
 
 
+def _sig(value: float) -> float:
+    """Six significant digits: compact stats lines that keep tiny selectivities (random models) distinct."""
+    return float(f"{value:.6g}")
+
+
 def _choice(option: str, value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValueError(f"headrouter option {option}={value!r} is not one of {', '.join(allowed)}")
@@ -166,11 +171,11 @@ class HeadRouterPruner(Pruner):
         top = torch.topk(w, min(self.top_heads, w.numel()))
         return {
             "routing": self.mode,
-            "routing_weights": {c: round(v, 6) for c, v in alpha.items()},
+            "routing_weights": {c: _sig(v) for c, v in alpha.items()},
             "routed_class": max(alpha, key=alpha.get) if alpha else None,
-            "top_heads": [[int(h), round(float(v), 6)] for h, v in zip(top.indices, top.values)],
-            "selectivity": [round(v, 6) for v in s.tolist()],
-            "audio_mass": [round(v, 6) for v in mass.tolist()],
+            "top_heads": [[int(h), _sig(float(v))] for h, v in zip(top.indices, top.values)],
+            "selectivity": [_sig(v) for v in s.tolist()],
+            "audio_mass": [_sig(v) for v in mass.tolist()],
             "probe_settings": {"probe": self.probe, "queries": self.queries, "softmax": self.softmax},
         }
 

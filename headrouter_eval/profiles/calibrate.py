@@ -1,0 +1,209 @@
+"""Calibrate HeadRouter profiles: per-sample head vectors from lmms-eval tasks -> one profile per class.
+
+For N samples per task class, taken from any lmms-eval task(s) (through lmms-eval's
+own TaskManager and the tasks' own prompts), the model runs one prefill with the
+HeadRouter pruner attached at ``retention=1.0`` and ``routing=uniform``: nothing is
+pruned, and the pruner reports the sample's per-head selectivity ``s`` and audio mass
+``m`` at the scoring layer, through exactly the code used at evaluation time. The
+prompt is built by the adapter's ``build_prompt_inputs`` and the model loaded by
+``load_thinker``/``load_processor``, as in ``lmms-eval eval``.
+
+Profile per class c (this project's rule; the paper gives no formula):
+* centroid ``mu_c`` = mean of ``s`` over the class's samples (paper 3.3.2);
+* head weights ``w_c = head_weights(mu_c, mean m over the class, rule)``, by default
+  ``w_c ∝ mu_c * m_c`` (``headrouter_eval.pruners.routing``): heads that are selective
+  for the class *and* attend to audio. The fallback without a profile applies the same
+  rule to one sample;
+* ``sigma``: given, or the RMS distance of the samples to their own centroid.
+
+Samples: per class, each task's documents are shuffled with ``seed`` and the tasks of
+the class are taken in turn (round robin), so a class's N samples spread over its tasks
+and do not depend on how a data set happens to be sorted.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from headrouter_eval.profiles.format import ClassProfile, HeadProfile, model_fingerprint
+from headrouter_eval.profiles.mapping import class_of
+from headrouter_eval.pruners.routing import auto_sigma, head_weights
+
+MODEL_NAME = "headrouter_qwen_omni"  # tasks' per-model prompt kwargs are looked up under this id, as in eval
+LOAD_KEYS = ("pretrained", "layer", "device", "dtype", "attn_implementation", "system_prompt")
+PROBE_KEYS = ("probe", "queries", "softmax")
+
+
+@dataclass
+class CalibrationConfig:
+    pretrained: str
+    tasks: list[str]
+    per_class: int
+    layer: int = 2
+    include_path: list[str] | None = None
+    mapping: dict[str, str] | None = None
+    mapping_spec: str = "AudioMarathon default"
+    seed: int = 0
+    head_weight_rule: str = "selectivity_mass"
+    sigma: float | None = None
+    device: str | None = None
+    dtype: str | None = "auto"
+    attn_implementation: str = "sdpa"
+    system_prompt: str | None = None
+    probe: dict[str, str | None] = field(default_factory=lambda: {"probe": "norope", "queries": "text"})
+
+
+def config_from_model_args(model_args: dict[str, Any], **rest: Any) -> CalibrationConfig:
+    """A config from ``--model-args`` (the adapter's loading keys plus probe/queries/softmax)."""
+    unknown = sorted(set(model_args) - set(LOAD_KEYS) - set(PROBE_KEYS))
+    if unknown:
+        raise ValueError(f"unknown --model-args keys {unknown}; calibration takes {list(LOAD_KEYS + PROBE_KEYS)}")
+    if "pretrained" not in model_args:
+        raise ValueError("--model-args needs pretrained=<hub id or folder>")
+    load = {k: model_args[k] for k in LOAD_KEYS if k in model_args}
+    load["pretrained"] = str(load["pretrained"])
+    load["layer"] = int(load.get("layer", 2))
+    probe = {k: str(model_args[k]) for k in PROBE_KEYS if k in model_args}
+    return CalibrationConfig(**load, probe={"probe": "norope", "queries": "text", **probe}, **rest)
+
+
+@dataclass
+class Candidate:
+    task: str
+    cls: str
+    args: tuple  # lmms-eval Instance.args: (context, gen_kwargs, doc_to_visual, doc_id, task, split)
+    dataset: Any
+
+    @property
+    def doc_id(self) -> int:
+        return int(self.args[3])
+
+    @property
+    def sample_id(self) -> str:
+        return f"{self.task}:{self.doc_id}"
+
+
+def collect_candidates(config: CalibrationConfig) -> dict[str, list[list[Candidate]]]:
+    """Per class, per task, every request of the task (built by the task itself, as in eval)."""
+    from lmms_eval.evaluator_utils import get_task_list
+    from lmms_eval.tasks import TaskManager, get_task_dict
+
+    manager = TaskManager("WARNING", include_path=config.include_path, model_name=MODEL_NAME)
+    by_class: dict[str, list[list[Candidate]]] = defaultdict(list)
+    for output in get_task_list(get_task_dict(config.tasks, manager)):
+        task = output.task
+        if task is None:
+            continue
+        if task.OUTPUT_TYPE != "generate_until":
+            raise ValueError(f"task {output.task_name} is {task.OUTPUT_TYPE}; calibration needs generate_until tasks")
+        task.build_all_requests(rank=0, world_size=1)
+        cls = class_of(output.task_name, config.mapping)
+        by_class[cls].append([Candidate(output.task_name, cls, inst.args, task.dataset) for inst in task.instances])
+    if not by_class:
+        raise ValueError(f"no tasks found for {config.tasks}")
+    return dict(by_class)
+
+
+def choose_samples(by_class: dict[str, list[list[Candidate]]], per_class: int, seed: int) -> list[Candidate]:
+    """``per_class`` candidates per class: seeded shuffle per task, then round robin over the tasks."""
+    if per_class < 1:
+        raise ValueError(f"--per-class must be >= 1, got {per_class}")
+    chosen = []
+    for cls in sorted(by_class):
+        queues = []
+        for docs in by_class[cls]:
+            docs = list(docs)
+            random.Random(f"{seed}:{docs[0].task if docs else ''}").shuffle(docs)
+            queues.append(docs)
+        picked: list[Candidate] = []
+        while len(picked) < per_class and any(queues):
+            for queue in queues:
+                if queue and len(picked) < per_class:
+                    picked.append(queue.pop(0))
+        chosen += picked
+    return chosen
+
+
+def calibrate(config: CalibrationConfig, *, progress: bool = True) -> tuple[HeadProfile, list[dict[str, Any]]]:
+    """Run the model over the chosen samples; the profile and one row of head vectors per sample."""
+    from headrouter_eval.adapters.qwen_omni import QWEN_SYSTEM_PROMPT, build_prompt_inputs
+    from headrouter_eval.omni.loading import load_processor, load_thinker
+    from headrouter_eval.omni.prune import PruningEngine
+    from headrouter_eval.pruners.headrouter import HeadRouterPruner
+
+    samples = choose_samples(collect_candidates(config), config.per_class, config.seed)
+    device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    processor = load_processor(config.pretrained)
+    thinker = load_thinker(config.pretrained, device=device, dtype=config.dtype,
+                           attn_implementation=config.attn_implementation)
+    pruner = HeadRouterPruner(retention=1.0, routing="uniform", **config.probe)
+    rows = []
+    with PruningEngine(thinker, pruner, layer=config.layer) as engine:
+        info = engine.model_info()
+        for sample in tqdm(samples, desc="calibrating", disable=not progress):
+            context, gen_kwargs, doc_to_visual, doc_id, task, split = sample.args
+            where = f"doc {doc_id} of task {task}"
+            visuals = doc_to_visual(sample.dataset[split][doc_id]) if doc_to_visual is not None else []
+            system = (gen_kwargs or {}).get("system_prompt") or config.system_prompt or QWEN_SYSTEM_PROMPT
+            inputs = build_prompt_inputs(processor, context, visuals, system, where=where).to(device)
+            if "input_features" in inputs:
+                inputs["input_features"] = inputs["input_features"].to(thinker.dtype)
+            with torch.inference_mode():
+                thinker(**inputs, use_cache=False)
+            record = engine.last_record
+            if not record.extra:
+                raise ValueError(f"{where}: the prompt has no audio tokens, so it has no head vector to calibrate on")
+            rows.append({"sample_id": sample.sample_id, "task": task, "doc_id": doc_id, "class": sample.cls,
+                         "n_audio": record.audio_tokens, "layer": info.layer, "scoring_layer": info.scoring_layer,
+                         "selectivity": record.extra["selectivity"], "audio_mass": record.extra["audio_mass"]})
+    settings = {"probe": pruner.probe, "queries": pruner.queries, "softmax": pruner.softmax}
+    return build_profile(rows, info, settings, config), rows
+
+
+def build_profile(rows: list[dict[str, Any]], info, probe: dict[str, str], config: CalibrationConfig) -> HeadProfile:
+    """Centroids, head weights and sigma from the per-sample rows (see the module docstring)."""
+    by_class: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_class[row["class"]].append(row)
+    classes, centroids = {}, {}
+    for cls, members in sorted(by_class.items()):
+        s = torch.tensor([m["selectivity"] for m in members], dtype=torch.float64)
+        mass = torch.tensor([m["audio_mass"] for m in members], dtype=torch.float64)
+        centroids[cls] = s.mean(dim=0)
+        weights = head_weights(centroids[cls], mass.mean(dim=0), config.head_weight_rule)
+        classes[cls] = ClassProfile(
+            centroid=centroids[cls].tolist(), head_weights=weights.tolist(), audio_mass=mass.mean(dim=0).tolist(),
+            tasks=sorted({m["task"] for m in members}), samples=[m["sample_id"] for m in members],
+        )
+    if config.sigma is not None:
+        sigma, rule = float(config.sigma), "given (--sigma)"
+    else:
+        vectors = torch.tensor([r["selectivity"] for r in rows], dtype=torch.float64)
+        sigma = auto_sigma(vectors, [r["class"] for r in rows], centroids)
+        rule = "auto: RMS distance of calibration samples to their class centroid"
+    return HeadProfile(
+        model=model_fingerprint(info), layer=info.layer, scoring_layer=info.scoring_layer, probe=probe,
+        sigma=sigma, sigma_rule=rule, head_weight_rule=config.head_weight_rule, classes=classes,
+        calibration={"tasks": config.tasks, "mapping": config.mapping_spec, "per_class": config.per_class,
+                     "seed": config.seed, "samples": len(rows),
+                     "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")},
+    )
+
+
+def write_vectors(rows: list[dict[str, Any]], path: str | Path) -> Path:
+    """Per-sample head vectors as JSONL (one object per sample; read by ``headrouter-eval analyze``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
+    return path

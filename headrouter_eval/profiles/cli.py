@@ -1,0 +1,69 @@
+"""``headrouter-eval calibrate``: build a HeadRouter profile from lmms-eval tasks.
+
+Example (offline, tiny checkpoint)::
+
+    headrouter-eval calibrate --model-args pretrained=/ckpt/tiny,layer=2 \\
+        --tasks hr_test_tiny_audio --include-path tests/fixtures/tiny_audio_task \\
+        --mapping hr_test_tiny_audio=acoustic --per-class 4 --out profiles/tiny.json
+
+writes ``profiles/tiny.json`` and the per-sample head vectors beside it
+(``profiles/tiny.vectors.jsonl``, or ``--vectors``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "calibrate", help="calibrate a HeadRouter profile (per-class head centroids and weights) from lmms-eval tasks",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--model-args", required=True,
+                        help="pretrained=...,layer=K[,device,dtype,attn_implementation,system_prompt,"
+                             "probe,queries,softmax] (as lmms-eval --model_args)")
+    parser.add_argument("--tasks", required=True, help="comma-separated lmms-eval task or group names")
+    parser.add_argument("--include-path", action="append", default=None,
+                        help="extra lmms-eval task folder (repeatable), as lmms-eval --include_path")
+    parser.add_argument("--per-class", type=int, required=True, help="samples per task class")
+    parser.add_argument("--mapping", default=None,
+                        help="task->class: a JSON/YAML file or 'task=class,pattern*=class' "
+                             "(default: AudioMarathon's semantic/acoustic split, matched on task-name tokens)")
+    parser.add_argument("--out", required=True, type=Path, help="profile file to write (JSON)")
+    parser.add_argument("--vectors", type=Path, default=None,
+                        help="per-sample head vectors (JSONL); default: <out without .json>.vectors.jsonl")
+    parser.add_argument("--sigma", type=float, default=None,
+                        help="routing width stored in the profile (default: RMS sample-to-centroid distance)")
+    parser.add_argument("--head-weights", default="selectivity_mass",
+                        choices=["selectivity_mass", "selectivity", "mass", "uniform"],
+                        help="rule turning a class's mean selectivity and audio mass into head weights")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the per-task sample shuffle")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lmms_eval.utils import simple_parse_args_string
+
+    from headrouter_eval.profiles.calibrate import calibrate, config_from_model_args, write_vectors
+    from headrouter_eval.profiles.format import save_profile
+    from headrouter_eval.profiles.mapping import parse_mapping
+
+    if args.sigma is not None and not args.sigma > 0:
+        raise SystemExit(f"--sigma must be > 0, got {args.sigma}")
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    config = config_from_model_args(
+        simple_parse_args_string(args.model_args), tasks=tasks, per_class=args.per_class,
+        include_path=args.include_path, mapping=parse_mapping(args.mapping),
+        mapping_spec=args.mapping or "AudioMarathon default", seed=args.seed,
+        head_weight_rule=args.head_weights, sigma=args.sigma,
+    )
+    profile, rows = calibrate(config, progress=not args.no_progress)
+    out = save_profile(profile, args.out)
+    vectors = write_vectors(rows, args.vectors or out.with_name(out.stem + ".vectors.jsonl"))
+    counts = ", ".join(f"{name}: {len(c.samples)}" for name, c in profile.classes.items())
+    print(f"profile {out} ({counts} samples; sigma={profile.sigma:.4g}, layer={profile.layer})")
+    print(f"head vectors {vectors}")
+    return 0

@@ -1,0 +1,192 @@
+"""Profile files, the task->class mapping, profile building, and calibration on the tiny model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+
+from headrouter_eval.omni.prune import PruningEngine
+from headrouter_eval.profiles import cli as profiles_cli
+from headrouter_eval.profiles.calibrate import CalibrationConfig, build_profile, choose_samples, config_from_model_args
+from headrouter_eval.profiles.format import ProfileError, load_profile, save_profile
+from headrouter_eval.profiles.mapping import MappingError, class_of, parse_mapping
+from headrouter_eval.pruners import make_pruner
+from tests.conftest import REPO_ROOT
+from tests.headrouter_testkit import make_profile
+
+CAL_TASKS = REPO_ROOT / "tests" / "fixtures" / "headrouter_tasks"
+
+
+@pytest.fixture(scope="module")
+def info(thinker):
+    return PruningEngine(thinker, None, layer=2).model_info()
+
+
+def uniform_profile(info, **changes):
+    heads = info.num_heads
+    profile = make_profile(info, {"semantic": ([0.2] * heads, [1 / heads] * heads)})
+    return replace(profile, **changes)
+
+
+def test_profile_round_trips_through_json(info, tmp_path):
+    profile = make_profile(info, {"semantic": ([0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]),
+                                  "acoustic": ([0.5, 0.6, 0.7, 0.8], [0.1, 0.1, 0.1, 0.7])})
+    loaded = load_profile(save_profile(profile, tmp_path / "p.json"))
+    assert loaded.to_json() == profile.to_json()
+    raw = json.loads((tmp_path / "p.json").read_text())
+    assert raw["format"] == "headrouter-profile" and raw["format_version"] == 1
+    assert set(raw["model"]) == {"id", "name_or_path", "num_layers", "num_heads", "num_kv_heads", "hidden_size"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("id", "qwen2.5-omni-7b", r"model\.id is 'qwen2\.5-omni-7b' in the profile"),
+     ("num_heads", 28, r"model\.num_heads is 28 in the profile but 4"),
+     ("num_layers", 36, r"model\.num_layers is 36"),
+     ("hidden_size", 2048, r"model\.hidden_size is 2048")],
+)
+def test_profile_for_another_model_is_refused_naming_the_field(thinker, info, tmp_path, field, value, message):
+    profile = uniform_profile(info)
+    profile.model[field] = value
+    if field == "num_heads":  # keep the file self-consistent so the model check is what fails
+        for cls in profile.classes.values():
+            cls.centroid, cls.head_weights, cls.audio_mass = [0.1] * value, [1 / value] * value, [0.5] * value
+    path = save_profile(profile, tmp_path / "other.json")
+    pruner = make_pruner("headrouter", retention=0.5, profile=str(path))
+    with pytest.raises(ProfileError, match=message):
+        PruningEngine(thinker, pruner, layer=2)
+
+
+def test_profile_for_another_layer_is_refused(thinker, info, tmp_path):
+    path = save_profile(uniform_profile(info), tmp_path / "k2.json")
+    pruner = make_pruner("headrouter", retention=0.5, profile=str(path))
+    with pytest.raises(ProfileError, match=r"layer is 2 in the profile but the model prunes at layer=3"):
+        PruningEngine(thinker, pruner, layer=3)
+    PruningEngine(thinker, pruner, layer=2)  # the right layer binds
+
+
+def test_same_checkpoint_under_another_path_is_accepted(info):
+    from headrouter_eval.profiles.format import check_profile, model_id
+
+    assert model_id("Qwen/Qwen2.5-Omni-3B") == model_id("/models/qwen2.5-omni-3b/") == "qwen2.5-omni-3b"
+    profile = uniform_profile(info)
+    check_profile(profile, replace(info, name_or_path=f"/elsewhere/{profile.model['id']}"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [(lambda d: d.update(format_version=2), r"'format_version' is 2; this version reads 1"),
+     (lambda d: d.update(format="other"), "is not a HeadRouter profile"),
+     (lambda d: d["classes"]["semantic"].update(centroid=[0.1]), r"classes\.semantic\.centroid has 1 entries"),
+     (lambda d: d.pop("sigma"), "malformed profile"),
+     (lambda d: d.update(sigma=0), "'sigma' must be > 0")],
+)
+def test_malformed_profile_files_are_refused(info, tmp_path, edit, message):
+    data = uniform_profile(info).to_json()
+    edit(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ProfileError, match=message):
+        load_profile(path)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [("audiomarathon_ser", "semantic"), ("audiomarathon_er", "acoustic"), ("am-asr", "semantic"),
+     ("audiomarathon_sgr", "acoustic"), ("hr_synth_semantic_count", "semantic"), ("hrcal_acoustic", "acoustic")],
+)
+def test_default_mapping_is_audiomarathons_split_on_name_tokens(task, expected):
+    assert class_of(task, None) == expected
+
+
+def test_user_mappings_from_pairs_and_files(tmp_path):
+    pairs = parse_mapping("mytask=semantic, other_*=acoustic")
+    assert class_of("mytask", pairs) == "semantic" and class_of("other_x", pairs) == "acoustic"
+    (tmp_path / "m.yaml").write_text("semantic: [a_*]\nacoustic: [b]\n")
+    from_yaml = parse_mapping(str(tmp_path / "m.yaml"))
+    assert class_of("a_1", from_yaml) == "semantic" and class_of("b", from_yaml) == "acoustic"
+    (tmp_path / "m.json").write_text(json.dumps({"t1": "mixed"}))
+    assert class_of("t1", parse_mapping(str(tmp_path / "m.json"))) == "mixed"
+    with pytest.raises(MappingError, match=r"task 'zzz' matches no entry"):
+        class_of("zzz", pairs)
+    with pytest.raises(MappingError, match="is not an AudioMarathon task"):
+        class_of("mmau_pro_sound", None)
+    with pytest.raises(MappingError, match="is not task=class"):
+        parse_mapping("justaname")
+    with pytest.raises(MappingError, match="does not exist"):
+        parse_mapping(str(tmp_path / "missing.yaml"))
+
+
+def test_samples_spread_over_the_tasks_of_a_class_reproducibly():
+    from headrouter_eval.profiles.calibrate import Candidate
+
+    def docs(task, n):
+        return [Candidate(task, "acoustic", ("ctx", {}, None, i, task, "test"), None) for i in range(n)]
+
+    by_class = {"acoustic": [docs("a", 10), docs("b", 2), docs("c", 10)]}
+    picked = choose_samples(by_class, 7, seed=0)
+    tasks = [c.task for c in picked]
+    assert tasks.count("b") == 2 and tasks.count("a") + tasks.count("c") == 5 and abs(tasks.count("a") - 3) <= 1
+    assert [c.sample_id for c in picked] == [c.sample_id for c in choose_samples(by_class, 7, seed=0)]
+    assert [c.sample_id for c in picked] != [c.sample_id for c in choose_samples(by_class, 7, seed=1)]
+
+
+def test_profile_centroids_weights_and_sigma_follow_the_stated_rules(info):
+    rows = [
+        {"sample_id": "s:0", "task": "s", "class": "semantic", "selectivity": [0.2, 0.4, 0.0, 0.0],
+         "audio_mass": [0.5, 0.5, 0.5, 0.5]},
+        {"sample_id": "s:1", "task": "s", "class": "semantic", "selectivity": [0.4, 0.0, 0.0, 0.0],
+         "audio_mass": [0.3, 0.3, 0.3, 0.3]},
+        {"sample_id": "a:0", "task": "a", "class": "acoustic", "selectivity": [0.0, 0.0, 0.0, 0.8],
+         "audio_mass": [0.1, 0.1, 0.1, 0.9]},
+    ]
+    config = CalibrationConfig(pretrained="x", tasks=["s", "a"], per_class=2)
+    profile = build_profile(rows, info, {"probe": "norope", "queries": "text", "softmax": "audio"}, config)
+    sem = profile.classes["semantic"]
+    assert sem.centroid == pytest.approx([0.3, 0.2, 0.0, 0.0])
+    assert sem.head_weights == pytest.approx([0.6, 0.4, 0.0, 0.0])  # ∝ centroid * mean mass (0.4 each)
+    assert profile.classes["acoustic"].head_weights == pytest.approx([0.0, 0.0, 0.0, 1.0])
+    assert sem.samples == ["s:0", "s:1"] and profile.classes["acoustic"].tasks == ["a"]
+    # RMS distance to the own centroid: each semantic sample is sqrt(0.1^2 + 0.2^2) away, the acoustic one 0
+    assert profile.sigma == pytest.approx(float(torch.tensor((2 * 0.05 + 0.0) / 3).sqrt()))
+
+
+def test_model_args_for_calibration_are_checked():
+    config = config_from_model_args({"pretrained": "/m", "layer": 3, "probe": "rope"}, tasks=["t"], per_class=2)
+    assert config.layer == 3 and config.probe == {"probe": "rope", "queries": "text"}
+    with pytest.raises(ValueError, match=r"unknown --model-args keys \['retention'\]"):
+        config_from_model_args({"pretrained": "/m", "retention": 0.5}, tasks=["t"], per_class=2)
+    with pytest.raises(ValueError, match="needs pretrained="):
+        config_from_model_args({"layer": 2}, tasks=["t"], per_class=2)
+
+
+def calibrate_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    profiles_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["calibrate", *argv])
+    return args.func(args)
+
+
+@pytest.mark.slow
+def test_calibration_on_the_tiny_model_writes_profile_and_vectors(tiny_checkpoint, tmp_path):
+    out = tmp_path / "profiles" / "tiny.json"
+    code = calibrate_cli("--model-args", f"pretrained={tiny_checkpoint},layer=2", "--tasks",
+                         "hrcal_semantic,hrcal_acoustic", "--include-path", str(CAL_TASKS), "--per-class", "2",
+                         "--out", str(out), "--no-progress")
+    assert code == 0
+    profile = load_profile(out)
+    assert sorted(profile.classes) == ["acoustic", "semantic"]
+    assert profile.model["num_heads"] == 4 and profile.layer == 2 and profile.scoring_layer == 1
+    assert profile.probe == {"probe": "norope", "queries": "text", "softmax": "audio"}
+    rows = [json.loads(line) for line in (tmp_path / "profiles" / "tiny.vectors.jsonl").read_text().splitlines()]
+    assert len(rows) == 4 and {r["class"] for r in rows} == {"semantic", "acoustic"}
+    for name, cls in profile.classes.items():
+        members = [r for r in rows if r["class"] == name]
+        assert cls.samples == [r["sample_id"] for r in members] and len(members) == 2
+        assert cls.centroid == pytest.approx(torch.tensor([r["selectivity"] for r in members]).mean(0).tolist())
+        assert sum(cls.head_weights) == pytest.approx(1.0)
+    assert all(r["n_audio"] > 0 and len(r["selectivity"]) == 4 for r in rows)
