@@ -1,0 +1,39 @@
+"""``headrouter-eval analyze``: draw the head-behaviour figures from per-sample head vectors.
+
+Input: calibration's ``*.vectors.jsonl`` and/or an evaluation's
+``pruning_stats_rank*.jsonl`` of ``headrouter_qwen_omni`` (both hold ``task`` and
+``selectivity`` per sample). Output in ``--out``: ``selectivity_heatmap.png`` and
+``head_vectors_tsne.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HEATMAP_FILE = "selectivity_heatmap.png"
+TSNE_FILE = "head_vectors_tsne.png"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("analyze", help="selectivity heatmap and t-SNE of per-sample head vectors (PNG)",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vectors", nargs="+", required=True, type=Path,
+                        help="JSONL files of per-sample head vectors (calibration vectors or pruning stats)")
+    parser.add_argument("--out", required=True, type=Path, help="folder for the PNG files")
+    parser.add_argument("--perplexity", type=float, default=None,
+                        help="t-SNE perplexity (default: min(30, (samples - 1) / 3))")
+    parser.add_argument("--seed", type=int, default=0, help="t-SNE random state")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from headrouter_eval.analysis.figures import head_vector_tsne, save_png, selectivity_heatmap
+    from headrouter_eval.analysis.vectors import load_vectors
+
+    vectors = load_vectors(args.vectors)
+    heatmap = save_png(selectivity_heatmap(vectors), args.out / HEATMAP_FILE)
+    tsne = save_png(head_vector_tsne(vectors, perplexity=args.perplexity, seed=args.seed), args.out / TSNE_FILE)
+    print(f"{len(vectors.tasks)} samples, {len(vectors.task_names)} tasks, {vectors.selectivity.shape[1]} heads")
+    print(f"wrote {heatmap}\nwrote {tsne}")
+    return 0
