@@ -3,8 +3,9 @@
 Default: AudioMarathon's split (semantic = ASR, SCR, SER; acoustic = ASC, MC, SED, SD,
 ER, SAR, SGR), matched against the *tokens* of a task name (split at ``_``, ``-``,
 ``.``), so ``audiomarathon_ser`` is semantic and ``audiomarathon_er`` acoustic whatever
-the prefix; a task whose name holds the token ``semantic`` or ``acoustic`` (the synthetic
-benchmark's sub-tasks) maps to that class.
+the prefix. The synthetic benchmark's tasks (``hr_synth_<name>``) take the class their
+definition declares (``headrouter_eval.synth.tasks``), and a task whose name holds the
+token ``semantic`` or ``acoustic`` maps to that class.
 
 A user mapping (``--mapping``) is either a JSON/YAML file or ``task=class`` pairs
 separated by commas. Keys are task names or shell-style patterns (``hr_synth_*``);
@@ -71,9 +72,23 @@ def _from_dict(data: object, where: str) -> dict[str, str]:
     return out
 
 
+def _synth_class(task: str) -> str | None:
+    """Class declared by the hr_synth task definition, for ``hr_synth_<name>`` tasks."""
+    prefix = "hr_synth_"
+    if not task.startswith(prefix):
+        return None
+    from headrouter_eval.synth.tasks import TASKS
+
+    definition = TASKS.get(task[len(prefix):])
+    return definition.task_class if definition is not None else None
+
+
 def class_of(task: str, mapping: dict[str, str] | None) -> str:
     """The class of ``task``; :class:`MappingError` naming the task when nothing matches."""
     if mapping is None:
+        synth = _synth_class(task)
+        if synth is not None:
+            return synth
         tokens = [t for t in re.split(r"[_\-.]", task.lower()) if t]
         for token in reversed(tokens):  # the most specific token is usually last
             if token in AUDIOMARATHON_CLASSES:
