@@ -1,0 +1,72 @@
+"""Synthetic long-audio prompts, built by the lmms-eval adapter's own prompt function.
+
+The waveform is a seeded mix of a slow chirp, gated tones and noise at 16 kHz: its
+content does not matter for cost, only its length (25 audio tokens per second). The
+prompt goes through ``headrouter_eval.adapters.qwen_omni.build_prompt_inputs``, the
+function the adapter and calibration use, so audio longer than the feature
+extractor's window is split into consecutive bos..eos spans exactly as in an
+evaluation, and the messages, system prompt and chat template are the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from headrouter_eval.audio import TARGET_SR
+from headrouter_eval.omni.internals import AudioTokenIds
+from headrouter_eval.omni.spans import find_audio_layout
+
+MIN_SECONDS, MAX_SECONDS = 1.0, 300.0
+QUESTION = "What happens in this recording? Describe the sounds and any speech in one sentence."
+
+
+@dataclass
+class BenchInput:
+    """One prompt ready for ``thinker.generate`` plus the facts the FLOPs formula needs."""
+
+    inputs: dict
+    audio_seconds: float
+    seq_len: int
+    n_audio_tokens: int
+    n_spans: int
+    feature_lens: list[int]  # valid mel frames per audio item
+    query_len: int  # text tokens after the last audio span
+
+
+def synth_waveform(seconds: float, seed: int = 0) -> np.ndarray:
+    """``seconds`` of deterministic 16 kHz mono float32 audio."""
+    n = int(round(seconds * TARGET_SR))
+    t = np.arange(n, dtype=np.float64) / TARGET_SR
+    rng = np.random.default_rng(seed)
+    chirp = np.sin(2 * np.pi * (200.0 + 20.0 * t) * t)
+    tones = 0.5 * np.sin(2 * np.pi * 440.0 * t) * (np.sin(2 * np.pi * 0.25 * t) > 0)
+    wav = 0.3 * chirp + 0.2 * tones + 0.05 * rng.standard_normal(n)
+    return wav.astype(np.float32)
+
+
+def build_input(
+    processor, token_ids: AudioTokenIds, seconds: float, *, device: torch.device, dtype: torch.dtype, seed: int = 0
+) -> BenchInput:
+    """The benchmark prompt with ``seconds`` of audio, on ``device``, features in ``dtype``."""
+    # the adapter module imports lmms-eval: import it only when a prompt is actually built
+    from headrouter_eval.adapters.qwen_omni import QWEN_SYSTEM_PROMPT, build_prompt_inputs
+
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise ValueError(f"--audio-seconds must be in [{MIN_SECONDS:g}, {MAX_SECONDS:g}], got {seconds:g}")
+    audio = {"array": synth_waveform(seconds, seed), "sampling_rate": TARGET_SR}
+    batch = build_prompt_inputs(processor, QUESTION, [audio], QWEN_SYSTEM_PROMPT, where="synthetic benchmark audio")
+    layout = find_audio_layout(batch["input_ids"][0], token_ids)
+    batch = batch.to(device)
+    batch["input_features"] = batch["input_features"].to(dtype)
+    return BenchInput(
+        inputs=dict(batch),
+        audio_seconds=float(seconds),
+        seq_len=layout.seq_len,
+        n_audio_tokens=layout.n_audio,
+        n_spans=layout.n_spans,
+        feature_lens=[int(v) for v in batch["feature_attention_mask"].sum(-1).tolist()],
+        query_len=int(layout.query_positions.numel()),
+    )

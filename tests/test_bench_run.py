@@ -1,0 +1,106 @@
+"""The efficiency benchmark end to end on the tiny size (CPU): report structure, token and FLOPs accounting.
+
+No timing assertions: only what must hold whatever the machine's speed (pruned runs
+process fewer tokens and fewer FLOPs than vanilla, the files and fields exist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import pytest
+import torch
+
+from headrouter_eval.bench import cli as bench_cli
+from headrouter_eval.bench.models import build_random_model
+from headrouter_eval.bench.presets import get_preset
+from headrouter_eval.pruners import PRUNERS
+
+AUDIO_SECONDS = 31  # > the tiny extractor's 30 s window: two spans, as the adapter would split it
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="headrouter-eval")
+    bench_cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "tiny"
+    methods = ["fastv", "random", "uniform", "fastv_eager"] + (["headrouter"] if "headrouter" in PRUNERS else [])
+    assert _run(["bench", "--size", "tiny", "--audio-seconds", str(AUDIO_SECONDS), "--retentions", "0.9,0.5",
+                 "--methods", ",".join(methods), "--warmup", "0", "--repeats", "1", "--decode-tokens", "2",
+                 "--threads", "1", "--device", "cpu", "--out", str(out)]) == 0
+    return out, json.loads((out / "report.json").read_text())
+
+
+def test_files_and_provenance(report):
+    out, data = report
+    assert (out / "report.md").is_file() and (out / "efficiency.png").stat().st_size > 0
+    env = data["environment"]
+    assert env["command"].startswith("headrouter-eval bench --size tiny")
+    for key in ("machine", "device", "torch", "transformers", "git"):
+        assert env[key]
+    assert data["input"]["n_spans"] == 2  # split by the adapter's own prompt function
+    assert data["input"]["n_audio_tokens"] == 25 * AUDIO_SECONDS
+    markdown = (out / "report.md").read_text()
+    assert "| method | attn | r |" in markdown and "## FLOPs formula" in markdown
+    assert "SwiGLU" in markdown and "## Targets" in markdown and "NOT the target conditions" in markdown
+
+
+def test_rows_prune_tokens_and_flops(report):
+    _, data = report
+    rows = data["rows"]
+    vanilla = rows[0]
+    assert vanilla["method"] == "vanilla" and vanilla["kept_seq_len"] == vanilla["seq_len"]
+    assert {r["method"] for r in rows} >= {"vanilla", "fastv", "random", "uniform", "vanilla_eager", "fastv_eager"}
+    for row in rows:
+        assert row["prefill_ms"] > 0 and row["encoder_ms"] > 0 and row["decode_ms_per_token"] > 0
+        assert row["peak_mem_gib"] is None  # CPU: not measured, never a made-up number
+        if row["retention"] is None:
+            continue
+        expected_kept = math.ceil(row["retention"] * vanilla["audio_tokens"])
+        assert row["kept_tokens"] == expected_kept
+        assert row["kept_seq_len"] == vanilla["seq_len"] - (vanilla["audio_tokens"] - expected_kept)
+        assert row["kept_seq_len"] < vanilla["seq_len"]
+        assert row["decoder_gflops"] < vanilla["decoder_gflops"]
+        assert row["kv_cache_mib"] < vanilla["kv_cache_mib"]
+        assert row["encoder_gflops"] == vanilla["encoder_gflops"]  # pruning never touches the encoder
+        assert row["ideal_speedup"] > 1 and row["scoring_ms"] is not None
+
+
+def test_targets_reported_not_asserted(report):
+    _, data = report
+    targets = data["targets"]
+    assert targets["conditions_match"] is False
+    statuses = {c["target"]: c["status"] for c in targets["checks"]}
+    assert all(s in ("met", "missed", "not measured") for s in statuses.values())
+    assert statuses["peak memory of every pruned run <= vanilla"] == "not measured"
+
+
+def test_real_size_preset_builds_on_meta():
+    model = build_random_model(get_preset("3b"), device=torch.device("meta"), dtype="bf16", attn="sdpa")
+    text = model.thinker.config.text_config
+    shape = (text.num_hidden_layers, text.hidden_size, text.num_key_value_heads, text.vocab_size)
+    assert shape == (36, 2048, 2, 151936)
+    assert model.thinker.dtype == torch.bfloat16
+
+
+def test_unknown_method_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown method"):
+        _run(["bench", "--size", "tiny", "--methods", "fastv,dart", "--out", str(tmp_path)])
+
+
+@pytest.mark.skipif("headrouter" not in PRUNERS, reason="the headrouter pruner is not in this checkout")
+def test_router_cost_mode_prints_percentages(tmp_path, capsys):
+    assert _run(["bench", "--router-cost", "--size", "tiny", "--audio-seconds", "10", "--warmup", "0",
+                 "--repeats", "1", "--decode-tokens", "1", "--threads", "1", "--device", "cpu",
+                 "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "headrouter r=0.5: router time" in printed and "% of vanilla prefill" in printed
+    data = json.loads((tmp_path / "router_cost.json").read_text())
+    assert [r["method"] for r in data["rows"]] == ["vanilla", "headrouter"]
