@@ -191,3 +191,19 @@ def test_calibration_on_the_tiny_model_writes_profile_and_vectors(tiny_checkpoin
         assert cls.centroid == pytest.approx(torch.tensor([r["selectivity"] for r in members]).mean(0).tolist())
         assert sum(cls.head_weights) == pytest.approx(1.0)
     assert all(r["n_audio"] > 0 and len(r["selectivity"]) == 4 for r in rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("tasks", "mapping", "message"),
+    [("hrcal_semantic,no_such_task", [], r"unknown lmms-eval task\(s\) \['no_such_task'\]"),
+     ("hrcal_semantic,hr_test_tiny_audio", ["--mapping", "hrcal_*=semantic"],
+      r"task 'hr_test_tiny_audio' matches no entry of the mapping")],
+)
+def test_calibrate_refuses_unknown_or_unmapped_tasks_by_name(tiny_checkpoint, tmp_path, tasks, mapping, message):
+    tiny_task = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
+    with pytest.raises(SystemExit, match=message):
+        calibrate_cli("--model-args", f"pretrained={tiny_checkpoint}", "--tasks", tasks, "--include-path",
+                      str(CAL_TASKS), "--include-path", str(tiny_task), "--per-class", "1", *mapping,
+                      "--out", str(tmp_path / "p.json"), "--no-progress")
+    assert not (tmp_path / "p.json").exists()

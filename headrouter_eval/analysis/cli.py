@@ -31,9 +31,13 @@ def run(args: argparse.Namespace) -> int:
     from headrouter_eval.analysis.figures import head_vector_tsne, save_png, selectivity_heatmap
     from headrouter_eval.analysis.vectors import load_vectors
 
-    vectors = load_vectors(args.vectors)
+    try:
+        vectors = load_vectors(args.vectors)
+        tsne_figure = head_vector_tsne(vectors, perplexity=args.perplexity, seed=args.seed)
+    except (ValueError, FileNotFoundError) as exc:  # the message names the file/line or the limit
+        raise SystemExit(f"analyze: {exc}") from None
     heatmap = save_png(selectivity_heatmap(vectors), args.out / HEATMAP_FILE)
-    tsne = save_png(head_vector_tsne(vectors, perplexity=args.perplexity, seed=args.seed), args.out / TSNE_FILE)
+    tsne = save_png(tsne_figure, args.out / TSNE_FILE)
     print(f"{len(vectors.tasks)} samples, {len(vectors.task_names)} tasks, {vectors.selectivity.shape[1]} heads")
     print(f"wrote {heatmap}\nwrote {tsne}")
     return 0

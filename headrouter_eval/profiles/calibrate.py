@@ -98,6 +98,10 @@ def collect_candidates(config: CalibrationConfig) -> dict[str, list[list[Candida
     from lmms_eval.tasks import TaskManager, get_task_dict
 
     manager = TaskManager("WARNING", include_path=config.include_path, model_name=MODEL_NAME)
+    unknown = [name for name in config.tasks if name not in manager.all_tasks]
+    if unknown:
+        raise ValueError(f"unknown lmms-eval task(s) {unknown}; is the folder holding them in --include-path "
+                         f"(given: {config.include_path})?")
     by_class: dict[str, list[list[Candidate]]] = defaultdict(list)
     for output in get_task_list(get_task_dict(config.tasks, manager)):
         task = output.task
@@ -105,8 +109,8 @@ def collect_candidates(config: CalibrationConfig) -> dict[str, list[list[Candida
             continue
         if task.OUTPUT_TYPE != "generate_until":
             raise ValueError(f"task {output.task_name} is {task.OUTPUT_TYPE}; calibration needs generate_until tasks")
+        cls = class_of(output.task_name, config.mapping)  # before the (slower) request building
         task.build_all_requests(rank=0, world_size=1)
-        cls = class_of(output.task_name, config.mapping)
         by_class[cls].append([Candidate(output.task_name, cls, inst.args, task.dataset) for inst in task.instances])
     if not by_class:
         raise ValueError(f"no tasks found for {config.tasks}")

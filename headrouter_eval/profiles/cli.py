@@ -52,15 +52,18 @@ def run(args: argparse.Namespace) -> int:
     from headrouter_eval.profiles.mapping import parse_mapping
 
     if args.sigma is not None and not args.sigma > 0:
-        raise SystemExit(f"--sigma must be > 0, got {args.sigma}")
+        raise SystemExit(f"calibrate: --sigma must be > 0, got {args.sigma}")
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    config = config_from_model_args(
-        simple_parse_args_string(args.model_args), tasks=tasks, per_class=args.per_class,
-        include_path=args.include_path, mapping=parse_mapping(args.mapping),
-        mapping_spec=args.mapping or "AudioMarathon default", seed=args.seed,
-        head_weight_rule=args.head_weights, sigma=args.sigma,
-    )
-    profile, rows = calibrate(config, progress=not args.no_progress)
+    try:
+        config = config_from_model_args(
+            simple_parse_args_string(args.model_args), tasks=tasks, per_class=args.per_class,
+            include_path=args.include_path, mapping=parse_mapping(args.mapping),
+            mapping_spec=args.mapping or "AudioMarathon default", seed=args.seed,
+            head_weight_rule=args.head_weights, sigma=args.sigma,
+        )
+        profile, rows = calibrate(config, progress=not args.no_progress)
+    except ValueError as exc:  # bad arguments or data: the message names what and where; no traceback
+        raise SystemExit(f"calibrate: {exc}") from None
     out = save_profile(profile, args.out)
     vectors = write_vectors(rows, args.vectors or out.with_name(out.stem + ".vectors.jsonl"))
     counts = ", ".join(f"{name}: {len(c.samples)}" for name, c in profile.classes.items())
