@@ -1,0 +1,138 @@
+"""``headrouter-eval sweep`` end to end: real lmms-eval runs of our adapter on the tiny checkpoint.
+
+Checks the folder layout, resumability (a finished configuration is never re-run), a failing
+configuration (reported, exit 1, nothing left that looks complete), the pruning stats the
+leaderboard reads, and a 2-process torchrun run (CPU) against the single-process one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from headrouter_eval.leaderboard.runs import COMPLETE, FAILED, INCOMPLETE, MANIFEST_NAME, discover_runs
+from headrouter_eval.leaderboard.sweep import is_finished, verdict
+
+from .leaderboard_helpers import FIXTURE_TASKS, cli, write_config
+
+pytestmark = pytest.mark.slow
+
+
+def _config(path, checkpoint, out, layers, tasks=("hrlb_group",)):
+    return write_config(
+        path, output_dir=str(out), include_path=str(FIXTURE_TASKS), tasks=list(tasks),
+        models=[{"pretrained": str(checkpoint), "name": "tiny"}],
+        methods=["vanilla_qwen_omni", "fastv_qwen_omni"], retentions=[0.5], layers=layers,
+        lmms_eval_args=["--log_samples"])
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tiny_checkpoint, tmp_path_factory):
+    base = tmp_path_factory.mktemp("sweep")
+    code, out, err = cli("sweep", "--config", _config(base / "grid.yaml", tiny_checkpoint, base / "runs", [0]))
+    assert code == 0, out + err
+    return base
+
+
+def _stats_lines(folder):
+    return [json.loads(line) for line in (folder / "pruning_stats_rank0.jsonl").read_text().splitlines()]
+
+
+def test_layout_manifest_and_stats(sweep_dir, tiny_checkpoint):
+    runs = sweep_dir / "runs"
+    vanilla, fastv = runs / "tiny" / "vanilla" / "hrlb_group", runs / "tiny" / "fastv_r0.5_L0" / "hrlb_group"
+    for folder in (vanilla, fastv):
+        assert len(list(folder.rglob("*_results.json"))) == 1
+        assert {p.name.split("_samples_")[-1] for p in folder.rglob("*_samples_*.jsonl")} == {
+            "hrlb_a.jsonl", "hrlb_b.jsonl"}
+        summary = json.loads((folder / "pruning_summary_rank0.json").read_text())
+        assert summary["complete"] is True and summary["samples"] == 10
+        manifest = json.loads((folder / MANIFEST_NAME).read_text())
+        assert manifest["status"] == COMPLETE
+        assert f"stats_dir={folder.resolve()}" in " ".join(manifest["command"])
+    # vanilla gets neither retention nor layer (the adapter refuses a retention for it)
+    vanilla_args = json.loads((vanilla / MANIFEST_NAME).read_text())["command"]
+    assert "retention=" not in " ".join(vanilla_args)
+    assert json.loads((fastv / "pruning_summary_rank0.json").read_text())["method"] == "fastv"
+
+    code, out, err = cli("leaderboard", runs, "--no-plot")
+    assert code == 0, out + err
+    records = json.loads((runs / "leaderboard.json").read_text())["records"]
+    average = {r["method"]: r for r in records if r["task"] == "average"}
+    lines = _stats_lines(fastv)
+    assert average["fastv"]["achieved_retention"] == pytest.approx(
+        sum(x["kept_tokens"] for x in lines) / sum(x["audio_tokens"] for x in lines))
+    assert 0.5 <= average["fastv"]["achieved_retention"] < 0.6
+    assert average["vanilla"]["achieved_retention"] == pytest.approx(1.0)
+    assert average["fastv"]["mean_prefill_s"] == pytest.approx(sum(x["prefill_s"] for x in lines) / len(lines))
+    per_task = {r["task"]: r for r in records if r["method"] == "fastv" and r["task"] in ("hrlb_a", "hrlb_b")}
+    a_lines = [x for x in lines if x["task"] == "hrlb_a"]
+    assert per_task["hrlb_a"]["achieved_retention"] == pytest.approx(
+        sum(x["kept_tokens"] for x in a_lines) / sum(x["audio_tokens"] for x in a_lines))
+
+
+def test_resume_skips_finished_and_reports_failures(sweep_dir, tiny_checkpoint):
+    runs = sweep_dir / "runs"
+    results = sorted(runs.rglob("*_results.json"))
+    stamps = [p.stat().st_mtime_ns for p in results]
+    # same grid plus a layer the 4-layer model does not have: lmms-eval logs the error and exits 0
+    grid = _config(sweep_dir / "grid2.yaml", tiny_checkpoint, runs, [0, 99])
+    code, out, err = cli("sweep", "--config", grid)
+    assert code == 1, out + err
+    lines = [x for x in out.splitlines() if x.startswith("[")]
+    assert len(lines) == 3
+    assert sum("finished earlier, skipped" in x for x in lines) == 2
+    failed_line = next(x for x in lines if "L=99" in x)
+    assert "FAILED" in failed_line and "layer must be in" in failed_line
+    assert [p.stat().st_mtime_ns for p in sorted(runs.rglob("*_results.json"))] == stamps
+
+    broken = runs / "tiny" / "fastv_r0.5_L99" / "hrlb_group"
+    manifest = json.loads((broken / MANIFEST_NAME).read_text())
+    assert manifest["status"] == FAILED and "layer must be in" in manifest["problem"]
+    assert not list(broken.rglob("*_results.json"))
+    assert not is_finished(broken)
+    fastv_status = {r.layer: r.status for r in discover_runs(runs) if r.method == "fastv"}
+    assert fastv_status == {0: COMPLETE, 99: FAILED}
+
+    # a second attempt of the failed configuration runs again and keeps the first log
+    code, out, _ = cli("sweep", "--config", grid)
+    assert code == 1
+    assert (broken / "lmms_eval.attempt1.log").is_file()
+
+
+def test_missing_rank_summary_is_incomplete(sweep_dir, tmp_path):
+    source = sweep_dir / "runs" / "tiny" / "fastv_r0.5_L0" / "hrlb_group"
+    copy = tmp_path / "runs" / "tiny" / "fastv_r0.5_L0" / "hrlb_group"
+    shutil.copytree(source, copy)
+    assert verdict(copy) == (COMPLETE, None)
+    # what a rank killed before it finished leaves: per-sample stats but no summary
+    (copy / "pruning_summary_rank0.json").unlink()
+    status, problem = verdict(copy)
+    assert status == INCOMPLETE and "pruning_summary" in problem
+    assert not is_finished(copy)
+    (run,) = discover_runs(tmp_path / "runs")
+    assert run.status == INCOMPLETE
+
+
+def test_torchrun_two_processes_match_single_process(sweep_dir, tiny_checkpoint):
+    out = sweep_dir / "dp"
+    code, text, err = cli(
+        "sweep", "--models", tiny_checkpoint, "--methods", "fastv_qwen_omni", "--retentions", "0.5",
+        "--layers", "0", "--tasks", "hrlb_a", "--include-path", FIXTURE_TASKS, "--output-dir", out,
+        "--num-processes", "2", "--launcher", "torchrun", "--", "--log_samples")
+    assert code == 0, text + err
+    folder = out / tiny_checkpoint.name / "fastv_r0.5_L0" / "hrlb_a"
+    summaries = [json.loads((folder / f"pruning_summary_rank{r}.json").read_text()) for r in (0, 1)]
+    assert sum(s["samples"] for s in summaries) == 6
+    (dp_run,) = discover_runs(out)
+    assert dp_run.status == COMPLETE and dp_run.stats.ranks == [0, 1]
+    single = next(r for r in discover_runs(sweep_dir / "runs") if r.method == "fastv" and r.layer == 0)
+    assert dp_run.scores["hrlb_a"].value == pytest.approx(single.scores["hrlb_a"].value)
+    assert dp_run.stats.per_task["hrlb_a"].kept_tokens == single.stats.per_task["hrlb_a"].kept_tokens
+    assert dp_run.stats.per_task["hrlb_a"].audio_tokens == single.stats.per_task["hrlb_a"].audio_tokens
+    # a missing rank is noticed: the manifest expects two summaries
+    (folder / "pruning_summary_rank1.json").unlink()
+    status, problem = verdict(folder)
+    assert status == INCOMPLETE and "rank(s) [1]" in problem
