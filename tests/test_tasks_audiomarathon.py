@@ -63,6 +63,19 @@ def test_record_variants_agree():
         assert doc["audio"] == ["/data/a.wav"]
 
 
+def test_audio_column_dicts_and_lists():
+    record = {"audio": {"path": "x.wav", "bytes": None}, "question": "q", "choice_a": "m", "choice_b": "f",
+              "answer_gt": "A"}
+    doc = am.normalise_record(record, "sgr", index=0, bases=[Path("/d")], source="t")
+    assert doc["audio"] == ["/d/x.wav"]
+    record["audio"] = '["a.wav", "b.wav"]'
+    doc = am.normalise_record(record, "sgr", index=0, bases=[Path("/d")], source="t")
+    assert doc["audio"] == ["/d/a.wav", "/d/b.wav"]
+    record["audio"] = {"bytes": b"RIFF"}
+    with pytest.raises(RecordFormatError, match="audio entry has no 'path'"):
+        am.normalise_record(record, "sgr", index=0, bases=[Path("/d")], source="t")
+
+
 def test_unknown_record_names_the_columns():
     with pytest.raises(RecordFormatError) as err:
         am.normalise_record({"wave": "a.wav", "q": "?"}, "ser", index=3, bases=[], source="x.json")

@@ -81,13 +81,13 @@ def test_mc_prompt_letters_choices():
 def test_mc_scoring(reply, score):
     doc = mp.load_docs(str(FIX), "sound", {})[0]  # answer "noise" = B
     item = mp.process_results(doc, [reply], options=DETERMINISTIC)["score"]
-    assert item["score"] == score and item["matcher"] == "deterministic"
+    assert item["value"] == score and item["matcher"] == "deterministic"
 
 
 def test_open_without_judge_is_not_scored():
     docs = mp.load_docs(str(FIX), "open", {})
     items = [mp.process_results(d, ["A voice."], options=DETERMINISTIC)["score"] for d in docs]
-    assert all(i["score"] is None for i in items)
+    assert all(i["value"] is None for i in items)
     assert math.isnan(mp.aggregate_score(items))
     assert mp.aggregate_excluded(items) == 2
 
@@ -98,16 +98,16 @@ def test_instruction_following_scoring():
     bad = {"if-1": "A soft voice.", "if-2": "Brown noise.", "if-3": "A plucked note. That is all.\n"}
     for replies, expected in ((ok, 1.0), (bad, 0.0)):
         items = [mp.process_results(docs[i], [r], options=DETERMINISTIC)["score"] for i, r in replies.items()]
-        assert [i["score"] for i in items] == [expected] * 3
+        assert [i["value"] for i in items] == [expected] * 3
     robust = dict(DETERMINISTIC, if_checkers="robust")
     item = mp.process_results(docs["if-3"], [bad["if-3"]], options=robust)["score"]
-    assert item["score"] == 1.0  # robust strips the trailing newline
+    assert item["value"] == 1.0  # robust strips the trailing newline
 
 
 def test_unknown_instruction_is_not_scored():
     doc = dict(mp.load_docs(str(FIX), "instruction_following", {})[0], identifiers=["language:response_language"])
     item = mp.process_results(doc, ["hola"], options=DETERMINISTIC)["score"]
-    assert item["score"] is None and "no checker" in item["reason"]
+    assert item["value"] is None and "no checker" in item["reason"]
 
 
 def test_group_score_weights_rows_and_skips_unscored():
@@ -166,7 +166,7 @@ def test_open_with_judge(monkeypatch):
 
     monkeypatch.setattr(mp, "judge_open_answer", fake_judge)
     items = [mp.process_results(d, ["A voice."], options=options)["score"] for d in docs]
-    assert items[0]["score"] == 0.6 and items[0]["judge"] == "llm_judge:qwen@http://judge/v1"
-    assert items[1]["score"] is None and "down" in items[1]["reason"]
+    assert items[0]["value"] == 0.6 and items[0]["judge"] == "llm_judge:qwen@http://judge/v1"
+    assert items[1]["value"] is None and "down" in items[1]["reason"]
     assert mp.aggregate_score(items) == pytest.approx(60.0)  # the failed item is excluded, not 0
     assert mp.aggregate_excluded(items) == 1

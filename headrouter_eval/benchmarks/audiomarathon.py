@@ -25,6 +25,7 @@ from typing import Any
 from headrouter_eval.audio import load_audio
 from headrouter_eval.benchmarks.records import (
     RecordFormatError,
+    audio_paths,
     is_missing,
     parse_listish,
     pick,
@@ -100,9 +101,7 @@ def _options(record: Mapping[str, Any], where: str) -> dict[str, str]:
 def normalise_record(record: Mapping[str, Any], task: str, *, index: int, bases: Sequence[Path], source: str) -> dict:
     """One raw record in any documented layout -> the canonical doc the task functions read."""
     where = f"record {index} of task {task} in {source}"
-    audio = pick(record, AUDIO_KEYS, field="audio path", where=where)
-    paths = parse_listish(audio, field="audio path", where=where)
-    paths = [paths] if isinstance(paths, str) else list(paths)
+    paths = audio_paths(pick(record, AUDIO_KEYS, field="audio path", where=where), where=where)
     doc_id = pick(record, ID_KEYS, field="id", where=where, required=False)
     doc: dict[str, Any] = {
         "id": str(doc_id) if doc_id is not None else f"{task}-{index}",

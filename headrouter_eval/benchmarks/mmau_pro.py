@@ -25,7 +25,14 @@ from typing import Any
 from loguru import logger
 
 from headrouter_eval.audio import load_audio
-from headrouter_eval.benchmarks.records import RecordFormatError, is_missing, parse_listish, pick, resolve_audio
+from headrouter_eval.benchmarks.records import (
+    RecordFormatError,
+    audio_paths,
+    is_missing,
+    parse_listish,
+    pick,
+    resolve_audio,
+)
 from headrouter_eval.benchmarks.task import BenchmarkTask
 from headrouter_eval.scoring.instruction_following import UnknownInstruction, check
 from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer
@@ -134,10 +141,7 @@ def _kwargs_list(value: Any, count: int, where: str) -> list[dict]:
 def normalise_row(row: Mapping[str, Any], key: str, *, index: int, root: Path, source: str) -> dict:
     where = f"row {index} ({row.get('id', '?')}) of task {TASK_PREFIX}{key} in {source}"
     values = {name: pick(row, (name,), field=name, where=where) for name in REQUIRED}
-    paths = parse_listish(values["audio_path"], field="audio_path", where=where)
-    paths = [paths] if isinstance(paths, str) else list(paths)
-    if not paths:
-        raise RecordFormatError(f"{where}: audio_path is an empty list")
+    paths = audio_paths(values["audio_path"], where=where)
     doc: dict[str, Any] = {
         "id": str(values["id"]),
         "task": key,
@@ -213,6 +217,8 @@ def _judge(options: Mapping[str, Any]) -> JudgeConfig | None:
 
 
 def process_results(doc: Mapping[str, Any], replies: Sequence[str], *, options: Mapping[str, Any]) -> dict:
+    """Per-item record under each metric name. Its number is under "value" (None = not
+    scored), not "score": lmms-eval's CLT stderr reads a numeric "score" from every item."""
     reply = replies[0] if replies else ""
     kind = KIND[doc["task"]]
     if kind == "mc":
@@ -222,39 +228,39 @@ def process_results(doc: Mapping[str, Any], replies: Sequence[str], *, options: 
         else:
             chosen, name = deterministic_match(reply, doc["choices"]), "deterministic"
         correct = chosen is not None and chosen.strip().lower() == doc["answer"].strip().lower()
-        item = {"score": 1.0 if correct else 0.0, "pred": chosen, "matcher": name}
+        item = {"value": 1.0 if correct else 0.0, "pred": chosen, "matcher": name}
         return {"score": item}
     if kind == "open":
         config = _judge(options)
         if config is None:
-            item = {"score": None, "reason": "no judge configured (scoring.judge_url)"}
+            item = {"value": None, "reason": "no judge configured (scoring.judge_url)"}
         else:
             try:
-                item = {"score": judge_open_answer(config, doc["question"], doc["answer"], reply), "judge": config.name}
+                item = {"value": judge_open_answer(config, doc["question"], doc["answer"], reply), "judge": config.name}
             except JudgeError as exc:
                 logger.warning(f"doc {doc['id']} of task {TASK_PREFIX}open not scored: {exc}")
-                item = {"score": None, "reason": str(exc)}
+                item = {"value": None, "reason": str(exc)}
     else:
         strict = options["if_checkers"] == "official"
         kwargs_list = json.loads(doc["checker_kwargs_json"])
         try:
             passed = all(check(i, reply, k, strict=strict) for i, k in zip(doc["identifiers"], kwargs_list))
-            item = {"score": 1.0 if passed else 0.0, "checkers": options["if_checkers"]}
+            item = {"value": 1.0 if passed else 0.0, "checkers": options["if_checkers"]}
         except UnknownInstruction as exc:
             logger.warning(f"doc {doc['id']} of task {TASK_PREFIX}instruction_following not scored: {exc}")
-            item = {"score": None, "reason": str(exc)}
+            item = {"value": None, "reason": str(exc)}
     return {"score": item, "excluded": item}
 
 
 def aggregate_score(items: Sequence[Mapping[str, Any]]) -> float:
     """Mean item score on 0-100 over scored items; NaN when none could be scored."""
-    scored = [i["score"] for i in items if i["score"] is not None]
+    scored = [i["value"] for i in items if i["value"] is not None]
     return 100.0 * sum(scored) / len(scored) if scored else float("nan")
 
 
 def aggregate_excluded(items: Sequence[Mapping[str, Any]]) -> int:
     """How many items could not be scored (and are left out of the score)."""
-    return sum(1 for i in items if i["score"] is None)
+    return sum(1 for i in items if i["value"] is None)
 
 
 def group_score(metrics: Sequence[float], sizes: Sequence[int], weight_by_size: bool = True) -> float:

@@ -61,6 +61,26 @@ def parse_listish(value: Any, *, field: str, where: str) -> Any:
     raise RecordFormatError(f"{where}: {field} has unsupported type {type(value).__name__}: {value!r}")
 
 
+def audio_paths(value: Any, *, where: str) -> list[str]:
+    """One or several audio references -> list of path strings.
+
+    Accepts a path, a list of paths (or its JSON/literal string form), and the
+    ``{"path": ..., "bytes": ...}`` dicts of an undecoded ``datasets`` Audio column.
+    """
+    parsed = parse_listish(value, field="audio path", where=where)
+    items = [parsed] if isinstance(parsed, (str, dict)) else list(parsed)
+    paths = []
+    for item in items:
+        if isinstance(item, Mapping):
+            if is_missing(item.get("path")):
+                raise RecordFormatError(f"{where}: audio entry has no 'path' (keys {sorted(item)})")
+            item = item["path"]
+        paths.append(str(item))
+    if not paths:
+        raise RecordFormatError(f"{where}: the audio path list is empty")
+    return paths
+
+
 def resolve_audio(path: str, bases: Sequence[Path]) -> str:
     """Absolute path of ``path``: as given when absolute, else the first base where it exists.
 
