@@ -1,0 +1,116 @@
+"""Sweep configuration: validation messages, grid expansion, commands, and the shipped paper grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from headrouter_eval.leaderboard.cli import PAPER_GRID
+from headrouter_eval.leaderboard.reference import load_reference
+from headrouter_eval.leaderboard.sweep import build_command
+from headrouter_eval.leaderboard.sweep_config import build_config, expand, load_yaml
+from headrouter_eval.registry import METHODS
+from headrouter_eval.tasks_path import tasks_dir
+
+from .leaderboard_helpers import cli
+
+BASE = {"models": ["/ckpt/Qwen2.5-Omni-3B"], "methods": ["vanilla_qwen_omni", "fastv_qwen_omni"],
+        "retentions": [0.7, 0.5], "tasks": ["audiomarathon"]}
+
+
+def _task_names() -> set[str]:
+    """Every task and group name defined in the shipped task folder."""
+    names = set()
+    for path in tasks_dir().rglob("*.yaml"):
+        data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # BaseLoader: ignore !function tags
+        if isinstance(data, dict):
+            names.update(str(data[k]) for k in ("task", "group") if isinstance(data.get(k), str))
+    return names
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"retention": [0.5]}, r"unknown key\(s\) \['retention'\]"),
+    ({"retentions": [1.5]}, r"retention 1.5 is outside"),
+    ({"retentions": []}, r"pruning methods need 'retentions'"),
+    ({"model_args": {"retention": 0.3}}, r"'retention' is set by the sweep"),
+    ({"model_args": {"profile": "a,b"}}, r"contains ',' or '='"),
+    ({"models": ["/a,b/ckpt"]}, r"models\[0\].*contains ','"),
+    ({"methods": ["fastv_qwen_omni", {"model": "fastv_qwen_omni"}]}, r"labels repeat"),
+    ({"launcher": "slurm"}, r"launcher 'slurm'"),
+    ({"num_processes": 0}, r"num_processes must be >= 1"),
+])
+def test_bad_config_names_file_and_key(change, message):
+    with pytest.raises(ValueError, match=message) as info:
+        build_config({**BASE, **change}, "grid.yaml")
+    assert str(info.value).startswith("grid.yaml")
+
+
+def test_cli_reports_config_errors(tmp_path):
+    config = tmp_path / "grid.yaml"
+    config.write_text(yaml.safe_dump({**BASE, "retentions": ["high"]}))
+    code, _, err = cli("sweep", "--config", config, "--dry-run")
+    assert code == 2 and str(config) in err and "'high' is not a number" in err
+
+
+def test_expansion_runs_vanilla_once_and_names_folders():
+    config = build_config({**BASE, "layers": [2], "tasks": ["audiomarathon", "mmau_pro+am_asr"],
+                           "output_dir": "out"}, "grid")
+    configs = expand(config)
+    assert len(configs) == 2 * (1 + 2)  # task sets x (vanilla + fastv at two retentions)
+    folders = {str(c.folder) for c in configs}
+    assert "out/Qwen2.5-Omni-3B/vanilla/audiomarathon" in folders
+    assert "out/Qwen2.5-Omni-3B/fastv_r0.7_L2/mmau_pro+am_asr" in folders
+    joint = next(c for c in configs if c.tasks != "audiomarathon")
+    assert joint.tasks == "mmau_pro,am_asr"  # one lmms-eval run for both
+
+
+def test_model_args_layering_and_commands():
+    config = build_config({
+        **BASE,
+        "models": [{"pretrained": "/ckpt/Qwen2.5-Omni-3B",
+                    "method_args": {"fastv_qwen_omni": {"attn_implementation": "eager"}}}],
+        "methods": ["vanilla_qwen_omni", {"model": "fastv_qwen_omni", "label": "fv", "model_args": {"x": 1}}],
+        "lmms_eval_args": ["--limit", "5"], "include_path": ["/tasks"], "num_processes": 4,
+    }, "grid")
+    vanilla, fastv = expand(config)[0], expand(config)[1]
+    assert vanilla.model_args({}) == f"pretrained=/ckpt/Qwen2.5-Omni-3B,stats_dir={vanilla.folder.resolve()}"
+    args = fastv.model_args({})
+    assert args.startswith("pretrained=/ckpt/Qwen2.5-Omni-3B,retention=0.7,x=1,attn_implementation=eager,")
+    accel = build_command(fastv, config, 4, "python")
+    assert accel[:6] == ["python", "-m", "accelerate.commands.launch", "--num_processes", "4", "-m"]
+    assert accel[-4:] == ["--include_path", "/tasks", "--limit", "5"]
+    config.launcher = "torchrun"
+    assert build_command(fastv, config, 4, "python")[:7] == [
+        "python", "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "4", "-m"]
+    assert build_command(fastv, config, 1, "python")[:3] == ["python", "-m", "lmms_eval"]
+
+
+def test_paper_grid_covers_the_paper():
+    data = load_yaml(PAPER_GRID)
+    config = build_config(data, str(PAPER_GRID), PAPER_GRID.parent)
+    assert [m.name for m in config.models] == ["Qwen2.5-Omni-3B", "Qwen2.5-Omni-7B"]
+    assert {m.model_id for m in config.methods} == {f"{m}_qwen_omni" for m in METHODS}
+    assert config.retentions == [0.9, 0.7, 0.5, 0.3]
+    assert config.num_processes == "auto"
+    configs = expand(config)
+    assert len(configs) == 2 * (1 + 4 * 4) * 2
+    # the task groups it names exist in the shipped tasks
+    assert set(config.tasks) <= _task_names()
+    code, out, _ = cli("sweep", "--paper-grid", "--dry-run", "--output-dir", "somewhere")
+    assert code == 0 and out.count("\n[") + out.startswith("[") == len(configs)
+
+
+def test_reference_tasks_exist():
+    names = _task_names()
+    for row in load_reference():
+        missing = set(row.scores) - names
+        assert not missing, f"{row.model}: reference tasks {missing} are not defined under {tasks_dir()}"
+
+
+def test_bad_reference_file(tmp_path: Path):
+    bad = tmp_path / "ref.yaml"
+    bad.write_text(yaml.safe_dump({"benchmarks": {"b": {"tasks": {"X": "t"}, "models": {"m": {"Y": 1}}}}}))
+    with pytest.raises(ValueError, match=r"label 'Y' is not in .*benchmarks.b.tasks"):
+        load_reference(bad)
