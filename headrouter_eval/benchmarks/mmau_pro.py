@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -200,13 +201,15 @@ def doc_to_target(doc: Mapping[str, Any]) -> str:
 
 
 _MATCHERS: dict[str, EmbeddingMatcher] = {}
+_MATCHERS_LOCK = threading.Lock()
 
 
 def _embedding_matcher(model: str) -> EmbeddingMatcher:
-    # One model load per process, not per document.
-    if model not in _MATCHERS:
-        _MATCHERS[model] = EmbeddingMatcher(model)
-    return _MATCHERS[model]
+    # One model load per process, not per document; lmms-eval post-processes docs in threads.
+    with _MATCHERS_LOCK:
+        if model not in _MATCHERS:
+            _MATCHERS[model] = EmbeddingMatcher(model)
+        return _MATCHERS[model]
 
 
 def _judge(options: Mapping[str, Any]) -> JudgeConfig | None:

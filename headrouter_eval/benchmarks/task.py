@@ -20,13 +20,11 @@ are not ``datasets.load_dataset`` formats.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from datasets import Dataset, DatasetDict
 from lmms_eval.api.task import ConfigurableTask
-
-Loader = Callable[[str, str | None, dict[str, Any]], list[dict[str, Any]]]
 
 
 class BenchmarkTask(ConfigurableTask):
