@@ -149,7 +149,9 @@ def test_fallback_without_profile_is_logged_and_uses_selectivity_times_mass(thin
      ({"routing": "oracle:semantic"}, "needs a profile"),
      ({"sigma": 0.2}, "sigma=0.2 only applies to routing=soft with a profile"),
      ({"fallback": "loudest"}, "fallback='loudest' is not one of"),
-     ({"profile": "/nonexistent/profile.json"}, "does not exist")],
+     ({"profile": "/nonexistent/profile.json"}, "does not exist"),
+     ({"top_heads": "many"}, "top_heads must be an integer"),
+     ({"top_heads": 0}, "top_heads must be >= 1")],
 )
 def test_bad_options_are_refused_with_the_option_named(options, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

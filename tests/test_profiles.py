@@ -83,7 +83,8 @@ def test_same_checkpoint_under_another_path_is_accepted(info):
      (lambda d: d.update(format="other"), "is not a HeadRouter profile"),
      (lambda d: d["classes"]["semantic"].update(centroid=[0.1]), r"classes\.semantic\.centroid has 1 entries"),
      (lambda d: d.pop("sigma"), "malformed profile"),
-     (lambda d: d.update(sigma=0), "'sigma' must be > 0")],
+     (lambda d: d.update(sigma=0), "'sigma' must be > 0"),
+     (lambda d: d["probe"].pop("softmax"), r"field 'probe' lacks \['softmax'\]")],
 )
 def test_malformed_profile_files_are_refused(info, tmp_path, edit, message):
     data = uniform_profile(info).to_json()

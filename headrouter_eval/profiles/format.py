@@ -131,6 +131,9 @@ def _check_shapes(profile: HeadProfile) -> None:
     missing = [name for name in ("id", *ARCH_FIELDS) if name not in profile.model]
     if missing:
         raise ProfileError(f"{where}: field 'model' lacks {missing}")
+    missing = [name for name in ("probe", "queries", "softmax") if name not in profile.probe]
+    if missing:
+        raise ProfileError(f"{where}: field 'probe' lacks {missing}")
     if not profile.classes:
         raise ProfileError(f"{where}: field 'classes' is empty")
     heads = profile.num_heads

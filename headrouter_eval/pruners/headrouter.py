@@ -99,7 +99,12 @@ class HeadRouterPruner(Pruner):
             setattr(self, option, value)
         self._route_class = self._parse_routing()
         self._parse_sigma_and_fallback()
-        self.top_heads = int(self.top_heads)
+        try:
+            self.top_heads = int(self.top_heads)
+        except (TypeError, ValueError):
+            raise ValueError(f"headrouter option top_heads must be an integer >= 1, got {self.top_heads!r}") from None
+        if self.top_heads < 1:
+            raise ValueError(f"headrouter option top_heads must be >= 1, got {self.top_heads}")
         self._stats: dict[str, Any] = {}
         if self.mode.startswith("fallback"):
             logger.warning("HeadRouter runs without a profile: fallback head weights w ∝ %s per sample", self.fallback)
