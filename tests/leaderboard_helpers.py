@@ -49,9 +49,9 @@ def write_config(path: Path, **data) -> Path:
     return path
 
 
-def run_plain_lmms_eval(output: Path, model_args: str, tasks: str) -> subprocess.CompletedProcess:
+def run_plain_lmms_eval(output: Path, model_args: str, tasks: str, model: str = "dummy") -> subprocess.CompletedProcess:
     """lmms-eval on its own (no sweep): the layout a user's ad-hoc run leaves."""
-    command = [sys.executable, "-m", "lmms_eval", "--model", "dummy", "--model_args", model_args,
+    command = [sys.executable, "-m", "lmms_eval", "--model", model, "--model_args", model_args,
                "--tasks", tasks, "--include_path", str(FIXTURE_TASKS), "--output_path", str(output)]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
 

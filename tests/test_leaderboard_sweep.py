@@ -15,7 +15,7 @@ import pytest
 from headrouter_eval.leaderboard.runs import COMPLETE, FAILED, INCOMPLETE, MANIFEST_NAME, discover_runs
 from headrouter_eval.leaderboard.sweep import is_finished, verdict
 
-from .leaderboard_helpers import FIXTURE_TASKS, cli, write_config
+from .leaderboard_helpers import FIXTURE_TASKS, cli, run_plain_lmms_eval, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -136,3 +136,18 @@ def test_torchrun_two_processes_match_single_process(sweep_dir, tiny_checkpoint)
     (folder / "pruning_summary_rank1.json").unlink()
     status, problem = verdict(folder)
     assert status == INCOMPLETE and "rank(s) [1]" in problem
+
+
+def test_plain_runs_and_shared_stats_folder(tiny_checkpoint, tmp_path):
+    """Ad-hoc lmms-eval runs (no sweep): stats land in --output_path by default, so a second
+    run into the same folder overwrites the first one's stats; the first must not pass."""
+    out = tmp_path / "plain"
+    for method in ("fastv", "uniform"):
+        result = run_plain_lmms_eval(out, f"pretrained={tiny_checkpoint},retention=0.5,layer=0", "hrlb_a",
+                                     model=f"{method}_qwen_omni")
+        assert result.returncode == 0, result.stderr[-2000:]
+    runs = {r.method: r for r in discover_runs(out)}
+    assert runs["uniform"].status == COMPLETE
+    assert (runs["uniform"].retention, runs["uniform"].layer) == (0.5, 0)
+    assert runs["uniform"].stats.overall.samples == 6
+    assert runs["fastv"].status == FAILED and "from method 'uniform'" in runs["fastv"].problem

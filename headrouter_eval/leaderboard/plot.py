@@ -36,15 +36,20 @@ def plot_leaderboard(board: Leaderboard, path: Path, tasks: list[str] | None = N
         configs = [c for c in board.configs if c.model == model]
         for col, task in enumerate(panels):
             ax = axes[row][col]
-            methods = sorted({c.method for c in configs if not c.is_vanilla})
-            for method in methods:
+            # one line per method and pruning layer: joining points of different layers
+            # would draw a curve no configuration has
+            lines = sorted({(c.method, c.layer if c.layer is not None else -1) for c in configs if not c.is_vanilla})
+            several_layers = len({layer for _, layer in lines}) > 1
+            for method, layer in lines:
                 points = sorted(
                     (c.retention, _value(c, task)) for c in configs
-                    if c.method == method and c.retention is not None and _value(c, task) is not None
+                    if c.method == method and (c.layer if c.layer is not None else -1) == layer
+                    and c.retention is not None and _value(c, task) is not None
                 )
                 if points:
                     xs, ys = zip(*points)
-                    ax.plot(xs, ys, marker="o", label=method)
+                    label = f"{method} L{layer}" if several_layers and layer >= 0 else method
+                    ax.plot(xs, ys, marker="o", label=label)
             for vanilla in (c for c in configs if c.is_vanilla and _value(c, task) is not None):
                 ax.axhline(_value(vanilla, task), color="black", linestyle="--", linewidth=1, label="vanilla")
             ax.set_title(f"{model}: {task}", fontsize=9)

@@ -241,9 +241,27 @@ def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir:
             run.retention = run.stats.retention
         if run.layer is None and run.stats.layer is not None and prunes(run.model_id):
             run.layer = run.stats.layer
+        clash = _stats_clash(run)
+        if clash:
+            # two runs shared one stats folder (e.g. plain lmms-eval runs into one --output_path):
+            # these stats belong to another run, so this run's numbers cannot be vouched for
+            run.status, run.problem = FAILED, clash
+            return run
     if run.problem is None:  # nothing above (or the caller's log/manifest check) objected
         run.status = COMPLETE
     return run
+
+
+def _stats_clash(run: Run) -> str | None:
+    stats = run.stats
+    if stats.method is not None and stats.method != method_of(run.model_id):
+        return f"pruning stats in {run.folder} are from method {stats.method!r}, not {method_of(run.model_id)!r}"
+    if prunes(run.model_id) and stats.retention is not None and run.retention is not None \
+            and abs(float(stats.retention) - float(run.retention)) > 1e-9:
+        return f"pruning stats are for retention {stats.retention}, the run asked for {run.retention}"
+    if prunes(run.model_id) and stats.layer is not None and run.layer is not None and stats.layer != run.layer:
+        return f"pruning stats are for layer {stats.layer}, the run asked for {run.layer}"
+    return None
 
 
 def read_sweep_run(folder: Path, choice: MetricChoice, trust_manifest: bool = True) -> Run:
@@ -292,11 +310,14 @@ def read_plain_run(results_path: Path, choice: MetricChoice) -> Run:
     args = parse_model_args(config.get("model_args"))
     method = method_of(model_id)
     pruning = prunes(model_id)
-    stats_dir = Path(args["stats_dir"]) if args.get("stats_dir") else results_path.parent
+    # lmms-eval writes into <output_path>/<sanitized model name>/ (no subfolder when the
+    # name is empty); the adapter's default stats_dir is that --output_path
+    output_path = results_path.parent.parent if results.get("model_name_sanitized") else results_path.parent
+    stats_dir = Path(args["stats_dir"]) if args.get("stats_dir") else output_path
     if not stats_dir.is_absolute():
-        # relative to where lmms-eval ran, which we do not know; the results folder's
-        # parent (the --output_path) is the best guess and is what the sweep uses
-        stats_dir = results_path.parent.parent / stats_dir
+        # relative to where lmms-eval ran, which the results do not record; the output
+        # path is the best guess
+        stats_dir = output_path / stats_dir
     run = Run(
         folder=results_path.parent,
         model=model_tag(args.get("pretrained"), model_id),
