@@ -246,3 +246,8 @@ def test_task_names_do_not_collide_with_builtins():
 def test_fixture_json_is_valid():
     for path in JSON_LAYOUT.rglob("*.json"):
         json.loads(path.read_text())
+
+
+def test_hub_kwargs_are_checked_before_any_download():
+    with pytest.raises(ValueError, match=r"dataset_kwargs \['split'\] are not understood"):
+        am.load_docs("Hezep/AudioMarathon", "ser", {"audio_root": "/data", "split": "test"})

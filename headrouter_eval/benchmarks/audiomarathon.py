@@ -1,7 +1,8 @@
 """AudioMarathon (arXiv 2510.07293): record loading, prompts and scoring glue.
 
 Data sources (``dataset_path``):
-- a hub id (default ``Hezep/AudioMarathon``): its ``test.csv`` through ``datasets``;
+- a hub id (default ``Hezep/AudioMarathon``): its ``test.csv``, fetched at run time, with
+  ``dataset_kwargs.audio_root`` naming the folder that holds the audio;
 - a local folder holding ``test.csv`` (a downloaded copy of the hub repo);
 - a local folder in the benchmark's own per-task layout: one sub-folder per task
   (named after the task or its source, case-insensitive, see ``FOLDERS``) holding
@@ -26,6 +27,7 @@ from headrouter_eval.audio import load_audio
 from headrouter_eval.benchmarks.records import (
     RecordFormatError,
     audio_paths,
+    hub_table,
     is_missing,
     parse_listish,
     pick,
@@ -251,18 +253,20 @@ def load_docs(dataset_path: str, task: str, dataset_kwargs: Mapping[str, Any]) -
             f"task {task}: dataset_path {dataset_path!r} is not a local folder; for the hub data set set "
             "dataset_kwargs.audio_root to the folder holding its audio (see docs/benchmarks.md)"
         )
-    import datasets
+    csv = hub_table(dataset_path, "test.csv", kwargs)
+    rows = _read_csv(csv)
+    return rows_for_task(rows, task, bases=extra, source=f"{dataset_path}/test.csv")
 
-    table = datasets.load_dataset(dataset_path, split="test", **kwargs)
-    return rows_for_task(table.to_list(), task, bases=extra, source=dataset_path)
 
-
-def _csv_docs(path: Path, task: str, extra: Sequence[Path]) -> list[dict]:
+def _read_csv(path: Path) -> list[dict]:
     import pandas as pd
 
     # Only empty cells are missing: pandas would otherwise turn a choice named "None" or "NA" into NaN.
-    rows = pd.read_csv(path, keep_default_na=False, na_values=[""]).to_dict(orient="records")
-    return rows_for_task(rows, task, bases=[path.parent, *extra], source=str(path))
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]).to_dict(orient="records")
+
+
+def _csv_docs(path: Path, task: str, extra: Sequence[Path]) -> list[dict]:
+    return rows_for_task(_read_csv(path), task, bases=[path.parent, *extra], source=str(path))
 
 
 # ----------------------------------------------------------------------------- task functions

@@ -29,6 +29,7 @@ from headrouter_eval.audio import load_audio
 from headrouter_eval.benchmarks.records import (
     RecordFormatError,
     audio_paths,
+    hub_table,
     is_missing,
     parse_listish,
     pick,
@@ -115,10 +116,8 @@ def load_rows(dataset_path: str, dataset_kwargs: Mapping[str, Any]) -> tuple[lis
             f"dataset_path {dataset_path!r} is not a local folder or file; for the hub data set set "
             "dataset_kwargs.audio_root to the folder where data.zip was extracted (see docs/benchmarks.md)"
         )
-    import datasets
-
-    rows = datasets.load_dataset(dataset_path, split="test", **kwargs).to_list()
-    return rows, Path(str(audio_root)).expanduser(), dataset_path
+    table = hub_table(dataset_path, "test.parquet", kwargs)
+    return _read_table(table), Path(str(audio_root)).expanduser(), f"{dataset_path}/test.parquet"
 
 
 def _kwargs_list(value: Any, count: int, where: str) -> list[dict]:

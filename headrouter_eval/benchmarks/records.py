@@ -95,3 +95,20 @@ def resolve_audio(path: str, bases: Sequence[Path]) -> str:
         if joined.exists():
             return str(joined.resolve())
     return str((bases[0] / candidate).resolve()) if bases else str(candidate)
+
+
+def hub_table(repo_id: str, filename: str, kwargs: Mapping[str, Any]) -> Path:
+    """Local path of one table file of a hub data set (downloaded on first use, at run time).
+
+    Reading the file itself, rather than through ``datasets.load_dataset``, keeps hub and
+    local copies on exactly the same parsing path. ``kwargs`` may hold ``revision``.
+    """
+    unknown = sorted(set(kwargs) - {"revision"})
+    if unknown:
+        raise ValueError(
+            f"dataset_kwargs {unknown} are not understood for hub data set {repo_id}; known: audio_root, revision"
+        )
+    from huggingface_hub import hf_hub_download
+
+    path = hf_hub_download(repo_id=repo_id, filename=filename, repo_type="dataset", revision=kwargs.get("revision"))
+    return Path(path)
