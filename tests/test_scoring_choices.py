@@ -221,6 +221,10 @@ GENERIC_ROBUST = [
     ("The sound is rain falling", "B"),
     ("I cannot tell", None),
     ("D is correct", "D"),
+    ("The answer is: B", "B"),
+    ("I choose C.", "C"),
+    ("I would choose a dog barking", "A"),  # the article, then the choice text
+    ("Answer: (A) dog barking", "A"),
 ]
 
 

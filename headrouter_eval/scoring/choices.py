@@ -209,9 +209,11 @@ _OFFICIAL: dict[str, Callable[[str, dict[str, str]], str | None]] = {
 _BARE = re.compile(r"^[\(\[]?([A-Za-z])[\)\]]?[\.\):]?$")
 _LABEL = re.compile(r"^(?:\(([A-Za-z])\)|\[([A-Za-z])\]|([A-Za-z])[\.\):](?=\s|$)|([A-Z])(?=\s*[-–—]\s))")
 _ANSWER_PHRASE = re.compile(
-    r"\b(?:answer|option|choice)\s*(?:is|:|would be|=|-)?\s*(?:option\s*|choice\s*)?[\(\[]?([A-Za-z])\b[\)\]]?",
+    r"\b(?:answer|option|choice)\s*(?:is|would be|=|-)?\s*:?\s*(?:option\s*|choice\s*)?[\(\[]?([A-Za-z])\b[\)\]]?",
     re.IGNORECASE,
 )
+# "I choose C": upper-case letters only, so "choose a ..." is not read as A.
+_CHOOSE = re.compile(r"\b(?:choose|pick|select|go with)\s+(?:option\s+|choice\s+)?[\(\[]?([A-Z])\b")
 _LETTER_IS = re.compile(r"(?:^|[\s\(])([A-Z])\s+is\s+(?:the\s+)?correct\b")
 _PAREN = re.compile(r"\(([A-Za-z])\)")
 
@@ -266,7 +268,7 @@ def _robust(text: str, opts: dict[str, str], task: str) -> str | None:
         letter = next(g for g in label.groups() if g).upper()
         return letter if letter in opts else None
     phrases = [m.group(1) for m in _ANSWER_PHRASE.finditer(cleaned) if _is_letter_answer(cleaned, m)]
-    phrases += _LETTER_IS.findall(cleaned)
+    phrases += _LETTER_IS.findall(cleaned) + _CHOOSE.findall(cleaned)
     if phrases:
         return _unique([p.upper() for p in phrases], opts)
     parens = _PAREN.findall(cleaned)
