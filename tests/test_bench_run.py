@@ -104,3 +104,30 @@ def test_router_cost_mode_prints_percentages(tmp_path, capsys):
     assert "headrouter r=0.5: router time" in printed and "% of vanilla prefill" in printed
     data = json.loads((tmp_path / "router_cost.json").read_text())
     assert [r["method"] for r in data["rows"]] == ["vanilla", "headrouter"]
+
+
+def test_eager_fastv_keeps_what_row_only_fastv_keeps():
+    """The comparison is fair: both FastV implementations pick the same tokens (fp32, tiny model)."""
+    from headrouter_eval.bench.eager_fastv import EagerFastVPruner, capture_attention_map, eager_attention
+    from headrouter_eval.bench.inputs import build_input
+    from headrouter_eval.omni.internals import audio_token_ids
+    from headrouter_eval.omni.prune import PruningEngine
+
+    model = build_random_model(get_preset("tiny"), device=torch.device("cpu"), dtype="fp32", attn="sdpa")
+    thinker = model.thinker
+    bench_input = build_input(model.processor, audio_token_ids(thinker.config), 8, device=torch.device("cpu"),
+                              dtype=torch.float32)
+    picked = {}
+
+    def run(name, pruner):
+        original = pruner.select
+        pruner.select = lambda inputs: picked.setdefault(name, original(inputs))
+        with PruningEngine(thinker, pruner, layer=2), torch.inference_mode():
+            thinker(**bench_input.inputs)
+
+    run("rows", PRUNERS["fastv"](retention=0.5))
+    eager = EagerFastVPruner(retention=0.5)
+    with eager_attention(thinker), capture_attention_map(thinker, eager, scoring_layer=1):
+        run("eager", eager)
+    assert thinker.config._attn_implementation == "sdpa"  # restored
+    assert torch.equal(picked["rows"], picked["eager"])

@@ -7,13 +7,13 @@
 The full mode measures vanilla and every method at every retention and writes
 ``report.json``, ``report.md`` and ``efficiency.png`` under ``--out``. The router-cost
 mode (``--router-cost``) prints HeadRouter's router time as a percentage of prefill
-time at the given audio length, and writes ``router_cost.json`` when ``--out`` is given.
+time at the given audio length, and writes ``router_cost.json`` / ``router_cost.md``
+when ``--out`` is given.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shlex
 from pathlib import Path
@@ -109,7 +109,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from headrouter_eval.bench.models import build_random_model, load_pretrained_model
     from headrouter_eval.bench.plot import plot_efficiency
     from headrouter_eval.bench.presets import get_preset
-    from headrouter_eval.bench.report import write_report
+    from headrouter_eval.bench.report import write_report, write_router_cost
     from headrouter_eval.bench.router_cost import ROUTER_METHOD, router_lines
     from headrouter_eval.bench.runner import SweepSettings, available_methods, check_methods, run_sweep
     from headrouter_eval.bench.summary import RunContext, build_rows, evaluate_targets
@@ -168,8 +168,7 @@ def run_bench(args: argparse.Namespace) -> int:
         lines = router_lines(rows, model.label, env["device"])
         print("\n".join(lines))
         if args.out is not None:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / "router_cost.json").write_text(json.dumps({**payload, "summary": lines}, indent=2) + "\n")
+            write_router_cost(payload, lines, args.out)
         return 0
     out = args.out or Path("results/efficiency") / f"{size}-{device.type}-{args.audio_seconds:g}s"
     paths = write_report(payload, out)

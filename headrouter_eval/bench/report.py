@@ -17,6 +17,7 @@ COLUMNS = [
     ("kept_tokens", "audio kept", "{}"),
     ("kept_seq_len", "seq from K", "{}"),
     ("prefill_ms", "prefill ms", "{:.1f}"),
+    ("prefill_range", "prefill min-max", "{}"),
     ("encoder_ms", "encoder ms", "{:.1f}"),
     ("decoder_ms", "decoder ms", "{:.1f}"),
     ("decode_ms_per_token", "decode ms/tok", "{:.2f}"),
@@ -39,11 +40,16 @@ def _cell(value, fmt: str) -> str:
     return fmt.format(value)
 
 
+def _with_range(row: dict) -> dict:
+    runs = row["prefill_ms_all"]
+    return {**row, "prefill_range": f"{min(runs):.0f}-{max(runs):.0f}" if runs else None}
+
+
 def markdown_table(rows: list[dict]) -> str:
     """The main table, one line per configuration."""
     lines = ["| " + " | ".join(title for _, title, _ in COLUMNS) + " |",
              "|" + "|".join("---" for _ in COLUMNS) + "|"]
-    for row in rows:
+    for row in map(_with_range, rows):
         lines.append("| " + " | ".join(_cell(row[key], fmt) for key, _, fmt in COLUMNS) + " |")
     return "\n".join(lines)
 
@@ -73,7 +79,7 @@ def render_markdown(payload: dict) -> str:
         f"- git commit: {env['git']['commit']}" + (" (tracked files modified)"
                                                    if env["git"]["tracked_files_modified"] else ""),
         f"- machine: {env['machine']['platform']}, {env['machine']['cpu_count']} CPUs "
-        f"({env['machine']['torch_threads']} torch threads), {env['machine']['memory_gib']} GiB",
+        f"(torch threads: {env['machine']['torch_threads']}), {env['machine']['memory_gib']} GiB RAM",
         f"- device: {env['device']}; torch {env['torch']}, transformers {env['transformers']}, "
         f"python {env['python']}",
         f"- model: {model['description']}; {'random weights' if model['random_weights'] else 'checkpoint weights'}, "
@@ -87,7 +93,8 @@ def render_markdown(payload: dict) -> str:
         markdown_table(payload["rows"]),
         "",
         "Columns: `seq from K` = tokens each layer from K on processes; `decoder` = prefill minus encoder; "
-        "`ideal x` = L / (K + (L-K) r); `decoder x` = measured vanilla/pruned decoder time; `of ideal` = their "
+        "`prefill min-max` = spread of the timed repeats; `ideal x` = L / (K + (L-K) r); "
+        "`decoder x` = measured vanilla/pruned decoder time; `of ideal` = their "
         "ratio; `e2e x` = vanilla/pruned prefill (encoder included); `FLOPs x` = decoder FLOPs ratio from the "
         "formula; `scoring` = the pruner's scoring/router time (synchronised), also as % of vanilla prefill; "
         "`KV MiB` = K/V cache after prefill from the shapes.",
@@ -103,6 +110,34 @@ def render_markdown(payload: dict) -> str:
     out += ["", "## Notes", "", *[f"- {note}" for note in payload["notes"]], ""]
     out += ["## FLOPs formula", "", "```", payload["formula"], "```", ""]
     return "\n".join(out)
+
+
+def render_router_cost(payload: dict, lines: list[str]) -> str:
+    """The router-cost mode's short Markdown: provenance, then the printed lines."""
+    env = payload["environment"]
+    return "\n".join([
+        "# Router cost: scoring time as a share of prefill",
+        "",
+        f"- command: `{env['command']}`",
+        f"- git commit: {env['git']['commit']}; device: {env['device']}; torch {env['torch']}, "
+        f"transformers {env['transformers']}",
+        f"- model: {payload['model']['description']}, {payload['model']['dtype']}, "
+        f"attention `{payload['model']['attention']}`, K={payload['model']['layer']}",
+        "",
+        *[f"- {line}" for line in lines],
+        "",
+        *[f"- note: {note}" for note in payload["notes"]],
+        "",
+    ])
+
+
+def write_router_cost(payload: dict, lines: list[str], out_dir: Path) -> dict[str, Path]:
+    """Write ``router_cost.json`` (everything, plus the printed lines) and ``router_cost.md``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "router_cost.json", "markdown": out_dir / "router_cost.md"}
+    paths["json"].write_text(json.dumps({**payload, "summary": lines}, indent=2) + "\n")
+    paths["markdown"].write_text(render_router_cost(payload, lines))
+    return paths
 
 
 def write_report(payload: dict, out_dir: Path) -> dict[str, Path]:
