@@ -151,3 +151,19 @@ def test_plain_runs_and_shared_stats_folder(tiny_checkpoint, tmp_path):
     assert (runs["uniform"].retention, runs["uniform"].layer) == (0.5, 0)
     assert runs["uniform"].stats.overall.samples == 6
     assert runs["fastv"].status == FAILED and "from method 'uniform'" in runs["fastv"].problem
+
+
+def test_changed_settings_rerun_a_finished_configuration(tmp_path):
+    config = write_config(
+        tmp_path / "grid.yaml", output_dir=str(tmp_path / "runs"), include_path=str(FIXTURE_TASKS),
+        tasks=["hrlb_a"], models=[{"pretrained": "fixture/dummy-model", "name": "dummy-model"}],
+        methods=[{"model": "dummy", "label": "vanilla"}])
+    assert cli("sweep", "--config", config)[0] == 0
+    code, out, _ = cli("sweep", "--config", config)
+    assert code == 0 and "finished earlier, skipped" in out
+    # other lmms-eval arguments: the finished run answered another question and is replaced
+    code, out, _ = cli("sweep", "--config", config, "--", "--limit", "2")
+    assert code == 0 and "finished earlier with other settings; running again" in out
+    (run,) = discover_runs(tmp_path / "runs")
+    assert run.status == COMPLETE and run.scores["hrlb_a"].samples == 2
+    assert len(list((tmp_path / "runs").rglob("*_results.json"))) == 1

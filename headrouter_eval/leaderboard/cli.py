@@ -30,7 +30,9 @@ def _sweep(args: argparse.Namespace) -> int:
     # flags override the file, key by key
     overrides = {
         "models": args.models, "methods": args.methods, "retentions": args.retentions, "layers": args.layers,
-        "tasks": args.tasks, "output_dir": args.output_dir, "include_path": args.include_path,
+        "tasks": args.tasks, "output_dir": args.output_dir,
+        # flag paths are relative to the working directory, not to the config file
+        "include_path": [str(Path(p).resolve()) for p in args.include_path] if args.include_path else None,
         "num_processes": args.num_processes, "launcher": args.launcher,
     }
     data.update({k: v for k, v in overrides.items() if v is not None})
@@ -131,9 +133,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sweep", help="run a grid of model ids x retentions x tasks through lmms-eval, resumably",
         description="Run model ids x retentions x layers x task sets through lmms-eval, one folder per "
                     "configuration, skipping finished ones. Arguments after '--' go to lmms-eval.")
-    sweep.add_argument("--config", type=Path, help="sweep YAML (see docs/results_tooling.md)")
-    sweep.add_argument("--paper-grid", action="store_true",
-                       help=f"use the shipped paper grid ({PAPER_GRID.name}); flags still override it")
+    source = sweep.add_mutually_exclusive_group()
+    source.add_argument("--config", type=Path, help="sweep YAML (see docs/results_tooling.md)")
+    source.add_argument("--paper-grid", action="store_true",
+                        help=f"use the shipped paper grid ({PAPER_GRID.name}); flags still override it")
     sweep.add_argument("--models", type=_names, help="comma-separated pretrained paths / hub ids")
     sweep.add_argument("--methods", type=_names, help="comma-separated lmms-eval model ids, e.g. fastv_qwen_omni")
     sweep.add_argument("--retentions", type=_floats, help="comma-separated, e.g. 0.9,0.7,0.5")

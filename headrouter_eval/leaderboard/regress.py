@@ -8,10 +8,11 @@ The baseline is a YAML (or JSON) file::
          metric: "acc,none", score: 0.91, higher_is_better: true, tolerance: 0.05}
 
 Each entry is one (model, method, retention, layer, task) of the leaderboard (``task:
-average`` is the configuration's average). A *regression* is an entry whose fresh score is
-worse than the baseline by more than its tolerance (direction from ``higher_is_better``),
-whose fresh row is missing, failed or incomplete, or whose metric changed. Improvements
-beyond the tolerance and rows the baseline lacks are reported but do not fail.
+average`` is the configuration's average; its metric, "mean of N task(s)", must match
+too). A *regression* is an entry whose fresh score is worse than the baseline by more than
+its tolerance (direction from ``higher_is_better``), whose fresh row is missing, failed or
+incomplete, or whose metric changed. Improvements beyond the tolerance and rows the
+baseline lacks are reported but do not fail.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from headrouter_eval.leaderboard.runs import COMPLETE
-from headrouter_eval.leaderboard.table import AVERAGE, REFERENCE_STATUS
+from headrouter_eval.leaderboard.table import REFERENCE_STATUS
 
 Key = tuple[str, str, float | None, int | None, str]
 
@@ -145,8 +146,9 @@ def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: 
                 "FAILED", key, f"status {record.get('status')}: {record.get('problem') or 'no score'} "
                 f"(baseline {old:.4g})"))
             continue
-        if entry.get("metric") and record.get("metric") and entry["metric"] != record["metric"] \
-                and key[-1] != AVERAGE:
+        # for the average row the "metric" names how many tasks it covers: a change there
+        # means the average is no longer comparable either
+        if entry.get("metric") and record.get("metric") and entry["metric"] != record["metric"]:
             findings.append(Finding("METRIC", key, f"metric changed: {entry['metric']} -> {record['metric']}"))
             continue
         new = float(record["score"])

@@ -3,7 +3,8 @@
 For each configuration the runner
 
 1. skips it when its folder already holds a finished run (results JSON, no logged
-   evaluation error, complete pruning summary from every rank, all requested tasks);
+   evaluation error, complete pruning summary from every rank, all requested tasks) made
+   by the same command; a finished run made with other settings is replaced;
 2. otherwise clears what an earlier attempt left (keeping that attempt's log under a new
    name), writes the manifest with status ``running`` and runs lmms-eval (plain, or through
    ``accelerate launch`` / ``torchrun`` for data parallelism) with its output in the log;
@@ -144,6 +145,15 @@ def _tail_error(log: Path) -> str:
     return lines[-1][-200:] if lines else ""
 
 
+def _same_command(folder: Path, command: list[str]) -> bool:
+    """Whether the finished run in ``folder`` ran ``command`` (the interpreter path aside)."""
+    try:
+        previous = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8")).get("command") or []
+    except (OSError, json.JSONDecodeError):
+        return False
+    return previous[1:] == command[1:]
+
+
 @dataclass
 class SweepOutcome:
     finished: int = 0
@@ -204,9 +214,13 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
             echo(f"{prefix}\n    {shlex.join(build_command(config, sweep, num_processes, python))}")
             continue
         if is_finished(config.folder):
-            outcome.skipped += 1
-            echo(f"{prefix}: finished earlier, skipped")
-            continue
+            if _same_command(config.folder, build_command(config, sweep, num_processes, python)):
+                outcome.skipped += 1
+                echo(f"{prefix}: finished earlier, skipped")
+                continue
+            # same folder, different settings (extra model args, lmms-eval args, processes):
+            # the finished results answer another question, so they are replaced
+            echo(f"{prefix}: finished earlier with other settings; running again")
         status, problem, seconds = run_configuration(config, sweep, num_processes, python)
         if status == COMPLETE:
             outcome.finished += 1
