@@ -81,7 +81,7 @@ def test_resume_skips_finished_and_reports_failures(sweep_dir, tiny_checkpoint):
     grid = _config(sweep_dir / "grid2.yaml", tiny_checkpoint, runs, [0, 99])
     code, out, err = cli("sweep", "--config", grid)
     assert code == 1, out + err
-    lines = [x for x in out.splitlines() if x.startswith("[")]
+    lines = [x for x in out.splitlines() if x.startswith("[") and ": running (log: " not in x]
     assert len(lines) == 3
     assert sum("finished earlier, skipped" in x for x in lines) == 2
     failed_line = next(x for x in lines if "L=99" in x)

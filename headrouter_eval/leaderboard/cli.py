@@ -50,7 +50,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
         data["include_path"] = [str(tasks_dir())]
     sweep = build_config(data, where, base_dir)
-    return run_sweep(sweep, dry_run=args.dry_run).exit_code
+    return run_sweep(sweep, dry_run=args.dry_run, echo=lambda line: print(line, flush=True)).exit_code
 
 
 def _leaderboard(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -145,20 +145,29 @@ def _tail_error(log: Path) -> str:
     return lines[-1][-200:] if lines else ""
 
 
+def _evaluation_args(command: list[str]) -> list[str]:
+    """The lmms-eval part of a command: what decides the results (not the launcher or GPU count)."""
+    return command[command.index("--model"):] if "--model" in command else command
+
+
 def _same_command(folder: Path, command: list[str]) -> bool:
-    """Whether the finished run in ``folder`` ran ``command`` (the interpreter path aside)."""
+    """Whether the finished run in ``folder`` evaluated what ``command`` would.
+
+    Interpreter, launcher and process count are left out on purpose: resuming a grid on a
+    machine with another GPU count must not redo finished data-parallel runs.
+    """
     try:
         previous = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8")).get("command") or []
     except (OSError, json.JSONDecodeError):
         return False
-    return previous[1:] == command[1:]
+    return _evaluation_args(previous) == _evaluation_args(command)
 
 
 @dataclass
 class SweepOutcome:
     finished: int = 0
     skipped: int = 0
-    failed: list[str] | None = None
+    failed: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -203,10 +212,10 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
 
 def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.executable,
               echo: Callable[[str], None] = print) -> SweepOutcome:
-    """Run every unfinished configuration; one progress line each."""
+    """Run every unfinished configuration: a line when one starts, one with its outcome."""
     configs = expand(sweep)
     num_processes = resolve_num_processes(sweep.num_processes)
-    outcome = SweepOutcome(failed=[])
+    outcome = SweepOutcome()
     width = len(str(len(configs)))
     for index, config in enumerate(configs, start=1):
         prefix = f"[{index:>{width}}/{len(configs)}] {config.describe()}"
@@ -221,6 +230,7 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
             # same folder, different settings (extra model args, lmms-eval args, processes):
             # the finished results answer another question, so they are replaced
             echo(f"{prefix}: finished earlier with other settings; running again")
+        echo(f"{prefix}: running (log: {config.folder / LOG_NAME})")
         status, problem, seconds = run_configuration(config, sweep, num_processes, python)
         if status == COMPLETE:
             outcome.finished += 1

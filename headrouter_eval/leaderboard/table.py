@@ -107,6 +107,7 @@ def build_leaderboard(runs: list[Run], references: list[ReferenceRow] | None = N
         if run.status != COMPLETE:
             failed.append(run)
             continue
+        contributed = False
         for task, score in run.scores.items():
             if task in config.scores:
                 notes.append(
@@ -116,10 +117,11 @@ def build_leaderboard(runs: list[Run], references: list[ReferenceRow] | None = N
                 continue
             config.scores[task] = score
             config.sources[task] = run
+            contributed = True
             stats = _stats_for(task, run)
             if stats:
                 config.task_stats[task] = stats
-        if run.stats is not None:
+        if run.stats is not None and contributed:  # a fully superseded run's tokens do not count
             config.overall.add(run.stats.overall)
 
     models = sorted({c.model for c in configs.values()})
