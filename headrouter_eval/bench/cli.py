@@ -189,7 +189,8 @@ def _notes(args: argparse.Namespace, device) -> list[str]:
                      "(the issue asks for at least 5)")
     notes.append("scoring ms is timed around the pruner's select() with a synchronise on both sides; the engine's "
                  "own scoring_s (engine_scoring_ms in the JSON) does not synchronise before starting its clock.")
-    notes.append("fastv_eager: FastV as usually implemented, the whole thinker on eager attention, the scoring "
-                 "layer's full attention map kept until the pruning layer; its speedups are against vanilla with "
-                 "the benchmark's kernel, and vanilla_eager shows what eager attention alone costs.")
+    if "fastv_eager" in args.methods:
+        notes.append("fastv_eager: FastV as usually implemented, the whole thinker on eager attention, the scoring "
+                     "layer's full attention map kept until the pruning layer; its speedups are against vanilla "
+                     "with the benchmark's kernel, and vanilla_eager shows what eager attention alone costs.")
     return notes
