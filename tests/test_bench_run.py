@@ -131,3 +131,16 @@ def test_eager_fastv_keeps_what_row_only_fastv_keeps():
         run("eager", eager)
     assert thinker.config._attn_implementation == "sdpa"  # restored
     assert torch.equal(picked["rows"], picked["eager"])
+
+
+def test_pretrained_checkpoint_path(tiny_checkpoint, tmp_path):
+    """``--pretrained`` loads through the adapter's loading path and uses the checkpoint's own extractor."""
+    out = tmp_path / "pretrained"
+    assert _run(["bench", "--pretrained", str(tiny_checkpoint), "--audio-seconds", "6", "--methods", "uniform",
+                 "--retentions", "0.5", "--warmup", "0", "--repeats", "1", "--decode-tokens", "1", "--threads", "1",
+                 "--device", "cpu", "--no-plot", "--out", str(out)]) == 0
+    data = json.loads((out / "report.json").read_text())
+    assert data["model"]["random_weights"] is False and data["model"]["label"].startswith("pretrained:")
+    assert data["input"]["n_spans"] == 2  # the fixture checkpoint's 4 s window splits 6 s of audio
+    assert not (out / "efficiency.png").exists()
+    assert data["rows"][1]["kept_seq_len"] < data["rows"][0]["seq_len"]
