@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from transformers import PretrainedConfig
+
 FORMULA = __doc__.split("\n\n", 1)[1].strip()
 
 
@@ -61,7 +63,7 @@ class EncoderShape:
     output_dim: int
 
 
-def text_shape(config) -> TextShape:
+def text_shape(config: PretrainedConfig) -> TextShape:
     """Shapes of a thinker config's text model."""
     text = config.text_config
     head_dim = getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads
@@ -71,7 +73,7 @@ def text_shape(config) -> TextShape:
     )
 
 
-def encoder_shape(config) -> EncoderShape:
+def encoder_shape(config: PretrainedConfig) -> EncoderShape:
     """Shapes of a thinker config's audio encoder."""
     audio = config.audio_config
     return EncoderShape(

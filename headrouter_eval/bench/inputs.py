@@ -17,6 +17,7 @@ import torch
 
 from headrouter_eval.audio import TARGET_SR
 from headrouter_eval.omni.internals import AudioTokenIds
+from headrouter_eval.omni.loading import AudioOnlyOmniProcessor
 from headrouter_eval.omni.spans import find_audio_layout
 
 MIN_SECONDS, MAX_SECONDS = 1.0, 300.0
@@ -48,7 +49,13 @@ def synth_waveform(seconds: float, seed: int = 0) -> np.ndarray:
 
 
 def build_input(
-    processor, token_ids: AudioTokenIds, seconds: float, *, device: torch.device, dtype: torch.dtype, seed: int = 0
+    processor: AudioOnlyOmniProcessor,
+    token_ids: AudioTokenIds,
+    seconds: float,
+    *,
+    device: torch.device,
+    dtype: torch.dtype,
+    seed: int = 0,
 ) -> BenchInput:
     """The benchmark prompt with ``seconds`` of audio, on ``device``, features in ``dtype``."""
     # the adapter module imports lmms-eval: import it only when a prompt is actually built

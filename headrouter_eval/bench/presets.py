@@ -32,7 +32,7 @@ class SizePreset:
     description: str
 
 
-def _qwen_audio_encoder(hidden: int, layers: int, heads: int, kv_heads: int, mlp: int) -> TinyOmniSpec:
+def _real_shape(hidden: int, layers: int, heads: int, kv_heads: int, mlp: int) -> TinyOmniSpec:
     return TinyOmniSpec(
         hidden_size=hidden, num_layers=layers, num_heads=heads, num_kv_heads=kv_heads, intermediate_size=mlp,
         audio_d_model=1280, audio_layers=32, audio_heads=20, audio_ffn=5120, audio_n_window=100,
@@ -55,13 +55,13 @@ PRESETS: dict[str, SizePreset] = {
         description="CPU stand-in: 8 layers, hidden 256, 4 heads / 2 KV heads, MLP 1024; encoder 4 x d256",
     ),
     "3b": SizePreset(
-        name="3b", spec=_qwen_audio_encoder(2048, 36, 16, 2, 11008), vocab_size=151936,
+        name="3b", spec=_real_shape(2048, 36, 16, 2, 11008), vocab_size=151936,
         mrope_section=(16, 24, 24),
         description="Qwen2.5-Omni-3B thinker shape: 36 layers, hidden 2048, 16 heads / 2 KV heads, MLP 11008, "
                     "vocab 151936; encoder 32 x d1280 (20 heads, FFN 5120)",
     ),
     "7b": SizePreset(
-        name="7b", spec=_qwen_audio_encoder(3584, 28, 28, 4, 18944), vocab_size=152064,
+        name="7b", spec=_real_shape(3584, 28, 28, 4, 18944), vocab_size=152064,
         mrope_section=(16, 24, 24),
         description="Qwen2.5-Omni-7B thinker shape: 28 layers, hidden 3584, 28 heads / 4 KV heads, MLP 18944, "
                     "vocab 152064; encoder 32 x d1280 (20 heads, FFN 5120)",

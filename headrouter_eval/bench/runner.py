@@ -16,7 +16,7 @@ from tqdm import tqdm
 from headrouter_eval.bench.eager_fastv import EagerFastVPruner, capture_attention_map, eager_attention
 from headrouter_eval.bench.inputs import BenchInput
 from headrouter_eval.bench.timing import ConfigRun, Measurement
-from headrouter_eval.pruners import PRUNERS, make_pruner
+from headrouter_eval.pruners import PRUNERS, Pruner, make_pruner
 
 EAGER_METHODS = ("fastv_eager",)
 
@@ -49,7 +49,7 @@ def check_methods(methods: list[str]) -> list[str]:
     return [m for m in methods if m != "vanilla"]
 
 
-def _pruner(method: str, retention: float, seed: int):
+def _pruner(method: str, retention: float, seed: int) -> Pruner | None:
     options = {"seed": seed} if method == "random" else {}
     return make_pruner(method, retention=retention, **options)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from transformers import PretrainedConfig
 
 from headrouter_eval.bench import flops
 from headrouter_eval.bench.inputs import BenchInput
@@ -51,7 +52,9 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def build_rows(measurements: list[Measurement], config, bench_input: BenchInput, ctx: RunContext) -> list[dict]:
+def build_rows(
+    measurements: list[Measurement], config: PretrainedConfig, bench_input: BenchInput, ctx: RunContext
+) -> list[dict]:
     """One report row per measurement, vanilla first."""
     text, encoder = flops.text_shape(config), flops.encoder_shape(config)
     bytes_per_value = torch.finfo(ctx.dtype).bits // 8
