@@ -129,6 +129,13 @@ def run_bench(args: argparse.Namespace) -> int:
         raise SystemExit("--router-cost needs the headrouter pruner, which is not installed in this checkout")
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           "cpu" if args.device == "auto" else args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"--device {args.device} asked for CUDA, but no CUDA device is available here; "
+                         "use --device cpu (tiny or small sizes)")
+    if device.type == "cpu" and args.size in ("3b", "7b"):
+        logging.getLogger(__name__).warning(
+            "building the %s shape on CPU: several billion parameters in %s, tens of GB of RAM and minutes per "
+            "prefill; the real sizes are meant for a GPU", args.size, args.dtype)
     if args.pretrained:
         model = load_pretrained_model(args.pretrained, device=device, dtype=args.dtype, attn=args.attn)
     else:
