@@ -8,10 +8,10 @@ the vocabulary therefore shows up in prefill FLOPs and memory. ``tiny`` and ``sm
 are CPU-sized stand-ins with the same structure.
 
 Weights are random: latency, memory and FLOPs depend on shapes, not on weight values.
-The one shape that does not change cost much and that we could not check offline is
-the feature extractor's window (``chunk_length_s``): we use Whisper's 30 s, so 300 s
-of audio becomes 10 spans, exactly as the adapter splits it. A checkpoint loaded with
-``--pretrained`` uses its own extractor instead.
+The feature extractor's window (``chunk_length_s``) of the real shapes is 300 s, the cap
+BENCHMARKS.md gives for Qwen2.5-Omni's extractor, so 300 s of audio is one span; the
+CPU stand-ins keep the 30 s default, so long audio there becomes several spans, exactly
+as the adapter splits it. A checkpoint loaded with ``--pretrained`` uses its own extractor.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _real_shape(hidden: int, layers: int, heads: int, kv_heads: int, mlp: int) -
     return TinyOmniSpec(
         hidden_size=hidden, num_layers=layers, num_heads=heads, num_kv_heads=kv_heads, intermediate_size=mlp,
         audio_d_model=1280, audio_layers=32, audio_heads=20, audio_ffn=5120, audio_n_window=100,
-        chunk_length_s=30,
+        chunk_length_s=300,
     )
 
 

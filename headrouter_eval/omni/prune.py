@@ -223,6 +223,7 @@ class PruningEngine:
             return self._fix_decode_mask(module, args, kwargs)
         hidden = args[0]
         layout = state.layout
+        self._sync()  # so the scoring time does not absorb the tail of earlier layers' GPU work
         started = time.perf_counter()
         kept_audio = self._select(state, hidden, kwargs)
         keep_mask = torch.ones(layout.seq_len, dtype=torch.bool, device=hidden.device)
@@ -242,6 +243,7 @@ class PruningEngine:
         record.kept_tokens = int(kept_audio.numel())
         record.kept_seq_len = int(kept_positions.numel())
         record.pruned = True
+        self._sync()
         record.scoring_s = time.perf_counter() - started
         record.extra = self.pruner.sample_stats()
         return (hidden[:, kept_positions], *args[1:]), {**kwargs, **sliced}
