@@ -251,7 +251,7 @@ def load_docs(dataset_path: str, task: str, dataset_kwargs: Mapping[str, Any]) -
     if not extra:
         raise ValueError(
             f"task {task}: dataset_path {dataset_path!r} is not a local folder; for the hub data set set "
-            "dataset_kwargs.audio_root to the folder holding its audio (see docs/benchmarks.md)"
+            "dataset_kwargs.audio_root to the folder holding its audio (see tasks/README.md)"
         )
     csv = hub_table(dataset_path, "test.csv", kwargs)
     rows = _read_csv(csv)

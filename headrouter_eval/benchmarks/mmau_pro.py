@@ -114,7 +114,7 @@ def load_rows(dataset_path: str, dataset_kwargs: Mapping[str, Any]) -> tuple[lis
     if not audio_root:
         raise ValueError(
             f"dataset_path {dataset_path!r} is not a local folder or file; for the hub data set set "
-            "dataset_kwargs.audio_root to the folder where data.zip was extracted (see docs/benchmarks.md)"
+            "dataset_kwargs.audio_root to the folder where data.zip was extracted (see tasks/README.md)"
         )
     table = hub_table(dataset_path, "test.parquet", kwargs)
     return _read_table(table), Path(str(audio_root)).expanduser(), f"{dataset_path}/test.parquet"

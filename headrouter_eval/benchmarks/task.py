@@ -6,7 +6,7 @@ Why a class and not plain YAML: lmms-eval 0.7.3 has no ``--task_kwargs``, and
 the answer parser or the MMAU-Pro matcher could not reach the scorer. The task
 YAMLs name this class (``class: !function utils.<Task>``); the user's options come
 in through ordinary task-config keys that lmms-eval already merges from a YAML
-passed to ``--tasks`` (see docs/benchmarks.md):
+passed to ``--tasks`` (see tasks/README.md):
 
 - ``dataset_path``: hub id or a local folder/file; ``dataset_kwargs``: loader
   options such as ``audio_root``;

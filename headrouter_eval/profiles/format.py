@@ -2,7 +2,7 @@
 
 A profile holds, for one model and one pruning layer, per task class the centroid of
 the per-head selectivity vectors and the head-weight vector used for that class
-(see docs/headrouter.md). Format version 1::
+(see the HeadRouter section of README.md). Format version 1::
 
     {
       "format": "headrouter-profile",
