@@ -134,7 +134,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run model ids x retentions x layers x task sets through lmms-eval, one folder per "
                     "configuration, skipping finished ones. Arguments after '--' go to lmms-eval.")
     source = sweep.add_mutually_exclusive_group()
-    source.add_argument("--config", type=Path, help="sweep YAML (see docs/results_tooling.md)")
+    source.add_argument("--config", type=Path, help="sweep YAML (format: headrouter_eval/leaderboard/README.md)")
     source.add_argument("--paper-grid", action="store_true",
                         help=f"use the shipped paper grid ({PAPER_GRID.name}); flags still override it")
     sweep.add_argument("--models", type=_names, help="comma-separated pretrained paths / hub ids")
