@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = [
     "headrouter_eval.bench.cli",
     "headrouter_eval.leaderboard.cli",
     "headrouter_eval.synth.cli",
+    "headrouter_eval.demo",
 ]
 
 

@@ -104,7 +104,8 @@ def run_bench(args: argparse.Namespace) -> int:
     """Handler of ``headrouter-eval bench``."""
     import torch
 
-    from headrouter_eval.bench import environment, flops
+    from headrouter_eval import provenance
+    from headrouter_eval.bench import flops
     from headrouter_eval.bench.inputs import build_input
     from headrouter_eval.bench.models import build_random_model, load_pretrained_model
     from headrouter_eval.bench.plot import plot_efficiency
@@ -152,7 +153,7 @@ def run_bench(args: argparse.Namespace) -> int:
     size = args.size or "pretrained"
     ctx = RunContext(size=size, device=device.type, audio_seconds=args.audio_seconds, layer=args.layer, dtype=dtype)
     rows = build_rows(measurements, thinker.config, bench_input, ctx)
-    env = environment.describe(device, command_from_args(args))
+    env = provenance.describe(device, command_from_args(args))
     text = flops.text_shape(thinker.config)
     payload = {
         "benchmark": "headrouter-eval bench" + (" --router-cost" if args.router_cost else ""),

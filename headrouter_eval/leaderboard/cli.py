@@ -54,35 +54,14 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from headrouter_eval.leaderboard.plot import plot_leaderboard
-    from headrouter_eval.leaderboard.reference import DEFAULT_REFERENCE, load_reference
-    from headrouter_eval.leaderboard.runs import discover_runs
-    from headrouter_eval.leaderboard.scoring import MetricChoice
-    from headrouter_eval.leaderboard.table import build_leaderboard, to_markdown, write_csv, write_json
+    from headrouter_eval.leaderboard.reference import DEFAULT_REFERENCE
+    from headrouter_eval.leaderboard.report import write_leaderboard
 
-    runs = discover_runs(args.runs, MetricChoice.parse(args.metric or []))
-    if not runs:
-        raise ValueError(f"{args.runs}: no sweep run folder and no lmms-eval *_results.json under it")
-    references = []
+    reference = None
     if args.paper_reference is not None:
-        shipped = args.paper_reference == SHIPPED
-        references = load_reference(DEFAULT_REFERENCE if shipped else Path(args.paper_reference))
-    board = build_leaderboard(runs, references)
-    out = args.out or args.runs
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / args.name
-    (stem.with_suffix(".md")).write_text(to_markdown(board, args.title), encoding="utf-8")
-    write_csv(board, stem.with_suffix(".csv"))
-    write_json(board, stem.with_suffix(".json"))
-    written = [stem.with_suffix(s) for s in (".md", ".csv", ".json")]
-    if board.columns and not args.no_plot:
-        plot_leaderboard(board, stem.with_suffix(".png"), args.plot_task or [])
-        written.append(stem.with_suffix(".png"))
-    complete = sum(r.status == "complete" for r in runs)
-    print(f"leaderboard: {complete} complete run(s), {len(board.failed)} failed/incomplete; wrote "
-          + ", ".join(str(p) for p in written))
-    for run in board.failed:
-        print(f"  {run.status.upper()}: {run.folder}: {run.problem}")
+        reference = DEFAULT_REFERENCE if args.paper_reference == SHIPPED else Path(args.paper_reference)
+    write_leaderboard(args.runs, args.out or args.runs, name=args.name, title=args.title, metrics=args.metric,
+                      reference=reference, plot_tasks=args.plot_task, plot=not args.no_plot)
     return 0
 
 

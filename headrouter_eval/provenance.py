@@ -1,4 +1,4 @@
-"""Where and how a benchmark ran: machine, device, library versions, git commit, command.
+"""Where and how a result was made: machine, device, library versions, git commit, command.
 
 Every results file carries these, so a number can always be traced to what made it.
 """

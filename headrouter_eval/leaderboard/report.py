@@ -1,0 +1,51 @@
+"""Read a runs folder and write its leaderboard (Markdown, CSV, JSON, PNG) in one call.
+
+Shared by ``headrouter-eval leaderboard`` and ``headrouter-eval demo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from headrouter_eval.leaderboard.table import Leaderboard
+
+
+def write_leaderboard(
+    runs_dir: Path,
+    out: Path,
+    *,
+    name: str = "leaderboard",
+    title: str = "Leaderboard",
+    metrics: list[str] | None = None,
+    reference: Path | None = None,
+    plot_tasks: list[str] | None = None,
+    plot: bool = True,
+    echo: Callable[[str], None] = print,
+) -> tuple[Leaderboard, list[Path]]:
+    """Tabulate every run under ``runs_dir`` into ``out/<name>.{md,csv,json,png}``."""
+    from headrouter_eval.leaderboard.plot import plot_leaderboard
+    from headrouter_eval.leaderboard.reference import load_reference
+    from headrouter_eval.leaderboard.runs import discover_runs
+    from headrouter_eval.leaderboard.scoring import MetricChoice
+    from headrouter_eval.leaderboard.table import build_leaderboard, to_markdown, write_csv, write_json
+
+    runs = discover_runs(runs_dir, MetricChoice.parse(metrics or []))
+    if not runs:
+        raise ValueError(f"{runs_dir}: no sweep run folder and no lmms-eval *_results.json under it")
+    board = build_leaderboard(runs, load_reference(reference) if reference is not None else [])
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / name
+    stem.with_suffix(".md").write_text(to_markdown(board, title), encoding="utf-8")
+    write_csv(board, stem.with_suffix(".csv"))
+    write_json(board, stem.with_suffix(".json"))
+    written = [stem.with_suffix(suffix) for suffix in (".md", ".csv", ".json")]
+    if board.columns and plot:
+        plot_leaderboard(board, stem.with_suffix(".png"), plot_tasks or [])
+        written.append(stem.with_suffix(".png"))
+    complete = sum(run.status == "complete" for run in runs)
+    echo(f"leaderboard: {complete} complete run(s), {len(board.failed)} failed/incomplete; wrote "
+         + ", ".join(str(path) for path in written))
+    for run in board.failed:
+        echo(f"  {run.status.upper()}: {run.folder}: {run.problem}")
+    return board, written
