@@ -55,7 +55,7 @@ def test_test_set_shape(task):
 
 
 def test_erasing_removes_only_the_events():
-    recipe = json.loads(splits.load_test_items("count")[7]["recipe"])
+    recipe = json.loads(splits.load_test_items("order")[7]["recipe"])
     full, erased = render(recipe).astype(np.float64), render(recipe, erase=True).astype(np.float64)
     inside = np.zeros(len(full), bool)
     for event in recipe["events"]:

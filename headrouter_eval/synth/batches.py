@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from headrouter_eval.omni.internals import audio_tower
+from headrouter_eval.synth.frame_labels import frame_loss, token_labels
 from headrouter_eval.synth.prompt import prompt_text
 from headrouter_eval.synth.render import render
 from headrouter_eval.synth.splits import check_train_seed
@@ -26,20 +28,30 @@ ANSWER_TOKENS = 2
 class Batch:
     inputs: dict  # processor output: input_ids, attention_mask, input_features, feature_attention_mask
     targets: torch.Tensor  # (batch, ANSWER_TOKENS) token ids the model must produce
+    token_labels: torch.Tensor  # (all audio tokens of the batch,) frame labels, see frame_labels
 
 
 def make_batch(processor, tasks: list[str], seeds: list[int], min_s: float, max_s: float) -> Batch:
     """Render one clip per (task, seed) with a duration in [min_s, max_s] and tokenise them."""
-    texts, wavs = [], []
+    texts, wavs, recipes = [], [], []
     for task, seed in zip(tasks, seeds):
         recipe = make_recipe(task, check_train_seed(seed), min_s=min_s, max_s=max_s)
+        recipes.append(recipe)
         wavs.append(render(recipe))
         texts.append(prompt_text(processor, task) + recipe["answer"] + processor.tokenizer.eos_token)
     with feature_window(processor, max(len(w) for w in wavs)):
         inputs = processor(text=texts, audio=wavs, return_tensors="pt", padding=True)
     # Left padding (the tokenizer's side) puts every row's answer at the very end.
     targets = inputs["input_ids"][:, -ANSWER_TOKENS:].clone()
-    return Batch(inputs=dict(inputs), targets=targets)
+    # Audio tokens per clip, in the order the audio tower concatenates them.
+    n_tokens = audio_token_counts(inputs["feature_attention_mask"].sum(-1))
+    labels = torch.cat([token_labels(r, int(n)) for r, n in zip(recipes, n_tokens)])
+    return Batch(inputs=dict(inputs), targets=targets, token_labels=labels)
+
+
+def audio_token_counts(mel_frames: torch.Tensor) -> torch.Tensor:
+    """Qwen2.5-Omni's encoder output length for each clip of ``mel_frames`` valid frames."""
+    return ((mel_frames - 1) // 2 + 1 - 2) // 2 + 1
 
 
 @contextlib.contextmanager
@@ -62,15 +74,27 @@ def feature_window(processor, longest: int):
         extractor.n_samples = saved
 
 
-def answer_loss(thinker: torch.nn.Module, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-    """Cross-entropy on the answer tokens, and whether each row's letter is predicted right."""
-    out = thinker(**batch.inputs, use_cache=False)
+def answer_loss(thinker: torch.nn.Module, batch: Batch, frame_head: torch.nn.Module | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy on the answer tokens (plus the frame loss if ``frame_head``), and per-row letter hits."""
+    captured = []
+    hook = None
+    if frame_head is not None:
+        hook = audio_tower(thinker).register_forward_hook(
+            lambda module, args, output: captured.append(output.last_hidden_state))
+    try:
+        out = thinker(**batch.inputs, use_cache=False)
+    finally:
+        if hook is not None:
+            hook.remove()
     # logits at position t predict token t+1: the answer tokens are predicted from
     # the ANSWER_TOKENS positions just before them.
     logits = out.logits[:, -ANSWER_TOKENS - 1 : -1, :]
     loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
                                              batch.targets.reshape(-1))
     letter_right = logits[:, 0, :].argmax(-1) == batch.targets[:, 0]
+    if frame_head is not None:
+        loss = loss + frame_loss(frame_head, captured[0], batch.token_labels)
     return loss, letter_right
 
 

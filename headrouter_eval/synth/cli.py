@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
 import sys
@@ -34,6 +35,7 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     train = sub.add_parser("train", help="train the bundled model (about 15 min on 2 CPU cores)")
     train.add_argument("--out", type=Path, default=None, help="checkpoint folder (default: the bundled one)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
     train.add_argument("--threads", type=int, default=1,
                        help="torch CPU threads (1: on a shared machine, 2 threads ran 7x slower per step)")
     train.add_argument("--eval-limit", type=int, default=None, help="test items per task in the final report")
@@ -62,6 +64,8 @@ def _train(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(out_dir=args.out or DEFAULT_OUT, seed=args.seed, threads=args.threads,
                       eval_limit=args.eval_limit)
+    if args.lr is not None:
+        cfg = dataclasses.replace(cfg, lr=args.lr)
     command = "python -m headrouter_eval.synth.cli " + shlex.join(sys.argv[1:]) if sys.argv[0].endswith(
         "cli.py") else shlex.join(["headrouter-eval"] + sys.argv[1:])
     report = train(cfg, log=lambda line: print(line, flush=True), command=command)

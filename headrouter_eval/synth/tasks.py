@@ -31,8 +31,6 @@ WORDS = ("apple", "river", "yellow", "garden")
 NUMBERS = ("three", "five", "seven", "nine")
 PITCHES_HZ = (250.0, 500.0, 1000.0, 2000.0)
 ORDER_HZ = {"low": 300.0, "high": 1200.0}
-BEEP_HZ = 1000.0
-BEEP_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -90,10 +88,6 @@ def _sound_events(rng: np.random.Generator, label: int) -> list[dict]:
     return [{"kind": "clicks", "rate_hz": round(float(rng.uniform(30, 60)), 2), "dur": dur, "gain": gain}]
 
 
-def _count_events(rng: np.random.Generator, label: int) -> list[dict]:
-    return [{"kind": "tone", "freq": BEEP_HZ, "dur": BEEP_S, "gain": _gain(rng)} for _ in range(label + 1)]
-
-
 ORDER_OPTIONS = ("low, then high", "high, then low", "low, then low", "high, then high")
 
 
@@ -113,8 +107,6 @@ TASKS: dict[str, SynthTask] = {
                   ("low (250 Hz)", "medium (500 Hz)", "high (1000 Hz)", "very high (2000 Hz)"), _pitch_events),
         SynthTask("sound", "acoustic", "What kind of short sound occurs?",
                   ("a pure tone", "a rising sweep", "a noise burst", "a click train"), _sound_events),
-        SynthTask("count", "acoustic", "How many beeps are there?",
-                  ("one", "two", "three", "four"), _count_events),
         SynthTask("order", "acoustic", "Which two tones occur, in order?",
                   ORDER_OPTIONS, _order_events, min_gap_s=0.5),
     )

@@ -1,0 +1,56 @@
+"""hr_synth as lmms-eval tasks: the YAMLs load, docs rebuild audio, replies score with the shared parser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from headrouter_eval.synth.tasks import TASKS
+
+TASK_DIR = Path(__file__).resolve().parent.parent / "tasks" / "hr_synth"
+SUBTASKS = sorted(f"hr_synth_{t}" for t in TASKS)
+
+
+@pytest.fixture(scope="module")
+def task_dict():
+    from lmms_eval.tasks import TaskManager, get_task_dict
+
+    manager = TaskManager("ERROR", include_path=str(TASK_DIR), include_defaults=False)
+    return get_task_dict(["hr_synth"], manager)
+
+
+def test_group_loads_with_every_task(task_dict):
+    (group, subtasks), = task_dict.items()
+    assert group.group_name == "hr_synth"
+    assert sorted(subtasks) == SUBTASKS
+
+
+def test_docs_audio_prompt_and_scoring(task_dict):
+    (_, subtasks), = task_dict.items()
+    for name, task in subtasks.items():
+        docs = task.test_docs()
+        assert len(docs) == 40, name
+        doc = docs[5]
+        (item,) = task.doc_to_visual(doc)
+        assert item["sampling_rate"] == 16_000 and item["array"].dtype == np.float32
+        text = task.doc_to_text(doc)
+        assert re.search(r"^A\. .+\nB\. .+\nC\. .+\nD\. .+$", text, re.M), text
+        assert task.config.generation_kwargs["max_new_tokens"] <= 5
+        right = task.process_results(doc, [doc["answer"]])
+        assert right["accuracy"] == {"pred": doc["answer"], "gold": doc["answer"], "parser": "robust",
+                                     "average": "macro"}
+        wrong_letter = "A" if doc["answer"] != "A" else "B"
+        assert task.process_results(doc, [f"The answer is {wrong_letter}"])["accuracy"]["pred"] == wrong_letter
+        assert task.process_results(doc, ["no idea"])["accuracy"]["pred"] is None
+
+
+def test_names_do_not_collide_with_lmms_eval_builtins():
+    import lmms_eval
+
+    builtin = set()
+    for path in Path(lmms_eval.__file__).parent.joinpath("tasks").rglob("*.yaml"):
+        builtin.update(re.findall(r"^(?:task|group):\s*([\w\-]+)\s*$", path.read_text(errors="ignore"), re.M))
+    assert not ({"hr_synth", *SUBTASKS} & builtin)
