@@ -34,6 +34,11 @@ def load_audio(audio: Any, *, where: str = "") -> np.ndarray:
     return to_16k_mono(waveform, sr)
 
 
+def audio_item(audio: Any, *, where: str = "") -> dict[str, Any]:
+    """What a task's ``doc_to_visual`` returns per clip: ``{"array": 16 kHz mono float32, "sampling_rate"}``."""
+    return {"array": load_audio(audio, where=where), "sampling_rate": TARGET_SR}
+
+
 def to_16k_mono(waveform: np.ndarray, sampling_rate: int) -> np.ndarray:
     """Mix down to mono (channels last or first) and resample to 16 kHz with soxr."""
     import soxr

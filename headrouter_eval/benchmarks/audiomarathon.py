@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from headrouter_eval.audio import load_audio
+from headrouter_eval.audio import audio_item
 from headrouter_eval.benchmarks.records import (
     RecordFormatError,
     audio_paths,
@@ -278,7 +278,7 @@ def options_of(doc: Mapping[str, Any]) -> dict[str, str]:
 
 def doc_to_visual(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     where = f"doc {doc['id']} of task am_{doc['task']}"
-    return [{"array": load_audio(path, where=where), "sampling_rate": 16000} for path in doc["audio"]]
+    return [audio_item(path, where=where) for path in doc["audio"]]
 
 
 def doc_to_text(doc: Mapping[str, Any], kwargs: Mapping[str, Any] | None) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from loguru import logger
 
-from headrouter_eval.audio import load_audio
+from headrouter_eval.audio import audio_item
 from headrouter_eval.benchmarks.records import (
     RecordFormatError,
     audio_paths,
@@ -184,7 +184,7 @@ def load_docs(dataset_path: str, key: str, dataset_kwargs: Mapping[str, Any]) ->
 
 def doc_to_visual(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     where = f"doc {doc['id']} of task {TASK_PREFIX}{doc['task']}"
-    return [{"array": load_audio(path, where=where), "sampling_rate": 16000} for path in doc["audio"]]
+    return [audio_item(path, where=where) for path in doc["audio"]]
 
 
 def doc_to_text(doc: Mapping[str, Any], kwargs: Mapping[str, Any] | None) -> str:
