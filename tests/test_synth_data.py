@@ -61,8 +61,8 @@ def test_erasing_removes_only_the_events():
     for event in recipe["events"]:
         inside[n_samples(event["onset"]): n_samples(event["onset"] + event["dur"]) + 1] = True
     assert np.allclose(full[~inside], erased[~inside], atol=1e-7)
-    # The events are far louder than the filler.
-    assert np.abs(full[inside]).max() > 5 * np.abs(erased).max()
+    # The events stand well above the filler (peak gain >= 0.2; filler noise RMS <= 0.02).
+    assert np.abs(full[inside]).max() > 2 * np.abs(erased).max()
 
 
 def test_same_seed_same_recipe_different_seed_different_recipe():
