@@ -98,7 +98,7 @@ def test_malformed_profile_files_are_refused(info, tmp_path, edit, message):
 @pytest.mark.parametrize(
     ("task", "expected"),
     [("audiomarathon_ser", "semantic"), ("audiomarathon_er", "acoustic"), ("am-asr", "semantic"),
-     ("audiomarathon_sgr", "acoustic"), ("hr_synth_word", "semantic"), ("hr_synth_count", "acoustic"),
+     ("audiomarathon_sgr", "acoustic"), ("hr_synth_word", "semantic"), ("hr_synth_pitch", "acoustic"),
      ("hrcal_acoustic", "acoustic"), ("my_semantic_probe", "semantic")],
 )
 def test_default_mapping_is_audiomarathons_split_on_name_tokens(task, expected):
