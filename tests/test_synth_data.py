@@ -107,3 +107,14 @@ def test_doc_hooks():
 def test_shipped_data_is_small():
     total = sum(p.stat().st_size for p in DATA_DIR.rglob("*") if p.is_file())
     assert total < 10 * 1024 * 1024, f"shipped hr_synth data is {total / 2**20:.1f} MB"
+
+
+def test_calibration_items_are_disjoint_from_test_and_training_and_rebuild_exactly(tmp_path):
+    splits.write_calibration_items(out_dir=tmp_path)
+    test_seeds = {r["seed"] for task in TASKS for r in splits.load_test_items(task)}
+    for task in TASKS:
+        shipped = (splits.CALIBRATION_DIR / f"{task}.jsonl").read_text()
+        assert shipped == (tmp_path / f"{task}.jsonl").read_text()
+        seeds = {json.loads(line)["seed"] for line in shipped.splitlines()}
+        assert seeds and not seeds & test_seeds
+        assert all(splits.CALIBRATION_SEED_BASE <= s < splits.TRAIN_SEED_BASE for s in seeds)

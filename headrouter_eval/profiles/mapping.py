@@ -73,13 +73,14 @@ def _from_dict(data: object, where: str) -> dict[str, str]:
 
 
 def _synth_class(task: str) -> str | None:
-    """Class declared by the hr_synth task definition, for ``hr_synth_<name>`` tasks."""
+    """Class declared by the hr_synth task definition, for ``hr_synth_[calib_]<name>`` tasks."""
     prefix = "hr_synth_"
     if not task.startswith(prefix):
         return None
     from headrouter_eval.synth.tasks import TASKS
 
-    definition = TASKS.get(task[len(prefix):])
+    name = task[len(prefix):]
+    definition = TASKS.get(name.removeprefix("calib_"))
     return definition.task_class if definition is not None else None
 
 

@@ -14,7 +14,11 @@ from pathlib import Path
 from headrouter_eval.synth.tasks import TASKS, get_task, make_recipe
 
 TEST_DIR = Path(__file__).resolve().parent / "data" / "test"
+CALIBRATION_DIR = Path(__file__).resolve().parent / "data" / "calibration"
 TEST_SEED_LIMIT = 100_000
+# HeadRouter's profile of the bundled model is calibrated on items of their own, never on
+# test items (and never on training items): seeds [CALIBRATION_SEED_BASE, TRAIN_SEED_BASE).
+CALIBRATION_SEED_BASE = 500_000
 TRAIN_SEED_BASE = 1_000_000
 DEFAULT_TEST_ITEMS = 40
 
@@ -29,13 +33,22 @@ def test_item(task: str, index: int) -> dict:
     """One test row as the lmms-eval task reads it (the recipe stored as a JSON string)."""
     if not 0 <= index < TEST_SEED_LIMIT:
         raise ValueError(f"test index {index} outside [0, {TEST_SEED_LIMIT})")
+    return _row(task, index, index, f"{task}-{index:04d}")
+
+
+def calibration_item(task: str, index: int) -> dict:
+    """One calibration row: like a test row, from the calibration seed range."""
+    return _row(task, CALIBRATION_SEED_BASE + index, index, f"{task}-cal{index:03d}")
+
+
+def _row(task: str, seed: int, index: int, row_id: str) -> dict:
     spec = get_task(task)
-    recipe = make_recipe(task, index, label=index % len(spec.options))
+    recipe = make_recipe(task, seed, label=index % len(spec.options))
     return {
-        "id": f"{task}-{index:04d}",
+        "id": row_id,
         "task": task,
         "task_class": spec.task_class,
-        "seed": index,
+        "seed": seed,
         "answer": recipe["answer"],
         "answer_text": spec.options[recipe["label"]],
         "options": list(spec.options),
@@ -53,6 +66,18 @@ def write_test_items(n_items: int = DEFAULT_TEST_ITEMS, out_dir: Path = TEST_DIR
         with path.open("w") as fh:
             for index in range(n_items):
                 fh.write(json.dumps(test_item(task, index), sort_keys=True) + "\n")
+        paths.append(path)
+    return paths
+
+
+def write_calibration_items(n_items: int = 8, out_dir: Path = CALIBRATION_DIR) -> list[Path]:
+    """Write ``<task>.jsonl`` with ``n_items`` calibration rows for every task."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for task in TASKS:
+        path = out_dir / f"{task}.jsonl"
+        rows = [calibration_item(task, index) for index in range(n_items)]
+        path.write_text("".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
         paths.append(path)
     return paths
 
