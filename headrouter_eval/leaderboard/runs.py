@@ -155,7 +155,12 @@ def read_scores(results: dict, where: str, choice: MetricChoice) -> tuple[dict[s
 
     scores: dict[str, TaskScore] = {}
     for task, entry in results["results"].items():
-        metric = pick_metric(task, entry, configs.get(task), choice, where)
+        config = configs.get(task)
+        if config is None and task in group_subtasks:
+            # a group has no metric_list of its own: it aggregates its tasks' metrics, so it is
+            # scored by its first leaf task's primary metric (lmms-eval's key order varies by run)
+            config = configs.get(_group_leaves(task, group_subtasks)[0])
+        metric = pick_metric(task, entry, config, choice, where)
         if metric is None:
             continue
         is_group = task in group_subtasks

@@ -3,8 +3,9 @@
 lmms-eval stores a task's results as ``{"<metric>,<filter>": value, "<metric>_stderr,<filter>":
 ..., "alias": ...}``. The default choice is the task author's primary metric: the first entry
 of the task's ``metric_list`` (as saved in the results file's ``configs``), under the
-``none`` filter when there is one. Groups have no ``metric_list`` in ``configs``; their first
-aggregated metric is used. Users override per task or globally with ``TASK=METRIC`` /
+``none`` filter when there is one. Groups have no ``metric_list`` in ``configs``; they are
+scored by their first leaf task's primary metric (what they aggregate). Otherwise the first
+metric by name: lmms-eval's key order within a result changes from run to run. Users override per task or globally with ``TASK=METRIC`` /
 ``METRIC`` choices (``METRIC`` may name a filter: ``acc,flexible``).
 """
 
@@ -103,4 +104,5 @@ def pick_metric(
         key = _resolve(primary, entry)
         if key is not None:
             return key
-    return available[0] if available else None
+    # no primary metric known: the first in name order, never the results file's key order
+    return sorted(available)[0] if available else None
