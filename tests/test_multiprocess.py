@@ -1,31 +1,40 @@
-"""Data-parallel evaluation through accelerate gives exactly the single-process answers."""
+"""Data-parallel evaluation through accelerate gives exactly the single-process answers.
+
+Runs the bundled benchmark (a few items of every hr_synth task) with the bundled trained
+model, once in one process and once under ``accelerate launch --num_processes 2``.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from headrouter_eval.demo import BUNDLED_MODEL
+from headrouter_eval.synth.tasks import TASKS
+
 from .conftest import REPO_ROOT
 from .lmms_cli import read_results, read_samples, read_stats, run_lmms_eval
 
-TASK_DIR = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
-TASK = "hr_test_tiny_audio"
+TASK_DIR = REPO_ROOT / "tasks"
 
 
 @pytest.mark.slow
-def test_two_processes_match_one(tiny_checkpoint, tmp_path):
-    args = f"pretrained={tiny_checkpoint},retention=0.5"
+def test_two_processes_match_one_on_the_bundled_benchmark(tmp_path):
+    args = f"pretrained={BUNDLED_MODEL},retention=0.25,layer=0"
     runs = {}
     for processes in (1, 2):
         out = tmp_path / f"p{processes}"
-        result = run_lmms_eval("fastv_qwen_omni", args, TASK, TASK_DIR, out, processes=processes)
+        result = run_lmms_eval("fastv_qwen_omni", args, "hr_synth", TASK_DIR, out, "--limit", "4",
+                               processes=processes)
         assert result.returncode == 0, result.stderr[-3000:]
         runs[processes] = out
     assert sorted(p.name for p in runs[2].glob("pruning_summary_rank*.json")) == [
         "pruning_summary_rank0.json", "pruning_summary_rank1.json"]
-    assert read_samples(runs[1], TASK) == read_samples(runs[2], TASK)
-    assert read_results(runs[1])["results"][TASK] == read_results(runs[2])["results"][TASK]
+    for task in (f"hr_synth_{name}" for name in TASKS):
+        single = read_samples(runs[1], task)
+        assert len(single) == 4 and single == read_samples(runs[2], task)
+    assert read_results(runs[1])["results"] == read_results(runs[2])["results"]
     single, multi = read_stats(runs[1]), read_stats(runs[2])
-    assert single.keys() == multi.keys()
+    assert len(single) == 20 and single.keys() == multi.keys()
     for key in single:
         assert (single[key]["audio_tokens"], single[key]["kept_tokens"]) == (
             multi[key]["audio_tokens"], multi[key]["kept_tokens"])
