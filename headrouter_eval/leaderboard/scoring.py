@@ -5,8 +5,9 @@ lmms-eval stores a task's results as ``{"<metric>,<filter>": value, "<metric>_st
 of the task's ``metric_list`` (as saved in the results file's ``configs``), under the
 ``none`` filter when there is one. Groups have no ``metric_list`` in ``configs``; they are
 scored by their first leaf task's primary metric (what they aggregate). Otherwise the first
-metric by name: lmms-eval's key order within a result changes from run to run. Users override per task or globally with ``TASK=METRIC`` /
-``METRIC`` choices (``METRIC`` may name a filter: ``acc,flexible``).
+metric by name: lmms-eval's key order within a result changes from run to run. Users
+override per task or globally with ``TASK=METRIC`` / ``METRIC`` choices (``METRIC`` may
+name a filter: ``acc,flexible``).
 """
 
 from __future__ import annotations
