@@ -56,34 +56,37 @@ def run_demo(args: argparse.Namespace) -> int:
     from headrouter_eval.leaderboard.sweep import run_sweep
 
     started = time.perf_counter()
+    record = _provenance(args)  # taken before running: the commit and files that made the results
     sweep = demo_sweep_config(args.runs, tuple(args.retentions), args.layer, args.num_processes, args.launcher)
     outcome = run_sweep(sweep)
-    board, written = write_leaderboard(
+    write_leaderboard(
         args.runs, args.out, title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layer {args.layer})",
     )
-    _write_provenance(args, time.perf_counter() - started, outcome.exit_code == 0)
+    _write_provenance(args.out, record, time.perf_counter() - started, outcome.exit_code == 0)
     if outcome.exit_code:
         print(f"demo: {len(outcome.failed)} configuration(s) failed; the leaderboard lists them", file=sys.stderr)
     return outcome.exit_code
 
 
-def _write_provenance(args: argparse.Namespace, seconds: float, complete: bool) -> None:
-    """``how_made.json`` beside the leaderboard: command, commit, machine, versions, wall time."""
-    import json
-
+def _provenance(args: argparse.Namespace) -> dict:
     import torch
 
     from headrouter_eval import provenance
 
     record = provenance.describe(torch.device("cpu"), shlex.join(["headrouter-eval", *sys.argv[1:]]))
-    record.update({
-        "what": f"every method on {DEMO_TASK} with the bundled model {BUNDLED_MODEL.name}",
-        "retentions": list(args.retentions), "layer": args.layer,
-        "runs_folder": str(args.runs), "wall_s": round(seconds, 1), "all_configurations_complete": complete,
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    })
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "how_made.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    record.update({"what": f"every method on {DEMO_TASK} with the bundled model {BUNDLED_MODEL.name}",
+                   "retentions": list(args.retentions), "layer": args.layer, "runs_folder": str(args.runs)})
+    return record
+
+
+def _write_provenance(out: Path, record: dict, seconds: float, complete: bool) -> None:
+    """``how_made.json`` beside the leaderboard: command, commit, machine, versions, wall time."""
+    import json
+
+    record = {**record, "wall_s": round(seconds, 1), "all_configurations_complete": complete,
+              "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "how_made.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def _floats(text: str) -> list[float]:
