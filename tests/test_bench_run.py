@@ -31,7 +31,7 @@ def _run(argv: list[str]) -> int:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "tiny"
-    methods = ["fastv", "random", "uniform", "fastv_eager"] + (["headrouter"] if "headrouter" in PRUNERS else [])
+    methods = ["fastv", "random", "uniform", "headrouter", "fastv_eager"]
     assert _run(["bench", "--size", "tiny", "--audio-seconds", str(AUDIO_SECONDS), "--retentions", "0.9,0.5",
                  "--methods", ",".join(methods), "--warmup", "0", "--repeats", "1", "--decode-tokens", "2",
                  "--threads", "1", "--device", "cpu", "--out", str(out)]) == 0
@@ -95,7 +95,6 @@ def test_unknown_method_is_refused(tmp_path):
         _run(["bench", "--size", "tiny", "--methods", "fastv,dart", "--out", str(tmp_path)])
 
 
-@pytest.mark.skipif("headrouter" not in PRUNERS, reason="the headrouter pruner is not in this checkout")
 def test_router_cost_mode_prints_percentages(tmp_path, capsys):
     assert _run(["bench", "--router-cost", "--size", "tiny", "--audio-seconds", "10", "--warmup", "0",
                  "--repeats", "1", "--decode-tokens", "1", "--threads", "1", "--device", "cpu",
