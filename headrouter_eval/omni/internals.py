@@ -5,11 +5,16 @@ attributes and call conventions it needs are gathered here, so a transformers
 upgrade that moves them breaks this one file, loudly (``check_thinker`` raises with
 the missing name instead of failing deep inside a forward pass).
 
-Relied on (checked with transformers 5.23):
+Relied on (checked with transformers 5.23 and 5.24):
 * thinker.model.language_model.layers[k]: decoder layers, called as
   ``layer(hidden_states, attention_mask=..., position_embeddings=(cos, sin),
-  position_ids=..., past_key_values=..., ...)``: one call per layer, keyword
-  arguments, the same ``position_embeddings`` tensors handed to every layer;
+  position_ids=..., cache=..., ...)``: one call per layer, keyword arguments, the
+  same ``position_embeddings`` tensors handed to every layer;
+* the generation cache arrives at the thinker's and the layers' forward as ``cache=``
+  (5.24) or ``past_key_values=`` (5.23); :func:`generation_cache` knows both and
+  raises on any other keyword carrying a cache, so a rename fails loudly instead of
+  making every decode step look like a new prefill;
+* layer.self_attn.layer_idx: the layer's slot in the cache;
 * layer.input_layernorm and layer.self_attn.{q_proj,k_proj} (biased),
   .head_dim, .num_key_value_groups, .scaling;
 * ``apply_rotary_pos_emb`` of the Qwen2.5-Omni modeling module (M-RoPE sections are
@@ -26,9 +31,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import transformers
 from transformers import Qwen2_5OmniThinkerForConditionalGeneration
+from transformers.cache_utils import Cache
 from transformers.models.qwen2_5_omni import modeling_qwen2_5_omni as _modeling
 
+TRANSFORMERS_VERSION = transformers.__version__
 THINKER_CLASS = Qwen2_5OmniThinkerForConditionalGeneration
 apply_rotary_pos_emb = _modeling.apply_rotary_pos_emb
 
@@ -36,6 +44,37 @@ apply_rotary_pos_emb = _modeling.apply_rotary_pos_emb
 LAYER_KWARG_EMBEDDINGS = "position_embeddings"
 LAYER_KWARG_MASK = "attention_mask"
 LAYER_KWARG_POSITION_IDS = "position_ids"
+#: keywords under which transformers hands the generation cache to forward: 5.24+, then 5.23
+CACHE_KWARGS = ("cache", "past_key_values")
+
+
+class UnrecognisedCacheError(RuntimeError):
+    """A forward call carries a cache under a keyword the engine does not know."""
+
+
+def generation_cache(kwargs: dict) -> Cache | None:
+    """The KV cache a forward call carries, or None for a plain (uncached) forward.
+
+    Raises :class:`UnrecognisedCacheError` when a ``Cache`` arrives under any other
+    keyword: reading that call as cache-less would take every decode step for a new
+    prefill and silently corrupt the per-sample stats.
+    """
+    for name in CACHE_KWARGS:
+        if kwargs.get(name) is not None:
+            return kwargs[name]
+    for name, value in kwargs.items():
+        if isinstance(value, Cache):
+            raise UnrecognisedCacheError(
+                f"transformers {TRANSFORMERS_VERSION} passed the generation cache as '{name}=' "
+                f"({type(value).__name__}); the pruning engine knows {', '.join(CACHE_KWARGS)}. "
+                "Add the new keyword to CACHE_KWARGS in headrouter_eval/omni/internals.py."
+            )
+    return None
+
+
+def cache_layer_index(layer: torch.nn.Module) -> int:
+    """The slot of a decoder layer in the KV cache."""
+    return layer.self_attn.layer_idx
 
 
 @dataclass(frozen=True)
@@ -72,7 +111,7 @@ def check_thinker(thinker: torch.nn.Module) -> None:
             "load the thinker with headrouter_eval.omni.loading.load_thinker"
         )
     layer = decoder_layers(thinker)[0]
-    for path in ("input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.head_dim",
+    for path in ("input_layernorm", "self_attn.q_proj", "self_attn.layer_idx", "self_attn.k_proj", "self_attn.head_dim",
                  "self_attn.num_key_value_groups", "self_attn.scaling"):
         obj = layer
         for part in path.split("."):

@@ -153,12 +153,13 @@ class PruningEngine:
     # ----------------------------------------------------------------- thinker-level hooks
     def _before_forward(self, module, args, kwargs):
         input_ids = kwargs.get("input_ids", args[0] if args else None)
-        cache = kwargs.get("past_key_values")
+        cache = internals.generation_cache(kwargs)
         is_prefill = cache is None or cache.get_seq_length() == 0
         if not is_prefill:
             if self._state is not None:
                 self._state.in_prefill = False
             return None
+        _check_starts_at_zero(kwargs.get(internals.LAYER_KWARG_POSITION_IDS), cache)
         if input_ids is None:
             raise ValueError("the pruning engine needs input_ids to find the audio tokens (got only inputs_embeds)")
         if input_ids.shape[0] != 1:
@@ -277,7 +278,12 @@ class PruningEngine:
         full_prompt = state.layout.seq_len
         dropped = full_prompt - int(state.kept_positions.numel())
         kv_full = mask.shape[-1]
-        cached = kwargs["past_key_values"].get_seq_length(module.self_attn.layer_idx)
+        cache = internals.generation_cache(kwargs)
+        if cache is None:
+            raise RuntimeError(
+                f"decoding with an explicit attention mask but no cache in the layer call (keywords: {sorted(kwargs)})"
+            )
+        cached = cache.get_seq_length(internals.cache_layer_index(module))
         q_len = args[0].shape[1]
         if kv_full == cached + q_len:  # already in pruned coordinates (layer=0 builds it from a pruned cache)
             return None
@@ -290,6 +296,25 @@ class PruningEngine:
         device = next(self.thinker.parameters()).device
         if device.type == "cuda":
             torch.cuda.synchronize(device)
+
+
+def _check_starts_at_zero(position_ids: torch.Tensor | None, cache) -> None:
+    """A prefill starts at position 0; anything else is a decode step the engine misread.
+
+    This is the second line of defence behind :func:`internals.generation_cache`: if a
+    transformers release hands the cache over in a way neither recognises, decode steps
+    arrive looking cache-less, and treating them as prefills would overwrite the stats.
+    """
+    if position_ids is None or position_ids.numel() == 0:
+        return
+    start = int(position_ids.min())
+    if start != 0:
+        raise RuntimeError(
+            f"the pruning engine saw a second prefill in one request: a forward call starting at position {start} "
+            f"with {'no cache' if cache is None else 'an empty cache'} (transformers {internals.TRANSFORMERS_VERSION}). "
+            "The generation cache was not found in the call's arguments; see CACHE_KWARGS in "
+            "headrouter_eval/omni/internals.py."
+        )
 
 
 def _slice_prefill_mask(mask: torch.Tensor | None, kept: torch.Tensor) -> torch.Tensor | None:
