@@ -230,3 +230,35 @@ def test_pruning_really_shrinks_the_kv_cache(thinker, two_span_inputs):
         thinker(**two_span_inputs, past_key_values=cache, use_cache=True)
     full, kept = engine.last_record.seq_len, engine.last_record.kept_seq_len
     assert [cache.get_seq_length(i) for i in range(4)] == [full, full, kept, kept]
+
+
+def test_one_prefill_record_per_generate_describes_the_prompt(thinker, two_span_inputs):
+    """Decode steps never overwrite the prefill's stats, whatever keyword carries the cache."""
+    records = []
+    engine = PruningEngine(thinker, make_pruner("uniform", retention=0.5), layer=2, on_prefill=records.append)
+    with engine, torch.no_grad():
+        thinker.generate(**two_span_inputs, **GEN)
+    n_audio = find_audio_layout(two_span_inputs["input_ids"][0], internals.audio_token_ids(thinker.config)).n_audio
+    assert len(records) == 1
+    assert records[0].audio_tokens == n_audio and records[0].pruned
+    assert records[0].kept_tokens == keep_count(n_audio, 0.5, records[0].n_spans)
+    assert records[0].seq_len == two_span_inputs["input_ids"].shape[1]
+
+
+def test_a_cache_under_an_unknown_keyword_raises(thinker, two_span_inputs, monkeypatch):
+    """A transformers release that renames the cache keyword fails loudly, naming the version."""
+    monkeypatch.setattr(internals, "CACHE_KWARGS", ("a_keyword_no_release_uses",))
+    with PruningEngine(thinker, make_pruner("fastv", retention=0.5), layer=2), torch.no_grad():
+        with pytest.raises(internals.UnrecognisedCacheError, match=rf"transformers {internals.TRANSFORMERS_VERSION}"):
+            thinker.generate(**two_span_inputs, **GEN)
+
+
+def test_a_decode_step_taken_for_a_prefill_raises(thinker, two_span_inputs, monkeypatch):
+    """Second line of defence: a cache the engine cannot see at all makes the second step a 'prefill'."""
+    monkeypatch.setattr(internals, "generation_cache", lambda kwargs: None)
+    records = []
+    engine = PruningEngine(thinker, make_pruner("fastv", retention=0.5), layer=2, on_prefill=records.append)
+    with engine, torch.no_grad():
+        with pytest.raises(RuntimeError, match="second prefill in one request: a forward call starting at position"):
+            thinker.generate(**two_span_inputs, **GEN)
+    assert len(records) == 1 and records[0].audio_tokens > 0  # the real prefill's record, untouched

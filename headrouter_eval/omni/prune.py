@@ -311,7 +311,8 @@ def _check_starts_at_zero(position_ids: torch.Tensor | None, cache) -> None:
     if start != 0:
         raise RuntimeError(
             f"the pruning engine saw a second prefill in one request: a forward call starting at position {start} "
-            f"with {'no cache' if cache is None else 'an empty cache'} (transformers {internals.TRANSFORMERS_VERSION}). "
+            f"with {'no cache' if cache is None else 'an empty cache'} "
+            f"(transformers {internals.TRANSFORMERS_VERSION}). "
             "The generation cache was not found in the call's arguments; see CACHE_KWARGS in "
             "headrouter_eval/omni/internals.py."
         )
