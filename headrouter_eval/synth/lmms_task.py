@@ -1,6 +1,6 @@
 """lmms-eval hooks of the hr_synth tasks (``tasks/hr_synth/utils.py`` re-exports them).
 
-Each doc is one row of ``headrouter_eval/synth/data/test/<task>.jsonl``: the clip is
+Each doc is one row of ``tasks/hr_synth/data/test/<task>.jsonl``: the clip is
 rebuilt from the row's recipe at load time, the prompt text is the task's question
 and lettered options (always in the same order), and replies are scored with the
 shared multiple-choice parser and metrics that AudioMarathon uses

@@ -13,8 +13,11 @@ from pathlib import Path
 
 from headrouter_eval.synth.tasks import TASKS, get_task, make_recipe
 
-TEST_DIR = Path(__file__).resolve().parent / "data" / "test"
-CALIBRATION_DIR = Path(__file__).resolve().parent / "data" / "calibration"
+# The recipes live beside the task YAMLs that read them (tasks/hr_synth/data), so the YAMLs'
+# relative data_files paths hold in a checkout and in an installed wheel alike.
+TASK_DATA_DIR = Path(__file__).resolve().parents[1] / "tasks" / "hr_synth" / "data"
+TEST_DIR = TASK_DATA_DIR / "test"
+CALIBRATION_DIR = TASK_DATA_DIR / "calibration"
 TEST_SEED_LIMIT = 100_000
 # HeadRouter's profile of the bundled model is calibrated on items of their own, never on
 # test items (and never on training items): seeds [CALIBRATION_SEED_BASE, TRAIN_SEED_BASE).
