@@ -58,12 +58,16 @@ def run_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     record = _provenance(args)  # taken before running: the commit and files that made the results
     sweep = demo_sweep_config(args.runs, tuple(args.retentions), args.layer, args.num_processes, args.launcher)
-    outcome = run_sweep(sweep)
+    # Every demo configuration shares one model, data set and install: when the first two
+    # fail alike, so would the rest (minutes of runs hiding one missing file).
+    outcome = run_sweep(sweep, stop_after_same_failures=2)
     write_leaderboard(
         args.runs, args.out, title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layer {args.layer})",
     )
     _write_provenance(args.out, record, time.perf_counter() - started, outcome.exit_code == 0)
-    if outcome.exit_code:
+    if outcome.stopped:
+        print(f"demo: stopped early: {outcome.stopped}", file=sys.stderr)
+    elif outcome.exit_code:
         print(f"demo: {len(outcome.failed)} configuration(s) failed; the leaderboard lists them", file=sys.stderr)
     return outcome.exit_code
 

@@ -167,3 +167,24 @@ def test_changed_settings_rerun_a_finished_configuration(tmp_path):
     (run,) = discover_runs(tmp_path / "runs")
     assert run.status == COMPLETE and run.scores["hrlb_a"].samples == 2
     assert len(list((tmp_path / "runs").rglob("*_results.json"))) == 1
+
+
+def test_a_setup_failure_names_its_cause_and_stops_the_grid_early(tiny_checkpoint, tmp_path):
+    """A missing data file: the reason names the file (not tenacity's RetryError), and after two
+    identical failures the remaining configurations are not run (what ``demo`` relies on)."""
+    from headrouter_eval.leaderboard.sweep import run_sweep
+    from headrouter_eval.leaderboard.sweep_config import build_config
+
+    sweep = build_config(dict(
+        output_dir=str(tmp_path / "runs"), include_path=str(FIXTURE_TASKS), tasks=["hrlb_nodata"],
+        models=[{"pretrained": str(tiny_checkpoint), "name": "tiny"}],
+        methods=["vanilla_qwen_omni", "fastv_qwen_omni", "uniform_qwen_omni"], retentions=[0.5], layers=[0]),
+        "test")
+    lines = []
+    outcome = run_sweep(sweep, stop_after_same_failures=2, echo=lines.append)
+    assert len(outcome.failed) == 2 and outcome.finished == 0
+    assert outcome.stopped and "remaining 1" in outcome.stopped
+    for failure in outcome.failed:
+        assert "FileNotFoundError" in failure and "hrlb_nodata_missing.jsonl" in failure, failure
+        assert "RetryError" not in failure
+    assert not (tmp_path / "runs" / "tiny" / "uniform_r0.5_L0").exists()

@@ -204,15 +204,32 @@ def _requested_tasks(results: dict) -> list[str]:
     return []
 
 
-def _log_error(log: Path) -> str | None:
-    """lmms-eval's "Error during evaluation: ..." line from a run's log, without colour codes."""
+# tenacity (lmms-eval retries dataset loading) wraps the real exception: "RetryError[<Future
+# at 0x... state=finished raised FileNotFoundError>]"; the traceback above it has the message.
+RETRY_WRAPPER = re.compile(r"RetryError\[<Future .*? raised (\w+)>\]")
+
+
+def log_failure(log: Path) -> str | None:
+    """Why lmms-eval failed, from a run's log: its "Error during evaluation: ..." line, unwrapped.
+
+    When that line only names a retry wrapper, the wrapped exception's own line from the
+    traceback (e.g. ``FileNotFoundError: Unable to find '.../word.jsonl'``) is returned
+    instead, so the reason names the cause (a missing path, an import error).
+    """
     if not log.is_file():
         return None
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if ERROR_MARKER in line:
-            line = ANSI.sub("", line)
-            return line[line.index(ERROR_MARKER):].strip()[:300]
-    return None
+    lines = [ANSI.sub("", line).strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines()]
+    marker = next((line for line in lines if ERROR_MARKER in line), None)
+    if marker is None:
+        return None
+    message = marker[marker.index(ERROR_MARKER):]
+    wrapped = RETRY_WRAPPER.search(message)
+    if wrapped:
+        name = wrapped.group(1)
+        cause = next((line for line in reversed(lines) if re.match(rf"([\w.]+\.)?{name}: ", line)), None)
+        if cause:
+            message = f"{ERROR_MARKER}: {cause}"
+    return message[:300]
 
 
 def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir: Path | None,
@@ -293,7 +310,7 @@ def read_sweep_run(folder: Path, choice: MetricChoice, trust_manifest: bool = Tr
     )
     if trust_manifest and manifest["status"] == FAILED:
         run.status, run.problem = FAILED, str(manifest.get("problem") or "sweep marked it failed")
-    error = _log_error(folder / LOG_NAME)
+    error = log_failure(folder / LOG_NAME)
     if error:
         run.status, run.problem = FAILED, error
     run = _judge(run, _latest_results(folder), choice, folder, manifest.get("num_processes"))

@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from headrouter_eval.leaderboard.runs import ANSI, COMPLETE, FAILED, LOG_NAME, MANIFEST_NAME, read_sweep_run
+from headrouter_eval.leaderboard.runs import (
+    ANSI,
+    COMPLETE,
+    FAILED,
+    LOG_NAME,
+    MANIFEST_NAME,
+    log_failure,
+    read_sweep_run,
+)
 from headrouter_eval.leaderboard.scoring import MetricChoice
 from headrouter_eval.leaderboard.sweep_config import Configuration, SweepConfig, expand
 
@@ -137,6 +145,9 @@ def _tail_error(log: Path) -> str:
     """The most telling line of a failed attempt's log, for the progress line."""
     if not log.is_file():
         return ""
+    reported = log_failure(log)
+    if reported:
+        return reported
     text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in reversed(lines):
@@ -168,6 +179,8 @@ class SweepOutcome:
     finished: int = 0
     skipped: int = 0
     failed: list[str] = field(default_factory=list)
+    #: set when the sweep stopped early because its first configurations all failed alike
+    stopped: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -211,12 +224,19 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
 
 
 def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.executable,
-              echo: Callable[[str], None] = print) -> SweepOutcome:
-    """Run every unfinished configuration: a line when one starts, one with its outcome."""
+              echo: Callable[[str], None] = print, stop_after_same_failures: int = 0) -> SweepOutcome:
+    """Run every unfinished configuration: a line when one starts, one with its outcome.
+
+    With ``stop_after_same_failures=N`` (N >= 2), the sweep stops when its first N
+    configurations run all fail with the same problem before any succeeds: the cause is
+    then the setup (a missing file, a broken install), not a configuration, and the rest
+    would fail the same way.
+    """
     configs = expand(sweep)
     num_processes = resolve_num_processes(sweep.num_processes)
     outcome = SweepOutcome()
     width = len(str(len(configs)))
+    problems: list[str] = []  # problems of the configurations run so far, while none succeeded
     for index, config in enumerate(configs, start=1):
         prefix = f"[{index:>{width}}/{len(configs)}] {config.describe()}"
         if dry_run:
@@ -238,6 +258,16 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
         else:
             outcome.failed.append(f"{config.describe()}: {problem} (log: {config.folder / LOG_NAME})")
             echo(f"{prefix}: FAILED after {seconds:.1f}s: {problem}")
+            if outcome.finished == 0:
+                problems.append(str(problem))
+            if stop_after_same_failures >= 2 and len(problems) >= stop_after_same_failures \
+                    and len(set(problems)) == 1:
+                outcome.stopped = (f"the first {len(problems)} configurations all failed with the same problem "
+                                   f"({problem}); stopped before running the remaining "
+                                   f"{len(configs) - index}. Fix the cause and run again: finished "
+                                   "configurations are kept")
+                echo(f"sweep: {outcome.stopped}")
+                break
     if not dry_run:
         echo(f"sweep: {outcome.finished} run, {outcome.skipped} skipped (finished earlier), "
              f"{len(outcome.failed)} failed, of {len(configs)} configurations in {sweep.output_dir}")
