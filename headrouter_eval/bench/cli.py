@@ -75,7 +75,7 @@ def register(subparsers) -> None:
                         "router-cost mode: print only)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
     p.add_argument("--router-cost", action="store_true",
-                   help="print HeadRouter's router time as %% of prefill at this audio length (issue 4.7)")
+                   help="print HeadRouter's router time as %% of prefill at this audio length")
     p.set_defaults(func=run_bench)
 
 

@@ -9,7 +9,7 @@ are CPU-sized stand-ins with the same structure.
 
 Weights are random: latency, memory and FLOPs depend on shapes, not on weight values.
 The feature extractor's window (``chunk_length_s``) of the real shapes is 300 s, the cap
-BENCHMARKS.md gives for Qwen2.5-Omni's extractor, so 300 s of audio is one span; the
+of Qwen2.5-Omni's feature extractor, so 300 s of audio is one span; the
 CPU stand-ins keep the 30 s default, so long audio there becomes several spans, exactly
 as the adapter splits it. A checkpoint loaded with ``--pretrained`` uses its own extractor.
 """

@@ -104,7 +104,7 @@ def render_markdown(payload: dict) -> str:
     if comparison:
         out += ["## Row-only scoring vs FastV on eager attention with the attention map", "", *comparison, ""]
     targets = payload["targets"]
-    out += ["## Targets (issue 5 item 5; reported, not asserted)", "", f"{targets['conditions']}.", ""]
+    out += ["## Targets (reported, not asserted)", "", f"{targets['conditions']}.", ""]
     out += [f"- {c['target']}: **{c['status']}**" + (f" ({c['detail']})" if c["detail"] else "")
             for c in targets["checks"]]
     out += ["", "## Notes", "", *[f"- {note}" for note in payload["notes"]], ""]

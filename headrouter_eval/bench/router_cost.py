@@ -1,4 +1,4 @@
-"""HeadRouter's router time as a share of prefill time (issue 4 item 7; the paper claims < 1%).
+"""HeadRouter's router time as a share of prefill time (the paper claims < 1%).
 
 Runs vanilla and HeadRouter (and FastV, for scale, when asked) at one retention with
 the benchmark's harness and prints the router's synchronised scoring time against

@@ -118,7 +118,7 @@ def _conditions_note(ctx: RunContext) -> tuple[bool, str]:
 
 
 def evaluate_targets(rows: list[dict], ctx: RunContext) -> dict:
-    """Issue 5 item 5, reported (never asserted): met / missed / not measured, with the numbers."""
+    """The efficiency targets, reported (never asserted): met / missed / not measured, with the numbers."""
     match, note = _conditions_note(ctx)
     at_target = [r for r in rows if r["retention"] == TARGET_RETENTION and r["attention"] != "eager"]
     vanilla = next(r for r in rows if r["method"] == "vanilla")

@@ -1,9 +1,9 @@
 """The paper's vanilla reference numbers, to show beside runs (never mixed into them).
 
 The numbers live in ``paper_reference.yaml`` next to this module (copied from the
-benchmarks' published tables in BENCHMARKS.md). Each benchmark maps the paper's column
-labels to our lmms-eval task names, so a reference value lands in the column of the task
-that measures it. A reference model matches a run's model when the run's model tag
+benchmarks' published tables: AudioMarathon arXiv 2510.07293, MMAU-Pro arXiv 2508.13992).
+Each benchmark maps the paper's column labels to our lmms-eval task names, so a reference
+value lands in the column of the task that measures it. A reference model matches a run's model when the run's model tag
 contains the reference model's name (``Qwen2.5-Omni-3B`` matches a checkpoint folder
 ``.../Qwen2.5-Omni-3B``), case-insensitively.
 """

@@ -1,6 +1,6 @@
 """Train the bundled hr_synth model: a tiny stock Qwen2.5-Omni thinker, from scratch, on CPU.
 
-Recipe (each choice was needed in a trial on this machine; see issue 6):
+Recipe (each choice was needed in a trial on this machine):
 * fixed option order per task (the letter of a class never moves);
 * weights initialised with std 1/sqrt(fan_in) (:mod:`headrouter_eval.synth.model_init`);
 * a curriculum: clips barely longer than their events first (the event is a large
