@@ -1,5 +1,5 @@
-"""Answer extraction: every extractor on a table of realistic replies, pinning the
-official behaviour (quirks included, per BENCHMARKS.md) and the robust one."""
+"""Answer extraction: the robust parser on a table of realistic replies (the official
+extractors are pinned by the anchored corpus in tests/test_scoring_anchors.py)."""
 
 from __future__ import annotations
 
@@ -247,7 +247,9 @@ ALL = (
 
 @pytest.mark.parametrize("task,options,reply,official,robust", ALL)
 def test_official_and_robust(task, options, reply, official, robust):
-    assert extract_choice(reply, options, task=task, parser="official") == official
+    # The official column records what these tables expected before the extractors were
+    # checked against the benchmark's code; the official truth is now the anchored corpus
+    # (tests/test_scoring_anchors.py), so only the robust reading is pinned here.
     assert extract_choice(reply, options, task=task, parser="robust") == robust
 
 
@@ -286,6 +288,7 @@ def test_bad_options():
         extract_choice("B", {})
 
 
-def test_sd_needs_real_and_fake_choices():
-    with pytest.raises(ValueError, match="no choice 'real'"):
-        extract_choice("a", {"A": "yes", "B": "no"}, task="sd", parser="official")
+def test_sd_official_names_only_real_or_fake():
+    # The official HAD extractor answers "real"/"fake" whatever the choices; other choices get nothing.
+    assert extract_choice("a", {"A": "yes", "B": "no"}, task="sd", parser="official") is None
+    assert extract_choice("a", {"A": "fake", "B": "real"}, task="sd", parser="official") == "B"
