@@ -17,6 +17,7 @@ from headrouter_eval.benchmarks.mmau_pro import _kwargs_list
 from headrouter_eval.benchmarks.mmau_pro import process_results as mmau_process_results
 from headrouter_eval.scoring.am_official import label_of_letter
 from headrouter_eval.scoring.instruction_following import CHECKERS
+from headrouter_eval.scoring.judge import judge_prompt, parse_scores
 from headrouter_eval.scoring.lmms import aggregate_score
 
 CASES = Path(__file__).parent / "data" / "scoring_cases"
@@ -87,3 +88,14 @@ def test_instruction_following_matches_official(row):
     out = mmau_process_results(doc, [row["reply"]], options={"if_checkers": "official"})
     assert out["score"]["value"] == (1.0 if row["official"] else 0.0)
     assert bool(out["unknown_identifiers"]["unknown"]) == (row["identifier"] not in CHECKERS)
+
+
+JUDGE = _rows("mmau_pro_judge.jsonl")
+
+
+@pytest.mark.parametrize("row", JUDGE, ids=lambda r: r["id"])
+def test_judge_prompt_and_score_match_official(row):
+    messages = judge_prompt(row["question"], row["reference"], row["prediction"])
+    assert messages[0] == {"role": "system", "content": "You are a helpful and objective evaluator."}
+    assert messages[1]["content"] == row["official"]["prompt"]
+    assert parse_scores(row["judge_reply"])["overall"] == row["official"]["overall"]

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import numpy as np
 import pytest
 
-from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer, parse_overall
+from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer, parse_scores
 from headrouter_eval.scoring.mmau_match import EmbeddingMatcher, deterministic_match
 
 CHOICES = ["rain", "dog barking", "engine", "birdsong"]
@@ -82,15 +82,13 @@ def test_embedding_matcher_without_package(monkeypatch):
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("CORRECTNESS: 4\nOVERALL: 4", 4), ("overall rating = 3", 3), ("**Overall**: 5/5", 5), ("OVERALL: 2.0", 2)],
+    [("CORRECTNESS: 4\nOVERALL: 4", 4.0), ("overall rating = 3", 3.0), ("**Overall**: 5/5", 3.0),
+     ("OVERALL: 2.0", 2.0), ("CORRECTNESS: 5\nRELEVANCE: 5\nCOMPLETENESS: 1\nCLARITY: 5\nOVERALL: 3", 4.0)],
 )
-def test_parse_overall(text, expected):
-    assert parse_overall(text) == expected
-
-
-def test_parse_overall_missing():
-    with pytest.raises(JudgeError, match="no OVERALL rating"):
-        parse_overall("CORRECTNESS: 4")
+def test_parse_scores_reads_overall_as_officially(text, expected):
+    # "**Overall**: 5" is not "OVERALL:" -> the 3.0 fallback, replaced by the criteria mean (3.0);
+    # an OVERALL of exactly 3 is replaced by the criteria mean too.
+    assert parse_scores(text)["overall"] == expected
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -133,9 +131,10 @@ def test_judge_round_trip(judge_server, monkeypatch):
     assert path == "/v1/chat/completions"
     assert auth == "Bearer secret"
     assert body["model"] == "qwen-judge" and body["temperature"] == pytest.approx(0.1)
-    assert "A ringing bell." in body["messages"][0]["content"]
-    with pytest.raises(JudgeError, match="no OVERALL"):
-        judge_open_answer(config, "What?", "A bell.", "?")
+    assert body["max_tokens"] == 512
+    assert body["messages"][0]["role"] == "system" and "A ringing bell." in body["messages"][1]["content"]
+    # No ratings: the official reading gives every criterion 3, so OVERALL 3 -> 0.6.
+    assert judge_open_answer(config, "What?", "A bell.", "?") == pytest.approx(0.6)
 
 
 def test_judge_unreachable():

@@ -211,6 +211,18 @@ def anchor_mmau_if(repo: Path, cases_path: Path) -> None:
     _write_jsonl(cases_path, rows)
 
 
+def anchor_mmau_judge(repo: Path, cases_path: Path) -> None:
+    """The official judge prompt (task type "open") and the official reading of each judge reply."""
+    names = ["create_evaluation_prompt", "extract_scores_from_evaluation"]
+    fns = load_functions(read_source(repo, MMAU_FILE), names, _official_namespace(), MMAU_FILE)
+    rows = _read_jsonl(cases_path)
+    for row in rows:
+        prompt = fns["create_evaluation_prompt"](row["question"], row["reference"], row["prediction"], "open")
+        row["official"] = {"prompt": prompt,
+                           "overall": float(fns["extract_scores_from_evaluation"](row["judge_reply"])["overall"])}
+    _write_jsonl(cases_path, rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--audiomarathon", type=Path, required=True,
@@ -221,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = anchor_audiomarathon(args.audiomarathon, args.cases / "audiomarathon.jsonl")
     (args.cases / "audiomarathon_metrics.json").write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
     anchor_mmau_if(args.mmaupro, args.cases / "mmau_pro_if.jsonl")
+    anchor_mmau_judge(args.mmaupro, args.cases / "mmau_pro_judge.jsonl")
     print(f"anchored {args.cases}: AudioMarathon task F1 {metrics}")
 
 

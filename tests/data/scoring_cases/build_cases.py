@@ -211,8 +211,27 @@ def if_cases() -> list[dict]:
     return rows
 
 
+JUDGE_REPLIES = [
+    "CORRECTNESS: 4 - close\nRELEVANCE: 5 - on topic\nCOMPLETENESS: 3 - partial\nCLARITY: 5 - clear\nOVERALL: 4 - good",
+    "CORRECTNESS: 2\nRELEVANCE: 3\nCOMPLETENESS: 2\nCLARITY: 4\nOVERALL: 3 - average",
+    "correctness: 5\nrelevance: 5\ncompleteness: 5\nclarity: 5\noverall: 4.75",
+    "**CORRECTNESS**: 4\nOVERALL: [4] - good",
+    "I cannot rate this.",
+    "",
+    "CORRECTNESS: 1 - wrong\nRELEVANCE: 2\nCOMPLETENESS: 1\nCLARITY: 3\nOVERALL:2.5",
+    "OVERALL: 5\nCORRECTNESS: 5",
+]
+
+
+def judge_cases() -> list[dict]:
+    return [{"id": f"judge-{i}", "question": "What instrument plays the melody?", "reference": "A violin.",
+             "prediction": ("A violin, bowed slowly.", "", "Piano? Or maybe\nstrings.")[i % 3], "judge_reply": reply}
+            for i, reply in enumerate(JUDGE_REPLIES)]
+
+
 def main() -> None:
-    for name, rows in (("audiomarathon.jsonl", am_cases()), ("mmau_pro_if.jsonl", if_cases())):
+    for name, rows in (("audiomarathon.jsonl", am_cases()), ("mmau_pro_if.jsonl", if_cases()),
+                       ("mmau_pro_judge.jsonl", judge_cases())):
         (HERE / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         print(name, len(rows))
 
