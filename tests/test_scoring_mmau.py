@@ -141,3 +141,53 @@ def test_judge_unreachable():
     config = JudgeConfig(url="http://127.0.0.1:9/v1", model="m", timeout_s=2)
     with pytest.raises(JudgeError, match="failed"):
         judge_open_answer(config, "q", "r", "p")
+
+
+class OfficialFakeEncoder:
+    """NV-Embed-v2's ``encode`` signature; hand-set vectors so cosine and dot product disagree."""
+
+    VECTORS = {"rain": [1.0, 0.0, 0.0], "dog barking": [0.0, 1.0, 0.0], "engine": [0.0, 0.0, 1.0],
+               "birdsong": [10.0, 10.0, 0.0], "": [0.0, 0.0, 0.0], "B": [0.0, 0.0, 2.0],
+               "mostly rain": [3.0, 0.2, 0.0], "rain or dog": [1.0, 1.0, 0.0]}
+
+    def __init__(self):
+        self.calls = []
+
+    def encode(self, prompts, instruction="", max_length=4096):
+        import torch
+
+        self.calls.append((list(prompts), instruction, max_length))
+        return torch.tensor([self.VECTORS[p] for p in prompts])
+
+
+def test_official_matcher_is_the_published_protocol():
+    from headrouter_eval.scoring.mmau_match import OFFICIAL_EMBEDDING_MODEL, OfficialEmbeddingMatcher
+
+    enc = OfficialFakeEncoder()
+    matcher = OfficialEmbeddingMatcher(encoder=enc)
+    assert OFFICIAL_EMBEDDING_MODEL == "nvidia/NV-Embed-v2" and matcher.name == "official:nvidia/NV-Embed-v2"
+    # Cosine, not dot product: "birdsong" has the largest dot product with "mostly rain" but not the largest cosine.
+    assert matcher.match("mostly rain", CHOICES) == "rain"
+    assert enc.calls[:2] == [(["mostly rain"], "", 4096), (CHOICES, "", 4096)]
+    # A letter is embedded like any text, never mapped ("B" is nearest to "engine" here).
+    assert matcher.match("B", CHOICES) == "engine"
+    # "birdsong" points the same way as "rain or dog" (cosine 1); without it, rain and dog barking
+    # tie and the first wins; an empty reply (zero vector, every score 0) gets the first choice.
+    assert matcher.match("rain or dog", CHOICES) == "birdsong"
+    assert matcher.match("rain or dog", ["engine", "dog barking", "rain"]) == "dog barking"
+    assert matcher.match(None, CHOICES) == "rain" and enc.calls[-2][0] == [""]
+
+
+def test_official_matcher_through_process_results():
+    from headrouter_eval.benchmarks import mmau_pro as mp
+    from headrouter_eval.scoring.mmau_match import OfficialEmbeddingMatcher
+
+    mp._OFFICIAL_MATCHERS["local/nv-embed"] = OfficialEmbeddingMatcher("local/nv-embed", encoder=OfficialFakeEncoder())
+    try:
+        doc = {"id": "x", "task": "sound", "choices": CHOICES, "answer": "rain"}
+        opts = {"matcher": "official", "embedding_model": "local/nv-embed"}
+        item = mp.process_results(doc, ["mostly rain"], options=opts)["score"]
+        assert item == {"value": 1.0, "pred": "rain", "matcher": "official:local/nv-embed"}
+        assert mp.process_results(doc, ["B"], options=opts)["score"]["value"] == 0.0
+    finally:
+        del mp._OFFICIAL_MATCHERS["local/nv-embed"]

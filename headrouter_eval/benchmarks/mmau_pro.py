@@ -38,7 +38,13 @@ from headrouter_eval.benchmarks.records import (
 from headrouter_eval.benchmarks.task import BenchmarkTask
 from headrouter_eval.scoring.instruction_following import check, is_known, normalise_kwargs
 from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer
-from headrouter_eval.scoring.mmau_match import EmbeddingMatcher, deterministic_match, letters_for
+from headrouter_eval.scoring.mmau_match import (
+    OFFICIAL_EMBEDDING_MODEL,
+    EmbeddingMatcher,
+    OfficialEmbeddingMatcher,
+    deterministic_match,
+    letters_for,
+)
 
 TASK_PREFIX = "mmaupro_"
 # task key -> the data set's `category` value
@@ -61,7 +67,7 @@ REQUIRED = ("id", "audio_path", "question", "category")
 TABLE_NAMES = ("test.parquet", "test.jsonl", "test.json")
 
 SCORING_DEFAULTS: dict[str, Any] = {
-    "matcher": "deterministic",  # or "embedding" with embedding_model
+    "matcher": "deterministic",  # or "official" (NV-Embed-v2) or "embedding" with embedding_model
     "embedding_model": None,
     "judge_url": None,  # OpenAI-compatible base URL, e.g. http://localhost:8000/v1
     "judge_model": None,
@@ -210,6 +216,16 @@ def _embedding_matcher(model: str) -> EmbeddingMatcher:
         return _MATCHERS[model]
 
 
+_OFFICIAL_MATCHERS: dict[str, OfficialEmbeddingMatcher] = {}
+
+
+def _official_matcher(model: str) -> OfficialEmbeddingMatcher:
+    with _MATCHERS_LOCK:
+        if model not in _OFFICIAL_MATCHERS:
+            _OFFICIAL_MATCHERS[model] = OfficialEmbeddingMatcher(model)
+        return _OFFICIAL_MATCHERS[model]
+
+
 def _judge(options: Mapping[str, Any]) -> JudgeConfig | None:
     if not options.get("judge_url"):
         return None
@@ -223,6 +239,12 @@ def process_results(doc: Mapping[str, Any], replies: Sequence[str], *, options: 
     reply = replies[0] if replies else ""
     kind = KIND[doc["task"]]
     if kind == "mc":
+        if options["matcher"] == "official":
+            official = _official_matcher(str(options.get("embedding_model") or OFFICIAL_EMBEDDING_MODEL))
+            chosen = official.match(reply, doc["choices"])
+            # The official accuracy compares the matched choice text with the answer exactly.
+            item = {"value": 1.0 if chosen == doc["answer"] else 0.0, "pred": chosen, "matcher": official.name}
+            return {"score": item}
         if options["matcher"] == "embedding":
             matcher = _embedding_matcher(str(options["embedding_model"]))
             chosen, name = matcher.match(reply, doc["choices"]), matcher.name
@@ -291,8 +313,8 @@ class MMAUProTask(BenchmarkTask):
     def load_docs(self, dataset_path: str, dataset_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         task = str(self.config.task)
         opts = self.scoring
-        if opts["matcher"] not in ("deterministic", "embedding"):
-            raise ValueError(f"task {task}: scoring.matcher must be deterministic or embedding")
+        if opts["matcher"] not in ("deterministic", "official", "embedding"):
+            raise ValueError(f"task {task}: scoring.matcher must be deterministic, official or embedding")
         if opts["matcher"] == "embedding" and not opts["embedding_model"]:
             raise ValueError(f"task {task}: scoring.matcher=embedding needs scoring.embedding_model")
         if opts["judge_url"] and not opts["judge_model"]:
