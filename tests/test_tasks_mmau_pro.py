@@ -137,6 +137,9 @@ def test_group_through_lmms_eval(tmp_path):
     (group, subtasks), = task_dict.items()
     assert group.group_name == "mmau_pro" and len(subtasks) == 12
     assert subtasks["mmaupro_sound"].config.metadata["scoring"]["matcher"] == "deterministic"
+    modes = {name: task.config.metadata["scoring_mode"] for name, task in subtasks.items()}
+    assert modes["mmaupro_sound"] == "matcher=deterministic" and modes["mmaupro_open"] == "judge=none"
+    assert modes["mmaupro_instruction_following"] == "if_checkers=official"
     results = defaultdict(dict)
     for name, task in subtasks.items():
         score = float("nan") if name == "mmaupro_open" else (80.0 if name == "mmaupro_sound" else 20.0)

@@ -310,6 +310,19 @@ class MMAUProTask(BenchmarkTask):
 
     SCORING_DEFAULTS = SCORING_DEFAULTS
 
+    @classmethod
+    def scoring_mode(cls, scoring: Mapping[str, Any], *, task: str) -> str:
+        """Only the option that scores this category: matcher, judge or instruction checkers."""
+        kind = KIND[task_key(task)]
+        if kind == "mc":
+            matcher = scoring.get("matcher")
+            if matcher == "official":
+                return f"matcher=official:{scoring.get('embedding_model') or OFFICIAL_EMBEDDING_MODEL}"
+            return f"matcher={matcher}" + (f":{scoring.get('embedding_model')}" if matcher == "embedding" else "")
+        if kind == "open":
+            return f"judge={scoring.get('judge_model') or 'none'}"
+        return f"if_checkers={scoring.get('if_checkers')}"
+
     def load_docs(self, dataset_path: str, dataset_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         task = str(self.config.task)
         opts = self.scoring
