@@ -99,3 +99,19 @@ def test_judge_prompt_and_score_match_official(row):
     assert messages[0] == {"role": "system", "content": "You are a helpful and objective evaluator."}
     assert messages[1]["content"] == row["official"]["prompt"]
     assert parse_scores(row["judge_reply"])["overall"] == row["official"]["overall"]
+
+
+def test_readme_departure_table_matches_the_corpus():
+    import re
+
+    from headrouter_eval.scoring.departures import audiomarathon_departures, instruction_departures
+
+    readme = (Path(__file__).parents[1] / "tasks" / "README.md").read_text(encoding="utf-8")
+    for task, c in audiomarathon_departures(CASES / "audiomarathon.jsonl").items():
+        row = re.search(rf"^\s*\| `am_{task}` \|[^|]*\| (\d+)/(\d+)[^|]*\|\s*(\d*)\s*\|\s*(\d*)\s*\|", readme, re.M)
+        assert row, task
+        assert (int(row[1]), int(row[2])) == (c.get("agreement", 0), c["total"]), task
+        if task != "asr":
+            assert (int(row[3]), int(row[4])) == (c.get("rescued", 0), c.get("lost", 0)), task
+    c = instruction_departures(CASES / "mmau_pro_if.jsonl")
+    assert f"| {c['agreement']}/{c['total']} |" in readme

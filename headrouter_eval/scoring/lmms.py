@@ -53,8 +53,9 @@ def mcq_item(
     opts = normalise_options(options)
     pred = extract_choice(reply, opts, task=task, parser=parser)
     gold_l = gold_letter(gold, opts)
-    item: dict[str, Any] = {"pred": pred, "gold": gold_l, "parser": parser, "average": average, "task": task}
+    item: dict[str, Any] = {"pred": pred, "gold": gold_l, "parser": parser, "average": average}
     if task in AM_TASKS:
+        item["task"] = task
         # The official metric works on the script's own label vocabulary (letters,
         # or texts for SD / SGR / SAR); keep both sides in it.
         item["pred_label"] = None if pred is None else label_of_letter(task, pred, opts)
