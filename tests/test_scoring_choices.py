@@ -1,5 +1,5 @@
-"""Answer extraction: every extractor on a table of realistic replies, pinning the
-official behaviour (quirks included, per BENCHMARKS.md) and the robust one."""
+"""Answer extraction: the robust parser on a table of realistic replies (the official
+extractors are pinned by the anchored corpus in tests/test_scoring_anchors.py)."""
 
 from __future__ import annotations
 
@@ -22,186 +22,186 @@ AGE = {
     "E": "Elderly (76+)",
 }
 
-# (reply, official, robust)
+# (reply, robust reading)
 SCR = [
-    ("B", "B", "B"),
-    ("The answer is B", "A", "B"),  # official: the A of "ANSWER"
-    ("(c)", "C", "C"),
-    ("Option D.", "D", "D"),
-    ("b", "B", "B"),
-    ("B.", "B", "B"),
-    ("E", None, None),  # beyond the choices
-    ("", None, None),
-    ("It is a dog barking", "A", "A"),
-    ("rain", "A", "B"),  # official: the A of "RAIN"
-    ("**C**", "C", "C"),
-    ("I think C is correct", "C", "C"),
-    ("Answer: D", "A", "D"),
-    ("speech", "C", "C"),
-    ("None of the above", "A", None),
-    ("The correct option is (B) rain", "C", "B"),  # official: the C of "CORRECT"
-    ("A and C are both possible", "A", None),
-    ("d", "D", "D"),
-    ("music.", "C", "D"),  # official: the C of "MUSIC"
-    ("\n B \n", "B", "B"),
+    ('B', 'B'),
+    ('The answer is B', 'B'),
+    ('(c)', 'C'),
+    ('Option D.', 'D'),
+    ('b', 'B'),
+    ('B.', 'B'),
+    ('E', None),  # beyond the choices
+    ('', None),
+    ('It is a dog barking', 'A'),
+    ('rain', 'B'),
+    ('**C**', 'C'),
+    ('I think C is correct', 'C'),
+    ('Answer: D', 'D'),
+    ('speech', 'C'),
+    ('None of the above', None),
+    ('The correct option is (B) rain', 'B'),
+    ('A and C are both possible', None),
+    ('d', 'D'),
+    ('music.', 'D'),
+    ('\n B \n', 'B'),
 ]
 
 SER = [
-    ("B", "B", "B"),
-    ("The answer is B", "B", "B"),
-    ("It is a rain sound", "A", "B"),  # official: the article "a" is option A
-    ("(c)", "C", "C"),
-    ("Option D.", "D", "D"),
-    ("rain", "B", "B"),
-    ("Paris", "A", None),  # official: any A-D letter inside a word
-    ("", None, None),
-    ("E", None, None),
-    ("b", "B", "B"),
-    ("Answer: C", "C", "C"),
-    ("I hear speech", "C", "C"),
-    ("Dog barking and rain", "A", None),
-    ("music", "D", "D"),
-    ("Hmm", None, None),
-    ("B) rain", "B", "B"),
-    ("There is a speech", "A", "C"),
+    ('B', 'B'),
+    ('The answer is B', 'B'),
+    ('It is a rain sound', 'B'),
+    ('(c)', 'C'),
+    ('Option D.', 'D'),
+    ('rain', 'B'),
+    ('Paris', None),
+    ('', None),
+    ('E', None),
+    ('b', 'B'),
+    ('Answer: C', 'C'),
+    ('I hear speech', 'C'),
+    ('Dog barking and rain', None),
+    ('music', 'D'),
+    ('Hmm', None),
+    ('B) rain', 'B'),
+    ('There is a speech', 'C'),
 ]
 
 SED_ROWS = [
-    ("Dog", "B", "B"),
-    ("a dog", "A", "B"),  # article again
-    ("Cat", "D", "D"),
-    ("Barking", "B", None),  # the B of "BARKING"
-    ("C", "C", "C"),
-    ("The answer is D", "D", "D"),
-    ("alarm bell ringing", "A", "A"),
-    ("", None, None),
-    ("(b)", "B", "B"),
-    ("Option C.", "C", "C"),
-    ("b", "B", "B"),
-    ("E", None, None),
-    ("It is a cat", "A", "D"),
-    ("speech and a dog", "A", None),
-    ("Dogs barking", "B", None),  # official: plain substring "dog"; robust: whole words only
+    ('Dog', 'B'),
+    ('a dog', 'B'),  # article again
+    ('Cat', 'D'),
+    ('Barking', None),  # the B of "BARKING"
+    ('C', 'C'),
+    ('The answer is D', 'D'),
+    ('alarm bell ringing', 'A'),
+    ('', None),
+    ('(b)', 'B'),
+    ('Option C.', 'C'),
+    ('b', 'B'),
+    ('E', None),
+    ('It is a cat', 'D'),
+    ('speech and a dog', None),
+    ('Dogs barking', None),  # robust: whole words only
 ]
 
 ASC = [
-    ("B", "B", "B"),
-    ("The answer is B", None, "B"),
-    ("park", None, "B"),  # a bare scene name gives nothing officially
-    ("(c)", "C", "C"),
-    ("Option D.", None, "D"),
-    ("b", "B", "B"),
-    ("B. park", "B", "B"),
-    ("A", "A", "A"),
-    ("E", None, None),
-    ("", None, None),
-    ("D street traffic", "D", "D"),
-    ("It sounds like a metro station", None, "C"),
-    ("c)", "C", "C"),
-    ("street traffic", None, "D"),
-    ("A airport", "A", "A"),
-    ("a park", "A", "B"),  # official reads the article as a leading label
+    ('B', 'B'),
+    ('The answer is B', 'B'),
+    ('park', 'B'),
+    ('(c)', 'C'),
+    ('Option D.', 'D'),
+    ('b', 'B'),
+    ('B. park', 'B'),
+    ('A', 'A'),
+    ('E', None),
+    ('', None),
+    ('D street traffic', 'D'),
+    ('It sounds like a metro station', 'C'),
+    ('c)', 'C'),
+    ('street traffic', 'D'),
+    ('A airport', 'A'),
+    ('a park', 'B'),
 ]
 
 MC = [
-    ("B", "B", "B"),
-    ("The answer is B", "B", "B"),
-    ("A. blues, or maybe C", "C", "A"),  # official: the trailing letter wins
-    ("(c)", "C", "C"),
-    ("Option D.", "D", "D"),
-    ("classical", "B", "B"),
-    ("jazz", "C", "C"),
-    ("b", "B", "B"),
-    ("E", None, None),
-    ("", None, None),
-    ("It is a jazz piece", "A", "C"),
-    ("B, not D", "D", None),
-    ("Answer: B", "B", "B"),
-    ("Classical music", "B", "B"),
-    ("I think it's metal", "D", "D"),
-    ("blues or jazz", "A", None),
+    ('B', 'B'),
+    ('The answer is B', 'B'),
+    ('A. blues, or maybe C', 'A'),
+    ('(c)', 'C'),
+    ('Option D.', 'D'),
+    ('classical', 'B'),
+    ('jazz', 'C'),
+    ('b', 'B'),
+    ('E', None),
+    ('', None),
+    ('It is a jazz piece', 'C'),
+    ('B, not D', None),
+    ('Answer: B', 'B'),
+    ('Classical music', 'B'),
+    ("I think it's metal", 'D'),
+    ('blues or jazz', None),
 ]
 
 ER = [
-    ("B", "B", "B"),
-    ("sad", None, "B"),  # the official table lists only synonyms
-    ("The speaker sounds unhappy", "B", "B"),
-    ("angry", None, "C"),
-    ("furious", "C", "C"),
-    ("(d)", "D", "D"),
-    ("Option A.", "A", "A"),
-    ("neutral", None, "D"),
-    ("calm", "D", "D"),
-    ("The answer is C", None, "C"),
-    ("", None, None),
-    ("E", None, None),
-    ("happy", None, "A"),
-    ("The speaker is glad", "A", "A"),
-    ("The speaker is not happy", None, None),
-    ("d", "D", "D"),
-    ("He sounds annoyed, almost furious", "C", "C"),
+    ('B', 'B'),
+    ('sad', 'B'),
+    ('The speaker sounds unhappy', 'B'),
+    ('angry', 'C'),
+    ('furious', 'C'),
+    ('(d)', 'D'),
+    ('Option A.', 'A'),
+    ('neutral', 'D'),
+    ('calm', 'D'),
+    ('The answer is C', 'C'),
+    ('', None),
+    ('E', None),
+    ('happy', 'A'),
+    ('The speaker is glad', 'A'),
+    ('The speaker is not happy', None),
+    ('d', 'D'),
+    ('He sounds annoyed, almost furious', 'C'),
 ]
 
 SD = [
-    ("a", "A", "A"),
-    ("b", "B", "B"),
-    ("It is a fake recording", "A", "B"),  # official: " a " reads as real
-    ("fake", "B", "B"),
-    ("real", "A", "A"),
-    ("Real.", "A", "A"),
-    ("This is a real recording", "A", "A"),
-    ("The recording is fake", "B", "B"),
-    ("", None, None),
-    ("Fake speech", "B", "B"),
-    ("synthetic", None, "B"),
-    ("genuine human speech", None, "A"),
-    ("A", "A", "A"),
-    ("B.", "B", "B"),
-    ("It's not real", "A", "B"),
-    ("unreal voice", "A", None),
-    ("c", None, None),  # beyond the two choices
-    ("The answer is B", None, "B"),
+    ('a', 'A'),
+    ('b', 'B'),
+    ('It is a fake recording', 'B'),
+    ('fake', 'B'),
+    ('real', 'A'),
+    ('Real.', 'A'),
+    ('This is a real recording', 'A'),
+    ('The recording is fake', 'B'),
+    ('', None),
+    ('Fake speech', 'B'),
+    ('synthetic', 'B'),
+    ('genuine human speech', 'A'),
+    ('A', 'A'),
+    ('B.', 'B'),
+    ("It's not real", 'B'),
+    ('unreal voice', None),
+    ('c', None),  # beyond the two choices
+    ('The answer is B', 'B'),
 ]
 
 SGR = [
-    ("a", "A", "A"),
-    ("b", "B", "B"),
-    ("Male", "A", "A"),
-    ("Female", "B", "B"),
-    ("female", "B", "B"),  # "male" is inside "female"
-    ("Answer: A", None, "A"),
-    ("The speaker is male", "A", "A"),
-    ("The speaker is female", "B", "B"),
-    ("A", "A", "A"),
-    ("", None, None),
-    ("woman", None, "B"),
-    ("a man", None, "A"),
-    ("Male.", "A", "A"),
-    ("(b)", None, "B"),
-    ("It's a female voice", "B", "B"),
-    ("B) Female", "B", "B"),
-    ("not female", "B", "A"),
-    ("c", None, None),
-    ("The answer is B", None, "B"),
-    ("Option D.", None, None),
+    ('a', 'A'),
+    ('b', 'B'),
+    ('Male', 'A'),
+    ('Female', 'B'),
+    ('female', 'B'),  # "male" is inside "female"
+    ('Answer: A', 'A'),
+    ('The speaker is male', 'A'),
+    ('The speaker is female', 'B'),
+    ('A', 'A'),
+    ('', None),
+    ('woman', 'B'),
+    ('a man', 'A'),
+    ('Male.', 'A'),
+    ('(b)', 'B'),
+    ("It's a female voice", 'B'),
+    ('B) Female', 'B'),
+    ('not female', 'A'),
+    ('c', None),
+    ('The answer is B', 'B'),
+    ('Option D.', None),
 ]
 
 SAR = [
-    ("B", "B", "B"),
-    ("E", "E", "E"),
-    ("F", None, None),  # a letter beyond the five choices
-    ("(c)", "C", "C"),
-    ("Option D.", "D", "D"),
-    ("The answer is B", None, "B"),
-    ("Adult (31-45)", "B", "B"),
-    ("Young adult (18-30)", "A", "A"),
-    ("e", "E", "E"),
-    ("", None, None),
-    ("Senior (61-75).", "D", "D"),
-    ("B. Adult (31-45)", "B", "B"),
-    ("adult", None, None),
-    ("d", "D", "D"),
-    ("Answer: C", None, "C"),
+    ('B', 'B'),
+    ('E', 'E'),
+    ('F', None),  # a letter beyond the five choices
+    ('(c)', 'C'),
+    ('Option D.', 'D'),
+    ('The answer is B', 'B'),
+    ('Adult (31-45)', 'B'),
+    ('Young adult (18-30)', 'A'),
+    ('e', 'E'),
+    ('', None),
+    ('Senior (61-75).', 'D'),
+    ('B. Adult (31-45)', 'B'),
+    ('adult', None),
+    ('d', 'D'),
+    ('Answer: C', 'C'),
 ]
 
 # Robust generic parser, as the synthetic benchmark uses it.
@@ -229,7 +229,7 @@ GENERIC_ROBUST = [
 
 
 def _cases(task, options, rows):
-    return [pytest.param(task, options, r, o, b, id=f"{task}:{r!r}") for r, o, b in rows]
+    return [pytest.param(task, options, r, b, id=f"{task}:{r!r}") for r, b in rows]
 
 
 ALL = (
@@ -245,9 +245,8 @@ ALL = (
 )
 
 
-@pytest.mark.parametrize("task,options,reply,official,robust", ALL)
-def test_official_and_robust(task, options, reply, official, robust):
-    assert extract_choice(reply, options, task=task, parser="official") == official
+@pytest.mark.parametrize("task,options,reply,robust", ALL)
+def test_robust(task, options, reply, robust):
     assert extract_choice(reply, options, task=task, parser="robust") == robust
 
 
@@ -286,6 +285,7 @@ def test_bad_options():
         extract_choice("B", {})
 
 
-def test_sd_needs_real_and_fake_choices():
-    with pytest.raises(ValueError, match="no choice 'real'"):
-        extract_choice("a", {"A": "yes", "B": "no"}, task="sd", parser="official")
+def test_sd_official_names_only_real_or_fake():
+    # The official HAD extractor answers "real"/"fake" whatever the choices; other choices get nothing.
+    assert extract_choice("a", {"A": "yes", "B": "no"}, task="sd", parser="official") is None
+    assert extract_choice("a", {"A": "fake", "B": "real"}, task="sd", parser="official") == "B"

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import numpy as np
 import pytest
 
-from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer, parse_overall
+from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer, parse_scores
 from headrouter_eval.scoring.mmau_match import EmbeddingMatcher, deterministic_match
 
 CHOICES = ["rain", "dog barking", "engine", "birdsong"]
@@ -82,15 +82,13 @@ def test_embedding_matcher_without_package(monkeypatch):
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("CORRECTNESS: 4\nOVERALL: 4", 4), ("overall rating = 3", 3), ("**Overall**: 5/5", 5), ("OVERALL: 2.0", 2)],
+    [("CORRECTNESS: 4\nOVERALL: 4", 4.0), ("overall rating = 3", 3.0), ("**Overall**: 5/5", 3.0),
+     ("OVERALL: 2.0", 2.0), ("CORRECTNESS: 5\nRELEVANCE: 5\nCOMPLETENESS: 1\nCLARITY: 5\nOVERALL: 3", 4.0)],
 )
-def test_parse_overall(text, expected):
-    assert parse_overall(text) == expected
-
-
-def test_parse_overall_missing():
-    with pytest.raises(JudgeError, match="no OVERALL rating"):
-        parse_overall("CORRECTNESS: 4")
+def test_parse_scores_reads_overall_as_officially(text, expected):
+    # "**Overall**: 5" is not "OVERALL:" -> the 3.0 fallback, replaced by the criteria mean (3.0);
+    # an OVERALL of exactly 3 is replaced by the criteria mean too.
+    assert parse_scores(text)["overall"] == expected
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -133,12 +131,63 @@ def test_judge_round_trip(judge_server, monkeypatch):
     assert path == "/v1/chat/completions"
     assert auth == "Bearer secret"
     assert body["model"] == "qwen-judge" and body["temperature"] == pytest.approx(0.1)
-    assert "A ringing bell." in body["messages"][0]["content"]
-    with pytest.raises(JudgeError, match="no OVERALL"):
-        judge_open_answer(config, "What?", "A bell.", "?")
+    assert body["max_tokens"] == 512
+    assert body["messages"][0]["role"] == "system" and "A ringing bell." in body["messages"][1]["content"]
+    # No ratings: the official reading gives every criterion 3, so OVERALL 3 -> 0.6.
+    assert judge_open_answer(config, "What?", "A bell.", "?") == pytest.approx(0.6)
 
 
 def test_judge_unreachable():
     config = JudgeConfig(url="http://127.0.0.1:9/v1", model="m", timeout_s=2)
     with pytest.raises(JudgeError, match="failed"):
         judge_open_answer(config, "q", "r", "p")
+
+
+class OfficialFakeEncoder:
+    """NV-Embed-v2's ``encode`` signature; hand-set vectors so cosine and dot product disagree."""
+
+    VECTORS = {"rain": [1.0, 0.0, 0.0], "dog barking": [0.0, 1.0, 0.0], "engine": [0.0, 0.0, 1.0],
+               "birdsong": [10.0, 10.0, 0.0], "": [0.0, 0.0, 0.0], "B": [0.0, 0.0, 2.0],
+               "mostly rain": [3.0, 0.2, 0.0], "rain or dog": [1.0, 1.0, 0.0]}
+
+    def __init__(self):
+        self.calls = []
+
+    def encode(self, prompts, instruction="", max_length=4096):
+        import torch
+
+        self.calls.append((list(prompts), instruction, max_length))
+        return torch.tensor([self.VECTORS[p] for p in prompts])
+
+
+def test_official_matcher_is_the_published_protocol():
+    from headrouter_eval.scoring.mmau_match import OFFICIAL_EMBEDDING_MODEL, OfficialEmbeddingMatcher
+
+    enc = OfficialFakeEncoder()
+    matcher = OfficialEmbeddingMatcher(encoder=enc)
+    assert OFFICIAL_EMBEDDING_MODEL == "nvidia/NV-Embed-v2" and matcher.name == "official:nvidia/NV-Embed-v2"
+    # Cosine, not dot product: "birdsong" has the largest dot product with "mostly rain" but not the largest cosine.
+    assert matcher.match("mostly rain", CHOICES) == "rain"
+    assert enc.calls[:2] == [(["mostly rain"], "", 4096), (CHOICES, "", 4096)]
+    # A letter is embedded like any text, never mapped ("B" is nearest to "engine" here).
+    assert matcher.match("B", CHOICES) == "engine"
+    # "birdsong" points the same way as "rain or dog" (cosine 1); without it, rain and dog barking
+    # tie and the first wins; an empty reply (zero vector, every score 0) gets the first choice.
+    assert matcher.match("rain or dog", CHOICES) == "birdsong"
+    assert matcher.match("rain or dog", ["engine", "dog barking", "rain"]) == "dog barking"
+    assert matcher.match(None, CHOICES) == "rain" and enc.calls[-2][0] == [""]
+
+
+def test_official_matcher_through_process_results():
+    from headrouter_eval.benchmarks import mmau_pro as mp
+    from headrouter_eval.scoring.mmau_match import OfficialEmbeddingMatcher
+
+    mp._OFFICIAL_MATCHERS["local/nv-embed"] = OfficialEmbeddingMatcher("local/nv-embed", encoder=OfficialFakeEncoder())
+    try:
+        doc = {"id": "x", "task": "sound", "choices": CHOICES, "answer": "rain"}
+        opts = {"matcher": "official", "embedding_model": "local/nv-embed"}
+        item = mp.process_results(doc, ["mostly rain"], options=opts)["score"]
+        assert item == {"value": 1.0, "pred": "rain", "matcher": "official:local/nv-embed"}
+        assert mp.process_results(doc, ["B"], options=opts)["score"]["value"] == 0.0
+    finally:
+        del mp._OFFICIAL_MATCHERS["local/nv-embed"]

@@ -208,6 +208,7 @@ def test_user_yaml_points_group_at_data_and_parser(tmp_path):
     assert sorted(subtasks) == sorted(f"am_{t}" for t in am.TASKS)
     scr = subtasks["am_scr"]
     assert scr.config.metadata["scoring"] == {"parser": "robust"}  # recorded with the results
+    assert scr.config.metadata["scoring_mode"] == "parser=robust"  # what the leaderboard compares
     doc = scr.test_docs()[0]
     assert scr.process_results(doc, ["The answer is B"])["score"]["pred"] == "B"
 

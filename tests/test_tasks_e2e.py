@@ -43,6 +43,7 @@ def test_both_groups_through_the_cli(tiny_checkpoint, tmp_path):
         assert 0.0 <= row["score,none"] <= 100.0
         am_scores.append(row["score,none"])
         assert report["configs"][f"am_{key}"]["metadata"]["scoring"] == {"parser": "official"}
+        assert report["configs"][f"am_{key}"]["metadata"]["scoring_mode"] == "parser=official"
     assert res["audiomarathon"]["score,none"] == pytest.approx(sum(am_scores) / len(am_scores))
     assert res["am_asr"]["score,none"] == pytest.approx(100.0 - res["am_asr"]["wer,none"])
     # --gen_kwargs merges into the task's settings: MC keeps its own system prompt.

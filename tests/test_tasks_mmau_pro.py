@@ -93,21 +93,25 @@ def test_open_without_judge_is_not_scored():
 
 
 def test_instruction_following_scoring():
-    docs = {d["id"]: d for d in mp.load_docs(str(FIX), "instruction_following", {})}
-    ok = {"if-1": "a soft voice says hello.", "if-2": "A low rumble.", "if-3": "A plucked note. That is all."}
-    bad = {"if-1": "A soft voice.", "if-2": "Brown noise.", "if-3": "A plucked note. That is all.\n"}
-    for replies, expected in ((ok, 1.0), (bad, 0.0)):
-        items = [mp.process_results(docs[i], [r], options=DETERMINISTIC)["score"] for i, r in replies.items()]
-        assert [i["value"] for i in items] == [expected] * 3
+    # MMAU-Pro's own identifiers; parquet kwargs are a None-filled struct, JSONL ones a JSON string.
+    for folder in (FIX, FIX / "jsonl_variant"):
+        docs = {d["id"]: d for d in mp.load_docs(str(folder), "instruction_following", {})}
+        ok = {"if-1": "a soft voice says hello.", "if-2": "A low rumble.", "if-3": "A plucked note. That is all!"}
+        bad = {"if-1": "A soft voice.", "if-2": "Brown noise.", "if-3": "That is all. A plucked note."}
+        for replies, expected in ((ok, 1.0), (bad, 0.0)):
+            items = [mp.process_results(docs[i], [r], options=DETERMINISTIC)["score"] for i, r in replies.items()]
+            assert [i["value"] for i in items] == [expected] * 3
     robust = dict(DETERMINISTIC, if_checkers="robust")
-    item = mp.process_results(docs["if-3"], [bad["if-3"]], options=robust)["score"]
-    assert item["value"] == 1.0  # robust strips the trailing newline
+    item = mp.process_results(docs["if-2"], ["Noises everywhere."], options=robust)["score"]
+    assert item["value"] == 1.0  # robust: "noise" as a whole word only; official fails "Noises"
+    assert mp.process_results(docs["if-2"], ["Noises everywhere."], options=DETERMINISTIC)["score"]["value"] == 0.0
 
 
-def test_unknown_instruction_is_not_scored():
-    doc = dict(mp.load_docs(str(FIX), "instruction_following", {})[0], identifiers=["language:response_language"])
-    item = mp.process_results(doc, ["hola"], options=DETERMINISTIC)["score"]
-    assert item["value"] is None and "no checker" in item["reason"]
+def test_unknown_instruction_fails_and_is_counted():
+    doc = dict(mp.load_docs(str(FIX), "instruction_following", {})[0], identifiers=["Response Language"])
+    out = mp.process_results(doc, ["hola"], options=DETERMINISTIC)
+    assert out["score"]["value"] == 0.0 and out["score"]["unknown"] == ["Response Language"]
+    assert mp.aggregate_unknown([out["unknown_identifiers"]]) == 1
 
 
 def test_group_score_weights_rows_and_skips_unscored():
@@ -133,6 +137,9 @@ def test_group_through_lmms_eval(tmp_path):
     (group, subtasks), = task_dict.items()
     assert group.group_name == "mmau_pro" and len(subtasks) == 12
     assert subtasks["mmaupro_sound"].config.metadata["scoring"]["matcher"] == "deterministic"
+    modes = {name: task.config.metadata["scoring_mode"] for name, task in subtasks.items()}
+    assert modes["mmaupro_sound"] == "matcher=deterministic" and modes["mmaupro_open"] == "judge=none"
+    assert modes["mmaupro_instruction_following"] == "if_checkers=official"
     results = defaultdict(dict)
     for name, task in subtasks.items():
         score = float("nan") if name == "mmaupro_open" else (80.0 if name == "mmaupro_sound" else 20.0)

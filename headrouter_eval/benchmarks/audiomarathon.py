@@ -323,6 +323,7 @@ class AudioMarathonTask(BenchmarkTask):
     """One AudioMarathon sub-task; which one comes from the task name (``am_<key>``)."""
 
     SCORING_DEFAULTS = {"parser": "official"}
+    MODE_KEYS = ("parser",)
 
     def load_docs(self, dataset_path: str, dataset_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         if self.scoring["parser"] not in ("official", "robust"):

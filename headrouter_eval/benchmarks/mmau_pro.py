@@ -36,9 +36,15 @@ from headrouter_eval.benchmarks.records import (
     resolve_audio,
 )
 from headrouter_eval.benchmarks.task import BenchmarkTask
-from headrouter_eval.scoring.instruction_following import UnknownInstruction, check
+from headrouter_eval.scoring.instruction_following import check, is_known, normalise_kwargs
 from headrouter_eval.scoring.judge import JudgeConfig, JudgeError, judge_open_answer
-from headrouter_eval.scoring.mmau_match import EmbeddingMatcher, deterministic_match, letters_for
+from headrouter_eval.scoring.mmau_match import (
+    OFFICIAL_EMBEDDING_MODEL,
+    EmbeddingMatcher,
+    OfficialEmbeddingMatcher,
+    deterministic_match,
+    letters_for,
+)
 
 TASK_PREFIX = "mmaupro_"
 # task key -> the data set's `category` value
@@ -61,7 +67,7 @@ REQUIRED = ("id", "audio_path", "question", "category")
 TABLE_NAMES = ("test.parquet", "test.jsonl", "test.json")
 
 SCORING_DEFAULTS: dict[str, Any] = {
-    "matcher": "deterministic",  # or "embedding" with embedding_model
+    "matcher": "deterministic",  # or "official" (NV-Embed-v2) or "embedding" with embedding_model
     "embedding_model": None,
     "judge_url": None,  # OpenAI-compatible base URL, e.g. http://localhost:8000/v1
     "judge_model": None,
@@ -128,11 +134,10 @@ def _kwargs_list(value: Any, count: int, where: str) -> list[dict]:
     items = parsed if isinstance(parsed, (list, tuple)) else [parsed] * count
     out = []
     for item in items:
-        if item is None:
-            item = {}
-        if not isinstance(item, Mapping):
-            raise RecordFormatError(f"{where}: kwargs entry {item!r} is not a dict")
-        out.append({k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in item.items() if v is not None})
+        try:
+            out.append(normalise_kwargs(item, where=where))
+        except ValueError as exc:
+            raise RecordFormatError(str(exc)) from exc
     if len(out) != count:
         raise RecordFormatError(f"{where}: {count} task identifiers but {len(out)} kwargs entries")
     return out
@@ -211,6 +216,16 @@ def _embedding_matcher(model: str) -> EmbeddingMatcher:
         return _MATCHERS[model]
 
 
+_OFFICIAL_MATCHERS: dict[str, OfficialEmbeddingMatcher] = {}
+
+
+def _official_matcher(model: str) -> OfficialEmbeddingMatcher:
+    with _MATCHERS_LOCK:
+        if model not in _OFFICIAL_MATCHERS:
+            _OFFICIAL_MATCHERS[model] = OfficialEmbeddingMatcher(model)
+        return _OFFICIAL_MATCHERS[model]
+
+
 def _judge(options: Mapping[str, Any]) -> JudgeConfig | None:
     if not options.get("judge_url"):
         return None
@@ -224,6 +239,12 @@ def process_results(doc: Mapping[str, Any], replies: Sequence[str], *, options: 
     reply = replies[0] if replies else ""
     kind = KIND[doc["task"]]
     if kind == "mc":
+        if options["matcher"] == "official":
+            official = _official_matcher(str(options.get("embedding_model") or OFFICIAL_EMBEDDING_MODEL))
+            chosen = official.match(reply, doc["choices"])
+            # The official accuracy compares the matched choice text with the answer exactly.
+            item = {"value": 1.0 if chosen == doc["answer"] else 0.0, "pred": chosen, "matcher": official.name}
+            return {"score": item}
         if options["matcher"] == "embedding":
             matcher = _embedding_matcher(str(options["embedding_model"]))
             chosen, name = matcher.match(reply, doc["choices"]), matcher.name
@@ -245,12 +266,17 @@ def process_results(doc: Mapping[str, Any], replies: Sequence[str], *, options: 
     else:
         strict = options["if_checkers"] == "official"
         kwargs_list = json.loads(doc["checker_kwargs_json"])
-        try:
-            passed = all(check(i, reply, k, strict=strict) for i, k in zip(doc["identifiers"], kwargs_list))
-            item = {"value": 1.0 if passed else 0.0, "checkers": options["if_checkers"]}
-        except UnknownInstruction as exc:
-            logger.warning(f"doc {doc['id']} of task {TASK_PREFIX}instruction_following not scored: {exc}")
-            item = {"value": None, "reason": str(exc)}
+        unknown = [i for i in doc["identifiers"] if not is_known(i)]
+        # The official evaluator compares one identifier string per row; more than one
+        # (never in the released data) it cannot match, so the row fails there.
+        passed = len(doc["identifiers"]) == 1 and all(
+            check(i, reply, k, question=doc["question"], strict=strict)
+            for i, k in zip(doc["identifiers"], kwargs_list)
+        )
+        item = {"value": 1.0 if passed else 0.0, "checkers": options["if_checkers"], "unknown": unknown}
+        if unknown:
+            logger.warning(f"doc {doc['id']}: instruction {unknown} has no official checker; scored as not followed")
+        return {"score": item, "excluded": item, "unknown_identifiers": item}
     return {"score": item, "excluded": item}
 
 
@@ -258,6 +284,12 @@ def aggregate_score(items: Sequence[Mapping[str, Any]]) -> float:
     """Mean item score on 0-100 over scored items; NaN when none could be scored."""
     scored = [i["value"] for i in items if i["value"] is not None]
     return 100.0 * sum(scored) / len(scored) if scored else float("nan")
+
+
+def aggregate_unknown(items: Sequence[Mapping[str, Any]]) -> int:
+    """How many instruction rows name an identifier the official evaluator has no checker for
+    (scored as not followed, as the evaluator scores them)."""
+    return sum(1 for i in items if i.get("unknown"))
 
 
 def aggregate_excluded(items: Sequence[Mapping[str, Any]]) -> int:
@@ -278,11 +310,24 @@ class MMAUProTask(BenchmarkTask):
 
     SCORING_DEFAULTS = SCORING_DEFAULTS
 
+    @classmethod
+    def scoring_mode(cls, scoring: Mapping[str, Any], *, task: str) -> str:
+        """Only the option that scores this category: matcher, judge or instruction checkers."""
+        kind = KIND[task_key(task)]
+        if kind == "mc":
+            matcher = scoring.get("matcher")
+            if matcher == "official":
+                return f"matcher=official:{scoring.get('embedding_model') or OFFICIAL_EMBEDDING_MODEL}"
+            return f"matcher={matcher}" + (f":{scoring.get('embedding_model')}" if matcher == "embedding" else "")
+        if kind == "open":
+            return f"judge={scoring.get('judge_model') or 'none'}"
+        return f"if_checkers={scoring.get('if_checkers')}"
+
     def load_docs(self, dataset_path: str, dataset_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         task = str(self.config.task)
         opts = self.scoring
-        if opts["matcher"] not in ("deterministic", "embedding"):
-            raise ValueError(f"task {task}: scoring.matcher must be deterministic or embedding")
+        if opts["matcher"] not in ("deterministic", "official", "embedding"):
+            raise ValueError(f"task {task}: scoring.matcher must be deterministic, official or embedding")
         if opts["matcher"] == "embedding" and not opts["embedding_model"]:
             raise ValueError(f"task {task}: scoring.matcher=embedding needs scoring.embedding_model")
         if opts["judge_url"] and not opts["judge_model"]:

@@ -40,8 +40,17 @@ class BenchmarkTask(ConfigurableTask):
         self.scoring = self.resolve_scoring(cfg.pop("scoring", None), task=str(cfg.get("task")))
         metadata = dict(cfg.get("metadata") or {})
         metadata["scoring"] = dict(self.scoring)  # dumped with the results: says how scores were made
+        # The options that change this task's numbers, in one line the leaderboard compares.
+        metadata["scoring_mode"] = self.scoring_mode(self.scoring, task=str(cfg.get("task")))
         cfg["metadata"] = metadata
         super().__init__(config=cfg, model_name=model_name)
+
+    MODE_KEYS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def scoring_mode(cls, scoring: Mapping[str, Any], *, task: str) -> str:
+        """``key=value`` of the scoring options that change this task's scores (``MODE_KEYS``)."""
+        return ", ".join(f"{key}={scoring.get(key)}" for key in cls.MODE_KEYS)
 
     @classmethod
     def resolve_scoring(cls, given: Mapping[str, Any] | None, *, task: str) -> dict[str, Any]:

@@ -47,6 +47,7 @@ class TaskScore:
     higher_is_better: bool
     samples: int | None
     is_group: bool
+    scoring: str | None = None  # the scoring mode the task recorded (e.g. "parser=official")
 
 
 @dataclass
@@ -170,6 +171,8 @@ def read_scores(results: dict, where: str, choice: MetricChoice) -> tuple[dict[s
         else:
             samples = leaf_samples(task)
         metric_name = metric.split(",", 1)[0]
+        leaves = _group_leaves(task, group_subtasks) if is_group else [task]
+        modes = sorted({m for leaf in leaves if (m := _scoring_mode(configs.get(leaf)))})
         scores[task] = TaskScore(
             task=task,
             metric=metric,
@@ -177,6 +180,7 @@ def read_scores(results: dict, where: str, choice: MetricChoice) -> tuple[dict[s
             higher_is_better=bool((higher.get(task) or {}).get(metric_name, True)),
             samples=samples,
             is_group=is_group,
+            scoring="; ".join(modes) or None,
         )
 
     requested = _requested_tasks(results) or [t for t in results["results"] if not _is_subtask(t, group_subtasks)]
@@ -188,6 +192,12 @@ def read_scores(results: dict, where: str, choice: MetricChoice) -> tuple[dict[s
             units.extend(leaf for leaf in _group_leaves(task, group_subtasks) if leaf in scores)
         # a requested task absent from the results is caught by the completeness check
     return scores, units
+
+
+def _scoring_mode(config: dict | None) -> str | None:
+    """The ``metadata.scoring_mode`` our benchmark tasks write into the results (None for others)."""
+    mode = ((config or {}).get("metadata") or {}).get("scoring_mode")
+    return str(mode) if mode else None
 
 
 def _is_subtask(task: str, group_subtasks: dict[str, list[str]]) -> bool:

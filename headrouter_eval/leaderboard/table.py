@@ -32,7 +32,7 @@ REFERENCE_STATUS = "reference"
 CSV_FIELDS = [
     "model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better",
     "vanilla_score", "pct_of_vanilla", "achieved_retention", "mean_prefill_s", "samples",
-    "status", "problem", "runs",
+    "status", "problem", "runs", "scoring",
 ]
 
 
@@ -216,7 +216,7 @@ def _records(board: Leaderboard, vanilla_of: dict[str, Config]) -> list[dict]:
                 "achieved_retention": stats.achieved_retention if stats else None,
                 "mean_prefill_s": stats.mean_prefill_s if stats else None,
                 "samples": score.samples, "status": COMPLETE, "problem": None,
-                "runs": str(config.sources[task].folder),
+                "runs": str(config.sources[task].folder), "scoring": score.scoring,
             })
         records.append({
             **base, "task": AVERAGE, "metric": f"mean of {len(board.units[config.model])} task(s)",
@@ -255,7 +255,7 @@ def write_csv(board: Leaderboard, path: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
         writer.writeheader()
         for record in board.records:
-            writer.writerow({k: ("" if record[k] is None else record[k]) for k in CSV_FIELDS})
+            writer.writerow({k: ("" if record.get(k) is None else record[k]) for k in CSV_FIELDS})
 
 
 def write_json(board: Leaderboard, path: Path) -> None:
@@ -278,6 +278,18 @@ def _fmt_retention(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
+def _mixed_modes(board: Leaderboard, model: str, columns: list[str]) -> dict[str, bool]:
+    """Per column: whether its scores were made with more than one scoring mode."""
+    return {t: len({c.scores[t].scoring for c in board.configs if c.model == model and t in c.scores}) > 1
+            for t in columns}
+
+
+def _cell(score: TaskScore | None, mixed: bool) -> str:
+    if score is None:
+        return "—"
+    return f"{_fmt(score.value)} [{score.scoring or 'mode not recorded'}]" if mixed else _fmt(score.value)
+
+
 def to_markdown(board: Leaderboard, title: str = "Leaderboard") -> str:
     """The wide table per model, the failed runs, the notes and a metric legend."""
     lines = [f"# {title}", ""]
@@ -287,10 +299,11 @@ def to_markdown(board: Leaderboard, title: str = "Leaderboard") -> str:
                   "prefill (ms)"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "|".join(["---"] * 3 + ["---:"] * (len(header) - 3)) + "|")
+        mixed = _mixed_modes(board, model, columns)
         for config in (c for c in board.configs if c.model == model):
             cells = [config.method, _fmt_retention(config.retention),
                      "—" if config.layer is None else str(config.layer)]
-            cells += [_fmt(config.scores[t].value) if t in config.scores else "—" for t in columns]
+            cells += [_cell(config.scores.get(t), mixed.get(t, False)) for t in columns]
             cells.append(_fmt(config.average) if config.average is not None else f"— ({config.average_problem})")
             cells.append(_fmt(config.pct_of_vanilla, 1))
             cells.append(_fmt(config.overall.achieved_retention, 2))
@@ -307,6 +320,14 @@ def to_markdown(board: Leaderboard, title: str = "Leaderboard") -> str:
             if t in c.scores
         )
         lines += ["", f"Average over: {', '.join(board.units[model]) or '—'}. Metrics: {'; '.join(metrics)}.", ""]
+        modes = _ordered_unique(c.scores[t].scoring for c in board.configs if c.model == model
+                                for t in columns if t in c.scores and c.scores[t].scoring)
+        if modes:
+            lines += [f"Scoring modes: {'; '.join(modes)}.", ""]
+        if any(mixed.values()):
+            lines += [f"Columns {', '.join(t for t in columns if mixed.get(t))} mix scoring modes: each score there "
+                      "carries its mode in [brackets]; only scores with the same mode compare (nor do the "
+                      "averages and % of vanilla of rows made with different modes).", ""]
         other_refs = [
             f"{t} = {v:g}" for ref in board.references if ref.matches(model)
             for t, v in ref.scores.items() if t not in columns

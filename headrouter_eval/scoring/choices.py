@@ -1,21 +1,13 @@
 """Multiple-choice answer extraction: one parser, per-task rules, two behaviours.
 
-``parser="official"`` reproduces the rule-based extractors of AudioMarathon's own
-evaluation scripts *including their quirks* (see ../shared BENCHMARKS.md, "The
-official extractors have quirks"), so scores compare with published numbers:
-
-- ``scr``: the first A-D character anywhere in the upper-cased reply
-  ("The answer is B" -> A, the A of "ANSWER").
-- ``ser`` / ``sed``: bare letter, "A." prefixes, "option A", a standalone letter
-  (so the article "a" reads as A), the choice text, then any A-D letter inside a word.
-- ``asc`` (TAU): only a bare letter or a leading "A." / "A)" / "A:" label; nothing for
-  "The answer is B" or a bare scene name.
-- ``mc`` (GTZAN): the *last* standalone letter wins ("A, or maybe C" -> C).
-- ``er`` (VESUS): letter rules, then an emotion table that lists only synonyms, so a
-  bare "sad" gives nothing.
-- ``sd`` (HAD): " a " anywhere reads as "real" ("It is a fake recording" -> real).
-- ``sgr``: "female"/"male" words and a bare a/b; "Answer: A" gives nothing.
-- ``sar`` and ``generic``: letter rules and then the choice text as a substring.
+``parser="official"`` reproduces, for the ten AudioMarathon tasks, the extractors of
+the benchmark's own evaluation scripts *including their quirks* (implemented in
+:mod:`headrouter_eval.scoring.am_official`, proven against the official functions by
+the anchored corpus in ``tests/data/scoring_cases/``). For example SCR takes the
+first A-D character anywhere ("The answer is B" -> A, the A of "ANSWER"), SER/SED
+read the article "a" as A and fall back to any A-D letter inside a word, SD reads
+" a " anywhere as "real". ``generic`` (tasks of this project, not AudioMarathon)
+uses letter rules and then the choice text as a substring.
 
 ``parser="robust"`` reads as a careful person would, the same for every task plus
 task vocabularies (emotions, real/fake, male/female). It never guesses: an
@@ -29,6 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+
+from headrouter_eval.scoring.am_official import TASKS as AM_TASKS
+from headrouter_eval.scoring.am_official import official_letter
 
 PARSERS = ("official", "robust")
 TASKS = ("generic", "scr", "ser", "sed", "asc", "mc", "er", "sd", "sar", "sgr")
@@ -101,47 +96,7 @@ def _official_generic(text: str, opts: dict[str, str]) -> str | None:
     return _letter_rules(text, opts) or _first_contained_text(text, opts)
 
 
-def _official_scr(text: str, opts: dict[str, str]) -> str | None:
-    for char in text.upper():
-        if char in "ABCD":
-            return char
-    return None
-
-
-def _official_ser(text: str, opts: dict[str, str]) -> str | None:
-    found = _letter_rules(text, opts)
-    if found:
-        return found
-    upper = text.upper()
-    standalone = re.search(r"\b([A-D])\b", upper)  # upper-casing first makes the article "a" an A
-    if standalone:
-        return standalone.group(1)
-    found = _first_contained_text(text, opts)
-    if found:
-        return found
-    for char in upper:  # last resort: a letter inside any word ("PARIS" -> A)
-        if char in "ABCD":
-            return char
-    return None
-
-
-def _official_asc(text: str, opts: dict[str, str]) -> str | None:
-    upper = text.strip().upper()
-    if upper in opts:
-        return upper
-    match = re.match(r"^\(?([A-D])(?:[\.\):]|\s|$)", upper)
-    return match.group(1) if match and match.group(1) in opts else None
-
-
-def _official_mc(text: str, opts: dict[str, str]) -> str | None:
-    letters = re.findall(r"\b([A-D])\b", text.upper())
-    if letters:
-        return letters[-1]
-    return _first_contained_text(text, opts)
-
-
-# Only synonyms, never the emotion word itself: this is why a bare "sad" is unparseable
-# under the official VESUS extractor.
+# Synonyms the robust parser reads for the emotion choices (with the words themselves).
 _VESUS_SYNONYMS: dict[str, tuple[str, ...]] = {
     "happy": ("joyful", "cheerful", "glad", "delighted", "pleased"),
     "sad": ("unhappy", "sorrowful", "depressed", "melancholy", "gloomy"),
@@ -152,55 +107,15 @@ _VESUS_SYNONYMS: dict[str, tuple[str, ...]] = {
 _VESUS_SYNONYMS["fear"] = _VESUS_SYNONYMS["fearful"]
 
 
-def _official_er(text: str, opts: dict[str, str]) -> str | None:
-    found = _letter_rules(text, opts)
-    if found:
-        return found
-    lower = text.lower()
-    for letter, option in opts.items():
-        if any(syn in lower for syn in _VESUS_SYNONYMS.get(option.lower(), ())):
-            return letter
-    return None
-
-
-def _letter_of(opts: dict[str, str], label: str) -> str:
-    for letter, option in opts.items():
-        if option.strip().lower() == label:
-            return letter
-    raise ValueError(f"options {opts} have no choice {label!r}; this extractor needs it")
-
-
-def _official_sd(text: str, opts: dict[str, str]) -> str | None:
-    lower = text.strip().lower()
-    if lower in ("a", "a.", "a)") or " a " in lower or "real" in lower:
-        return _letter_of(opts, "real")
-    if lower in ("b", "b.", "b)") or " b " in lower or "fake" in lower:
-        return _letter_of(opts, "fake")
-    return None
-
-
-def _official_sgr(text: str, opts: dict[str, str]) -> str | None:
-    lower = text.strip().lower()
-    if lower in ("a", "b"):
-        return lower.upper() if lower.upper() in opts else None
-    if "female" in lower:
-        return _letter_of(opts, "female")
-    if "male" in lower:
-        return _letter_of(opts, "male")
-    return None
+def _official_task(task: str) -> Callable[[str, dict[str, str]], str | None]:
+    def extract(text: str, opts: dict[str, str]) -> str | None:
+        return official_letter(task, text, opts)
+    return extract
 
 
 _OFFICIAL: dict[str, Callable[[str, dict[str, str]], str | None]] = {
     "generic": _official_generic,
-    "sar": _official_generic,
-    "scr": _official_scr,
-    "ser": _official_ser,
-    "sed": _official_ser,
-    "asc": _official_asc,
-    "mc": _official_mc,
-    "er": _official_er,
-    "sd": _official_sd,
-    "sgr": _official_sgr,
+    **{task: _official_task(task) for task in AM_TASKS},
 }
 
 

@@ -1,211 +1,229 @@
-"""Instruction-following checkers for MMAU-Pro, keyed by ``task_identifier``.
+"""Instruction-following checkers for MMAU-Pro, keyed by its own ``task_identifier`` names.
 
-The identifiers and ``kwargs`` names follow IFEval, which MMAU-Pro's instruction
-rows reuse (``keywords:existence`` with ``keywords=[...]`` and so on). Each checker
-takes the reply, the row's kwargs and ``strict``:
+MMAU-Pro's instruction rows name their constraint in the official evaluator's
+vocabulary ("Include Keywords", "Number Words (range)", "Start Checker", ...) with
+kwargs such as ``N``, ``N1``/``N2``, ``section_splitter``, ``keywords`` as one
+comma-joined string. Two behaviours:
 
-- ``strict=True`` (the default, "official") reproduces the official checkers'
-  behaviour: keywords match as raw case-insensitive substrings ("cat" is found in
-  "category"), only lines starting with ``* `` count as bullets, and start/end
-  phrases and quotation marks are checked on the unstripped reply, so surrounding
-  whitespace fails them.
-- ``strict=False`` ("robust") matches keywords as whole words, also counts ``-`` and
-  ``•`` bullets, and strips the reply before start/end/quotation checks.
+- ``strict=True`` ("official", the default) reproduces the official evaluator,
+  quirks included: keywords are raw case-insensitive substrings split on ", "
+  exactly; words are whitespace-separated pieces; sentences come from NLTK Punkt;
+  start/end phrases compare letters and spaces only; a missing kwarg takes the
+  evaluator's default (``N`` 0, ``N1`` 0, ``N2`` 999, strings ""), so for example
+  "Include Keywords" without keywords passes; "Repeat Prompt" compares with the
+  row's question.
+- ``strict=False`` ("robust") matches keywords as whole words (split on commas,
+  trimmed), also counts ``-`` and ``•`` bullets, and asks "Two Responses" for two
+  non-empty answers.
 
-:func:`check` raises :class:`UnknownInstruction` for an identifier without a checker;
-callers report such rows as not scored, never as passed or failed.
+An identifier the official evaluator does not handle scores as it scores there:
+as not followed. :func:`is_known` lets callers count such rows separately.
+kwargs reach :func:`check` as the dict the evaluator would see: see
+:func:`normalise_kwargs` for a JSON string or a None-filled parquet struct.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from headrouter_eval.scoring.sentences import count_sentences
 
-class UnknownInstruction(KeyError):
-    """A ``task_identifier`` this module has no checker for."""
-
-
-def _relation(count: int, target: int, relation: str) -> bool:
-    rel = str(relation).strip().lower()
-    if rel == "less than":
-        return count < target
-    if rel == "at least":
-        return count >= target
-    if rel == "at most":
-        return count <= target
-    if rel in ("more than", "greater than"):
-        return count > target
-    if rel in ("exactly", "equal to"):
-        return count == target
-    raise ValueError(f"unknown relation {relation!r} (expected 'less than', 'at least', 'at most', ...)")
+Checker = Callable[[str, Mapping[str, Any], str, bool], bool]
 
 
-def _count(reply: str, keyword: str, strict: bool) -> int:
+def normalise_kwargs(value: Any, *, where: str = "kwargs") -> dict[str, Any]:
+    """The kwargs dict the official evaluator works on, from a dict, a JSON string or a struct.
+
+    A parquet struct arrives with every key of every row present and None where the
+    row has none; those keys are dropped, so ``.get(key, default)`` gives the
+    evaluator's default exactly as on the row's own dict.
+    """
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{where}: kwargs string is not JSON: {value!r}") from exc
+        if value is None:
+            return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: kwargs must be a dict, a JSON object string or a struct, got {value!r}")
+    return {str(k): (v.tolist() if hasattr(v, "tolist") else v) for k, v in value.items() if v is not None}
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _letters(text: str, keep_space: bool = True) -> str:
+    return re.sub(r"[^a-zA-Z ]" if keep_space else r"[^a-zA-Z]", "", text).lower()
+
+
+def _keywords(kwargs: Mapping[str, Any], key: str, strict: bool) -> list[str]:
+    raw = kwargs.get(key, "")
     if strict:
-        return reply.lower().count(keyword.lower())
-    return len(re.findall(rf"(?<!\w){re.escape(keyword)}(?!\w)", reply, flags=re.I))
+        return str(raw).split(", ")
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    return [str(k).strip() for k in items if str(k).strip()]
 
 
-def _need(kwargs: Mapping[str, Any], *names: str) -> list[Any]:
-    missing = [n for n in names if kwargs.get(n) is None]
-    if missing:
-        raise ValueError(f"checker kwargs {dict(kwargs)} lack {missing}")
-    return [kwargs[n] for n in names]
+def _has(text: str, word: str, strict: bool) -> bool:
+    if strict:
+        return word.lower() in text.lower()
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, flags=re.I) is not None
 
 
-def keywords_existence(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (keywords,) = _need(kwargs, "keywords")
-    return all(_count(reply, k, strict) > 0 for k in keywords)
+def _include_keywords(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return all(_has(r, k, strict) for k in _keywords(kw, "keywords", strict))
 
 
-def forbidden_words(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (words,) = _need(kwargs, "forbidden_words")
-    return all(_count(reply, w, strict) == 0 for w in words)
+def _forbidden_words(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return not any(_has(r, k, strict) for k in _keywords(kw, "forbidden_words", strict))
 
 
-def keyword_frequency(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    keyword, frequency, relation = _need(kwargs, "keyword", "frequency", "relation")
-    return _relation(_count(reply, keyword, strict), int(frequency), relation)
+def _keyword_frequency(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    keyword = str(kw.get("keyword", "")).lower()
+    return len(re.findall(r"\b" + re.escape(keyword) + r"\b", r.lower())) == kw.get("N", 0)
 
 
-def number_words(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    num, relation = _need(kwargs, "num_words", "relation")
-    return _relation(len(re.findall(r"\w+(?:['’-]\w+)*", reply)), int(num), relation)
+def _count_check(counter: Callable[[str], int], mode: str) -> Checker:
+    """A count compared with ``N`` (at least / at most / exactly) or with ``N1``..``N2`` (range)."""
+
+    def checker(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+        actual = counter(r)
+        if mode == "range":
+            return kw.get("N1", 0) <= actual <= kw.get("N2", 999)
+        target = kw.get("N", 0)
+        return actual >= target if mode == "at least" else actual <= target if mode == "at most" else actual == target
+
+    return checker
 
 
-def number_sentences(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    num, relation = _need(kwargs, "num_sentences", "relation")
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", reply.strip()) if re.search(r"\w", s)]
-    return _relation(len(sentences), int(num), relation)
+def _paragraphs(r: str) -> int:
+    return len([p for p in r.split("***") if p.strip()])
 
 
-def number_paragraphs(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (num,) = _need(kwargs, "num_paragraphs")
-    # IFEval's convention: paragraphs are separated by the markdown divider ***.
-    if strict or "***" in reply:
-        parts = re.split(r"\s?\*\*\*\s?", reply)
-    else:
-        parts = re.split(r"\n\s*\n", reply)
-    parts = [p for p in parts if p.strip()]
-    return len(parts) == int(num)
+def _capital_words(r: str) -> int:
+    return sum(1 for w in r.split() if w.isupper())
 
 
-def number_bullets(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (num,) = _need(kwargs, "num_bullets")
-    pattern = r"^\* " if strict else r"^\s*(?:[\*\-•])\s+"
-    return len(re.findall(pattern, reply, flags=re.M)) == int(num)
+def _bullets(strict: bool) -> Callable[[str], int]:
+    pattern = r"(?:^|\n)\s*\*\s+" if strict else r"(?:^|\n)\s*[\*\-•]\s+"
+    return lambda r: len(re.findall(pattern, r))
 
 
-def number_placeholders(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (num,) = _need(kwargs, "num_placeholders")
-    return len(re.findall(r"\[[^\[\]]*\]", reply)) >= int(num)
+def _number_bullets(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return _bullets(strict)(r) == kw.get("N", 0)
 
 
-def title(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    return any(t.strip() for t in re.findall(r"<<([^\n]+?)>>", reply))
+def _placeholders(r: str) -> int:
+    return len(re.findall(r"\[[^\]]+\]", r))
 
 
-def highlighted_sections(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (num,) = _need(kwargs, "num_highlights")
-    single = [h for h in re.findall(r"(?<!\*)\*([^\n\*]+)\*(?!\*)", reply) if h.strip()]
-    double = [h for h in re.findall(r"\*\*([^\n\*]+)\*\*", reply) if h.strip()]
-    return len(single) + len(double) >= int(num)
+def _highlights(r: str) -> int:
+    return len(re.findall(r"\*([^*]+)\*", r))
 
 
-def multiple_sections(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    splitter, num = _need(kwargs, "section_spliter", "num_sections")
-    sections = re.split(rf"\s?{re.escape(str(splitter))}\s?\d+\s?", reply)
-    return len(sections) - 1 >= int(num)
+def _postscript(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return _letters(str(kw.get("postscript_marker", "")), False) in _letters(r, False)
 
 
-def repeat_prompt(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (prompt,) = _need(kwargs, "prompt_to_repeat")
-    text = reply if strict else reply.strip()
-    return text.lower().startswith(str(prompt).strip().lower())
+def _title(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return re.search(r"<<[^>]+>>", r) is not None
 
 
-def two_responses(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    parts = reply.split("******")
+def _sections(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    splitter = str(kw.get("section_splitter", ""))
+    parts = re.split(rf"\s*{re.escape(splitter)}\s*", r.strip())
+    return len([p for p in parts if p.strip()]) == kw.get("N", 0)
+
+
+def _repeat_prompt(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return r.strip().lower().startswith(q.strip().lower())
+
+
+def _two_responses(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    parts = r.split("******")
     if len(parts) != 2:
         return False
-    first, second = parts[0].strip(), parts[1].strip()
-    return bool(first) and bool(second) and first != second
+    first, second = (p.lower().strip() for p in parts)
+    return first != second and (strict or bool(first and second))
 
 
-def all_capitals(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    return bool(re.search(r"[A-Za-z]", reply)) and reply == reply.upper()
+def _start(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return _letters(r).startswith(_letters(str(kw.get("start_phrase", ""))))
 
 
-def all_lowercase(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    return bool(re.search(r"[A-Za-z]", reply)) and reply == reply.lower()
+def _end(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    return _letters(r).endswith(_letters(str(kw.get("end_phrase", ""))))
 
 
-def capital_word_frequency(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    frequency, relation = _need(kwargs, "capital_frequency", "capital_relation")
-    capitals = [w for w in re.findall(r"\b[A-Za-z]+\b", reply) if w.isupper()]
-    return _relation(len(capitals), int(frequency), relation)
+def _quotation(r: str, kw: Mapping[str, Any], q: str, strict: bool) -> bool:
+    text = r.strip()
+    return text.startswith('"') and text.endswith('"')
 
-
-def end_phrase(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (phrase,) = _need(kwargs, "end_phrase")
-    if strict:
-        return reply.endswith(str(phrase))
-    return reply.strip().lower().endswith(str(phrase).strip().lower())
-
-
-def start_phrase(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (phrase,) = _need(kwargs, "start_phrase")
-    if strict:
-        return reply.startswith(str(phrase))
-    return reply.strip().lower().startswith(str(phrase).strip().lower())
-
-
-def quotation(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    text = reply if strict else reply.strip()
-    return len(text) > 1 and text[0] == '"' and text[-1] == '"'
-
-
-def no_comma(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    return "," not in reply
-
-
-def postscript(reply: str, kwargs: Mapping[str, Any], strict: bool) -> bool:
-    (marker,) = _need(kwargs, "postscript_marker")
-    return re.search(rf"^\s*{re.escape(str(marker).lower())}", reply.lower(), flags=re.M) is not None
-
-
-Checker = Callable[[str, Mapping[str, Any], bool], bool]
 
 CHECKERS: dict[str, Checker] = {
-    "keywords:existence": keywords_existence,
-    "keywords:forbidden_words": forbidden_words,
-    "keywords:frequency": keyword_frequency,
-    "length_constraints:number_words": number_words,
-    "length_constraints:number_sentences": number_sentences,
-    "length_constraints:number_paragraphs": number_paragraphs,
-    "detectable_format:number_bullet_lists": number_bullets,
-    "detectable_content:number_placeholders": number_placeholders,
-    "detectable_format:title": title,
-    "detectable_format:number_highlighted_sections": highlighted_sections,
-    "detectable_format:multiple_sections": multiple_sections,
-    "combination:repeat_prompt": repeat_prompt,
-    "combination:two_responses": two_responses,
-    "change_case:english_capital": all_capitals,
-    "change_case:english_lowercase": all_lowercase,
-    "change_case:capital_word_frequency": capital_word_frequency,
-    "startend:end_checker": end_phrase,
-    "startend:start_checker": start_phrase,
-    "startend:quotation": quotation,
-    "punctuation:no_comma": no_comma,
-    "detectable_content:postscript": postscript,
+    "Include Keywords": _include_keywords,
+    "Keyword Frequency": _keyword_frequency,
+    "Forbidden Words": _forbidden_words,
+    "Number Paragraphs": _count_check(_paragraphs, "exactly"),
+    "Number Words (at least)": _count_check(lambda r: len(_words(r)), "at least"),
+    "Number Words (at most)": _count_check(lambda r: len(_words(r)), "at most"),
+    "Number Words (range)": _count_check(lambda r: len(_words(r)), "range"),
+    "Number Sentences (at least)": _count_check(count_sentences, "at least"),
+    "Number Sentences (at most)": _count_check(count_sentences, "at most"),
+    "Number Sentences (range)": _count_check(count_sentences, "range"),
+    "Postscript": _postscript,
+    "Number Placeholder": _count_check(_placeholders, "at least"),
+    "Number Bullets": _number_bullets,
+    "Title": _title,
+    "Minimum Number Highlighted Section": _count_check(_highlights, "at least"),
+    "Multiple Sections": _sections,
+    "Repeat Prompt": _repeat_prompt,
+    "Two Responses": _two_responses,
+    "All Uppercase": lambda r, kw, q, strict: r.isupper(),
+    "All Lowercase": lambda r, kw, q, strict: r.islower(),
+    "All-capital Words (at least)": _count_check(_capital_words, "at least"),
+    "All-capital Words (at most)": _count_check(_capital_words, "at most"),
+    "All-capital Words (range)": _count_check(_capital_words, "range"),
+    "Start Checker": _start,
+    "End Checker": _end,
+    "Quotation": _quotation,
+    "No Commas": lambda r, kw, q, strict: "," not in r,
 }
 
 
-def check(identifier: str, reply: str, kwargs: Mapping[str, Any] | None, *, strict: bool = True) -> bool:
-    """Whether ``reply`` follows the instruction ``identifier`` with arguments ``kwargs``."""
-    checker = CHECKERS.get(str(identifier).strip())
-    if checker is None:
-        raise UnknownInstruction(f"no checker for task_identifier {identifier!r}; known: {sorted(CHECKERS)}")
-    return bool(checker("" if reply is None else str(reply), dict(kwargs or {}), strict))
+def is_known(identifier: Any) -> bool:
+    """Whether the official evaluator handles ``identifier`` (it compares exact strings)."""
+    return isinstance(identifier, str) and identifier in CHECKERS
+
+
+def check(
+    identifier: Any,
+    reply: str | None,
+    kwargs: Mapping[str, Any] | None,
+    *,
+    question: str = "",
+    strict: bool = True,
+) -> bool:
+    """Whether ``reply`` follows the instruction ``identifier``; an unknown identifier is not followed.
+
+    A reply of None reads as the text "None", as the evaluator's ``str(...)`` makes it.
+    Comparing a count with a kwarg that is not a number raises ``TypeError`` (the
+    evaluator stops there too) with the identifier named.
+    """
+    if not is_known(identifier):
+        return False
+    text = str(reply)
+    try:
+        return bool(CHECKERS[identifier](text, dict(kwargs or {}), str(question or ""), strict))
+    except TypeError as exc:
+        raise TypeError(f"instruction {identifier!r} with kwargs {dict(kwargs or {})}: {exc}") from exc

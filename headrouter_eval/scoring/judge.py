@@ -1,13 +1,15 @@
 """LLM judge for MMAU-Pro's open-ended questions, over any OpenAI-compatible endpoint.
 
-The official judge (Qwen2.5-7B-Instruct at temperature 0.1) rates correctness,
-relevance, completeness and clarity from 1 to 5 and gives an OVERALL rating; the
-item score is OVERALL / 5. lmms-eval's own judge client reads its endpoint only
+The official judge (Qwen2.5-7B-Instruct, sampling at temperature 0.1, 512 new
+tokens) gets the official prompt (:data:`JUDGE_PROMPT`, reproduced word for word)
+and rates correctness, relevance, completeness and clarity from 1 to 5 plus an
+OVERALL; the item score is OVERALL / 5, read as the official evaluator reads it
+(:func:`parse_scores`). lmms-eval's own judge client reads its endpoint only
 from environment variables (``OPENAI_API_URL``), which this project's rule
 ("configured through arguments") excludes, so this small client takes the URL and
 model as task options and only the API key from an environment variable the user
-names. A judge reply without a readable OVERALL rating raises :class:`JudgeError`;
-the caller reports that item as not scored.
+names. A judge that cannot be reached raises :class:`JudgeError` and the caller
+reports that item as not scored; a reply without ratings scores 3/5, as officially.
 """
 
 from __future__ import annotations
@@ -19,18 +21,39 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-JUDGE_PROMPT = """You are an expert judge of answers to questions about audio.
-Question: {question}
-Reference answer: {reference}
-Model answer: {prediction}
+# The official evaluator's judge prompt and system message; MMAU-Pro's open category
+# passes task type "open", whose context phrase is fixed below. Reproduced word for
+# word because the judge's ratings depend on the wording.
+JUDGE_SYSTEM = "You are a helpful and objective evaluator."
+JUDGE_CONTEXT = "general open-ended question answering"
+JUDGE_PROMPT = """You are an expert evaluator for {context} tasks. Please evaluate the quality of a model's \
+response to a question.
 
-Rate the model answer from 1 (worst) to 5 (best) on each criterion, comparing it with the reference.
-Reply with exactly these five lines:
-CORRECTNESS: <1-5>
-RELEVANCE: <1-5>
-COMPLETENESS: <1-5>
-CLARITY: <1-5>
-OVERALL: <1-5>"""
+Question: {question}
+
+Reference Answer: {reference}
+
+Model Response: {prediction}
+
+Please evaluate the model response on the following criteria and provide scores from 1-5 (where 5 is best):
+
+1. **Correctness**: How factually accurate is the response compared to the reference?
+2. **Relevance**: How well does the response address the specific question asked?
+3. **Completeness**: Does the response cover all important aspects mentioned in the reference?
+4. **Clarity**: How clear and well-structured is the response?
+
+For each criterion, provide:
+- A score from 1-5
+- A brief justification (1-2 sentences)
+
+Format your response as:
+
+CORRECTNESS: [score] - [justification]
+RELEVANCE: [score] - [justification] \n\
+COMPLETENESS: [score] - [justification]
+CLARITY: [score] - [justification]
+OVERALL: [average score] - [overall assessment]"""
+CRITERIA = ("correctness", "relevance", "completeness", "clarity")
 
 
 class JudgeError(RuntimeError):
@@ -44,27 +67,41 @@ class JudgeConfig:
     api_key_env: str | None = "OPENAI_API_KEY"
     temperature: float = 0.1
     timeout_s: float = 60.0
-    max_tokens: int = 128
+    max_tokens: int = 512  # the official judge's max_new_tokens
 
     @property
     def name(self) -> str:
         return f"llm_judge:{self.model}@{self.url}"
 
 
-def parse_overall(text: str) -> int:
-    """The OVERALL rating (1-5) in a judge reply."""
-    match = re.search(r"overall(?:\s+(?:rating|score))?\W{0,5}\s*([1-5])(?:\.\d+)?\b", text or "", flags=re.I)
-    if not match:
-        raise JudgeError(f"judge reply has no OVERALL rating 1-5: {text!r}")
-    return int(match.group(1))
+def parse_scores(text: str) -> dict[str, float]:
+    """The ratings in a judge reply, as the official evaluator reads them.
+
+    A criterion without a readable "NAME: <digits>" gets 3.0; OVERALL may carry a
+    decimal, and when it is missing *or exactly 3.0* it is replaced by the mean of the
+    four criteria (the official rule, which also overrides a genuine OVERALL of 3).
+    """
+    scores: dict[str, float] = {}
+    for name in (*CRITERIA, "overall"):
+        number = r"(\d+(?:\.\d+)?)" if name == "overall" else r"(\d+)"
+        match = re.search(rf"{name.upper()}:\s*{number}", text or "", flags=re.I)
+        scores[name] = float(match.group(1)) if match else 3.0
+    if scores["overall"] == 3.0:
+        scores["overall"] = sum(scores[c] for c in CRITERIA) / len(CRITERIA)
+    return scores
+
+
+def judge_prompt(question: str, reference: str, prediction: str) -> list[dict[str, str]]:
+    """The chat messages the official evaluator sends to its judge."""
+    body = JUDGE_PROMPT.format(context=JUDGE_CONTEXT, question=question, reference=reference, prediction=prediction)
+    return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": body}]
 
 
 def judge_open_answer(config: JudgeConfig, question: str, reference: str, prediction: str) -> float:
-    """Item score in [0.2, 1.0]: the judge's OVERALL rating / 5."""
-    prompt = JUDGE_PROMPT.format(question=question, reference=reference, prediction=prediction)
+    """Item score: the judge's OVERALL rating (official reading) / 5."""
     body = {
         "model": config.model,
-        "messages": [{"role": "user", "content": prompt}],
+        "messages": judge_prompt(question, reference, prediction),
         "temperature": config.temperature,
         "max_tokens": config.max_tokens,
     }
@@ -84,4 +121,6 @@ def judge_open_answer(config: JudgeConfig, question: str, reference: str, predic
         content = payload["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError) as exc:
         raise JudgeError(f"judge at {config.url} returned no message: {payload!r}") from exc
-    return parse_overall(content) / 5.0
+    if not isinstance(content, str):
+        raise JudgeError(f"judge at {config.url} returned a non-text message: {content!r}")
+    return parse_scores(content)["overall"] / 5.0

@@ -17,8 +17,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from headrouter_eval.scoring.am_official import TASKS as AM_TASKS
+from headrouter_eval.scoring.am_official import label_of_letter
 from headrouter_eval.scoring.choices import extract_choice, normalise_options
-from headrouter_eval.scoring.metrics import AVERAGES, mcq_metrics
+from headrouter_eval.scoring.metrics import AVERAGES, mcq_metrics, official_f1
 
 MCQ_METRICS = ("score", "accuracy", "unparseable")
 
@@ -48,12 +50,17 @@ def mcq_item(
     """One sample's record: parsed letter (or None), gold letter, and how it was scored."""
     if average not in AVERAGES:
         raise ValueError(f"unknown F1 average {average!r}; expected one of {AVERAGES}")
-    return {
-        "pred": extract_choice(reply, options, task=task, parser=parser),
-        "gold": gold_letter(gold, options),
-        "parser": parser,
-        "average": average,
-    }
+    opts = normalise_options(options)
+    pred = extract_choice(reply, opts, task=task, parser=parser)
+    gold_l = gold_letter(gold, opts)
+    item: dict[str, Any] = {"pred": pred, "gold": gold_l, "parser": parser, "average": average}
+    if task in AM_TASKS:
+        item["task"] = task
+        # The official metric works on the script's own label vocabulary (letters,
+        # or texts for SD / SGR / SAR); keep both sides in it.
+        item["pred_label"] = None if pred is None else label_of_letter(task, pred, opts)
+        item["gold_label"] = label_of_letter(task, gold_l, opts)
+    return item
 
 
 def mcq_process_results(
@@ -76,7 +83,13 @@ def _metrics(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     averages = {item["average"] for item in items}
     if len(averages) != 1:
         raise ValueError(f"samples of one task disagree on the F1 average: {sorted(averages)}")
-    return mcq_metrics([i["pred"] for i in items], [i["gold"] for i in items], average=averages.pop())
+    out = mcq_metrics([i["pred"] for i in items], [i["gold"] for i in items], average=averages.pop())
+    tasks = {item.get("task") for item in items}
+    if len(tasks) == 1 and (task := tasks.pop()) in AM_TASKS:
+        # AudioMarathon: F1 and the dropped count exactly as the benchmark's script computes them.
+        official = official_f1([i["pred_label"] for i in items], [i["gold_label"] for i in items], task=task)
+        out["f1"], out["unparseable"] = official["f1"], official["dropped"]
+    return out
 
 
 def aggregate_score(items: Sequence[Mapping[str, Any]]) -> float:
@@ -90,5 +103,5 @@ def aggregate_accuracy(items: Sequence[Mapping[str, Any]]) -> float:
 
 
 def aggregate_unparseable(items: Sequence[Mapping[str, Any]]) -> int:
-    """How many replies the parser could not read."""
+    """How many replies the parser could not read (AudioMarathon: how many the official metric drops)."""
     return int(_metrics(items)["unparseable"])

@@ -48,3 +48,34 @@ def mcq_metrics(
         "n": n,
         "average": average,
     }
+
+
+# Per AudioMarathon task, what the official metric step does (see am_official):
+# which labels survive (a fixed set, or the labels seen among the gold answers),
+# which labels sklearn is told about (fixed, gold-seen, or its default union) and
+# the F1 average the paper reports.
+_LABELS_FIXED = {"scr": ("A", "B", "C", "D"), "mc": ("A", "B", "C", "D")}
+
+
+def official_f1(pred_labels: Sequence[str | None], gold_labels: Sequence[str], *, task: str) -> dict[str, float | int]:
+    """F1 (0-100) and the count of dropped predictions, as the official script of ``task`` computes them.
+
+    Labels are in the official vocabulary (:func:`headrouter_eval.scoring.am_official.label_of_letter`).
+    """
+    from headrouter_eval.scoring.am_official import FIXED_VALID, TASKS
+
+    if task not in TASKS:
+        raise ValueError(f"no official metric for task {task!r}; expected one of {TASKS}")
+    if len(pred_labels) != len(gold_labels):
+        raise ValueError(f"{len(pred_labels)} predictions but {len(gold_labels)} gold labels")
+    valid = set(FIXED_VALID.get(task, gold_labels))
+    pairs = [(p, g) for p, g in zip(pred_labels, gold_labels) if p in valid and g in valid]
+    if not pairs:
+        return {"f1": 0.0, "dropped": len(gold_labels)}
+    y_pred, y_true = (list(x) for x in zip(*pairs))
+    labels = _LABELS_FIXED.get(task)
+    if task == "sar":  # the script passes the sorted age groups of the gold answers
+        labels = tuple(sorted(set(gold_labels)))
+    average = "weighted" if task == "sgr" else "macro"
+    f1 = f1_score(y_true, y_pred, labels=list(labels) if labels else None, average=average, zero_division=0)
+    return {"f1": 100.0 * float(f1), "dropped": len(gold_labels) - len(pairs)}

@@ -5,11 +5,19 @@ and takes the nearest choice. Here:
 
 - ``deterministic`` (default): the shared robust parser reads a letter (mapped to its
   choice text) or a choice text named in the reply; anything else is unmatched.
+- ``official``: MMAU-Pro's published protocol, exactly: the reply as it is (an empty
+  one as ""; a bare letter is embedded like any text) and every choice are embedded
+  by NV-Embed-v2 (``nvidia/NV-Embed-v2`` or a local copy of it) with
+  ``instruction=""`` and ``max_length=4096``, L2-normalised, scored by dot product
+  x 100, and the first highest-scoring choice is the prediction (it must equal the
+  answer text exactly to count). Needs the weights; nothing is downloaded for you
+  in an offline run.
 - ``embedding``: a user-supplied sentence-transformers model. A reply that names a
   letter is first mapped to its choice exactly; a bare letter (even one beyond the
   choices) is never embedded, since its embedding says nothing about the choice.
 
-Each result carries the matcher's name (``deterministic`` or ``embedding:<model>``).
+Each result carries the matcher's name (``deterministic``, ``official:<model>`` or
+``embedding:<model>``).
 """
 
 from __future__ import annotations
@@ -75,3 +83,46 @@ class EmbeddingMatcher:
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         similarity = vectors[1:] @ vectors[0]
         return str(choices[int(np.argmax(similarity))])
+
+
+OFFICIAL_EMBEDDING_MODEL = "nvidia/NV-Embed-v2"
+
+
+class OfficialEncoder(Protocol):
+    def encode(self, prompts: list[str], instruction: str = "", max_length: int = 4096) -> Any: ...
+
+
+class OfficialEmbeddingMatcher:
+    """MMAU-Pro's multiple-choice scorer: NV-Embed-v2 similarity argmax over the choices."""
+
+    def __init__(self, model: str = OFFICIAL_EMBEDDING_MODEL, *, encoder: OfficialEncoder | None = None) -> None:
+        self.model = model
+        if encoder is None:
+            import torch
+            from transformers import AutoModel
+
+            # As the official scorer loads it (its remote code provides ``encode``).
+            encoder = AutoModel.from_pretrained(model, trust_remote_code=True)
+            encoder.to("cuda" if torch.cuda.is_available() else "cpu")
+        self.encoder = encoder
+
+    @property
+    def name(self) -> str:
+        return f"official:{self.model}"
+
+    def _embed(self, texts: list[str]) -> Any:
+        import torch
+        import torch.nn.functional as F
+
+        vectors = self.encoder.encode(texts, instruction="", max_length=4096)
+        return F.normalize(torch.as_tensor(vectors), p=2, dim=1)
+
+    def match(self, reply: str | None, choices: Sequence[str]) -> str:
+        """The choice the official scorer picks for ``reply`` (always one: it never abstains)."""
+        import torch
+
+        if not choices:
+            raise ValueError("a multiple-choice item needs choices")
+        text = "" if reply is None else str(reply)  # the scorer fills a missing reply with ""
+        scores = (self._embed([text]) @ self._embed([str(c) for c in choices]).T) * 100
+        return str(choices[int(torch.argmax(scores.squeeze()).item())])

@@ -4,6 +4,7 @@ from headrouter_eval.benchmarks.mmau_pro import (  # noqa: F401
     MMAUProTask,
     aggregate_excluded,
     aggregate_score,
+    aggregate_unknown,
     doc_to_target,
     doc_to_text,
     doc_to_visual,
