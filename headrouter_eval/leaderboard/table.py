@@ -33,6 +33,8 @@ CSV_FIELDS = [
     "model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better",
     "vanilla_score", "pct_of_vanilla", "achieved_retention", "mean_prefill_s", "samples",
     "status", "problem", "runs",
+    # bootstrap intervals (leaderboard.uncertainty); empty when a run has no per-sample log
+    "ci_low", "ci_high", "diff_vs_vanilla", "diff_low", "diff_high", "within_noise", "interval_problem",
 ]
 
 
@@ -255,7 +257,7 @@ def write_csv(board: Leaderboard, path: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
         writer.writeheader()
         for record in board.records:
-            writer.writerow({k: ("" if record[k] is None else record[k]) for k in CSV_FIELDS})
+            writer.writerow({k: ("" if record.get(k) is None else record[k]) for k in CSV_FIELDS})
 
 
 def write_json(board: Leaderboard, path: Path) -> None:
