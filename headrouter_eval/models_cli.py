@@ -12,6 +12,10 @@ from headrouter_eval.cli_text import FORMATTER, examples
 
 
 def print_models(args: argparse.Namespace) -> int:
+    # lmms-eval first: importing it loads our registry through its entry point; importing our
+    # registry first would make that load see a half-imported module and log a warning
+    import lmms_eval.models  # noqa: F401
+
     from headrouter_eval.registry import MANIFESTS
 
     for manifest in MANIFESTS:
