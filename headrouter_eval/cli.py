@@ -14,6 +14,7 @@ import sys
 # module path -> registers one or more subcommands
 SUBCOMMAND_MODULES = [
     "headrouter_eval.tasks_path",
+    "headrouter_eval.models_cli",
     "headrouter_eval.profiles.cli",
     "headrouter_eval.analysis.cli",
     "headrouter_eval.bench.cli",
@@ -25,8 +26,13 @@ SUBCOMMAND_MODULES = [
 
 def build_parser() -> argparse.ArgumentParser:
     from headrouter_eval import __version__
+    from headrouter_eval.cli_text import FORMATTER, examples, plain
 
-    parser = argparse.ArgumentParser(prog="headrouter-eval", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="headrouter-eval", description=plain(__doc__.splitlines()[0]), formatter_class=FORMATTER,
+        epilog=examples("headrouter-eval demo --out results/demo     # every method on the bundled benchmark",
+                        "headrouter-eval models                      # our lmms-eval model ids",
+                        "headrouter-eval <command> --help            # what a command does, with examples"))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module_name in SUBCOMMAND_MODULES:

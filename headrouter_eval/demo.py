@@ -60,7 +60,7 @@ def run_demo(args: argparse.Namespace) -> int:
     sweep = demo_sweep_config(args.runs, tuple(args.retentions), args.layer, args.num_processes, args.launcher)
     # Every demo configuration shares one model, data set and install: when the first two
     # fail alike, so would the rest (minutes of runs hiding one missing file).
-    outcome = run_sweep(sweep, stop_after_same_failures=2)
+    outcome = run_sweep(sweep, stop_after_same_failures=2, progress=False if args.no_progress else None)
     write_leaderboard(
         args.runs, args.out, title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layer {args.layer})",
     )
@@ -98,8 +98,17 @@ def _floats(text: str) -> list[float]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from headrouter_eval.cli_text import FORMATTER, examples
+
     parser = subparsers.add_parser(
-        "demo", help="run every method on the bundled benchmark with the bundled model; write the leaderboard")
+        "demo", help="run every method on the bundled benchmark with the bundled model; write the leaderboard",
+        description="Run vanilla and every pruner at a few retentions on the bundled synthetic benchmark "
+                    "(hr_synth) with the bundled tiny model, through lmms-eval, then write the leaderboard with "
+                    "95% intervals, its figures and how_made.json. Resumable: run folders that finished are "
+                    "skipped.",
+        formatter_class=FORMATTER,
+        epilog=examples("headrouter-eval demo                                   # about 10 min on 2 CPU cores",
+                        "headrouter-eval demo --retentions 0.5 --out demo-quick --runs runs/demo-quick"))
     parser.add_argument("--out", type=Path, default=Path("results/demo"), help="leaderboard folder")
     parser.add_argument("--runs", type=Path, default=Path("runs/demo"), help="run folders (resumable)")
     parser.add_argument("--retentions", type=_floats, default=list(DEMO_RETENTIONS),
@@ -107,4 +116,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--layer", type=int, default=DEMO_LAYER, help="pruning layer K")
     parser.add_argument("--num-processes", type=int, default=1, help="data-parallel processes per run")
     parser.add_argument("--launcher", choices=["accelerate", "torchrun"], default="accelerate")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (default: bars when stderr is a terminal)")
     parser.set_defaults(func=run_demo)

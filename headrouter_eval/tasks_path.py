@@ -20,5 +20,13 @@ def tasks_dir() -> Path:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("tasks-path", help="print the folder to pass to lmms-eval --include_path")
+    from headrouter_eval.cli_text import FORMATTER, examples
+
+    parser = subparsers.add_parser(
+        "tasks-path", help="print the folder to pass to lmms-eval --include_path",
+        description="Print the folder of the task YAMLs shipped with this package (AudioMarathon, MMAU-Pro, "
+                    "hr_synth), for lmms-eval's --include_path.",
+        formatter_class=FORMATTER,
+        epilog=examples('lmms-eval eval --model vanilla_qwen_omni --model_args pretrained=Qwen/Qwen2.5-Omni-3B \\',
+                        '  --tasks hr_synth --include_path "$(headrouter-eval tasks-path)" --output_path runs/'))
     parser.set_defaults(func=lambda args: print(tasks_dir()))

@@ -45,8 +45,10 @@ def _names(text: str) -> list[str]:
 
 def register(subparsers) -> None:
     """Add the ``bench`` subcommand."""
+    from headrouter_eval.cli_text import plain
+
     p = subparsers.add_parser("bench", help="efficiency benchmark: prefill latency, memory, FLOPs per pruner",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--size", choices=["tiny", "small", "3b", "7b"], default=None,
                        help="random-weight thinker of this shape (default tiny)")

@@ -3,7 +3,8 @@
 Vanilla (and vanilla on eager attention) do not depend on retention and are drawn as
 horizontal reference lines. Without CUDA peak-memory numbers (CPU runs) the second
 panel shows the K/V cache size after prefill from the formula instead, and its title
-says so.
+says it is computed, not measured. Each method has its own colour and marker, and the
+legend sits below the panels so it covers no line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def plot_efficiency(rows: list[dict], title: str, path: Path) -> Path:
     memory_label = "peak memory at prefill (GiB, CUDA)" if has_peak else "K/V cache after prefill (MiB, formula)"
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     methods = list(dict.fromkeys(r["method"] for r in rows))
+    markers = iter("osD^vPX*h")
+    formula_drawn = False
     for method in methods:
         mine = [r for r in rows if r["method"] == method]
         if mine[0]["retention"] is None:
@@ -34,16 +37,27 @@ def plot_efficiency(rows: list[dict], title: str, path: Path) -> Path:
             continue
         mine.sort(key=lambda r: r["retention"])
         x = [r["retention"] for r in mine]
-        left.plot(x, [r["prefill_ms"] for r in mine], marker="o", label=method)
-        right.plot(x, [r[memory_key] for r in mine], marker="o", label=method)
+        marker = next(markers, ".")
+        left.plot(x, [r["prefill_ms"] for r in mine], marker=marker, label=method)
+        if has_peak:
+            right.plot(x, [r[memory_key] for r in mine], marker=marker, label=method)
+        elif not formula_drawn:
+            # the formula depends on the kept tokens only, so every pruner has the same line:
+            # one line, labelled so, instead of several drawn on top of each other
+            right.plot(x, [r[memory_key] for r in mine], color="tab:grey", marker="o",
+                       label="every pruner (same formula)")
+            formula_drawn = True
     left.set(xlabel="retention r", ylabel="prefill latency (ms, median)", title="prefill latency")
-    right.set(xlabel="retention r", ylabel=memory_label, title="peak memory" if has_peak else
-              "memory (no CUDA peak on CPU)")
+    right.set(xlabel="retention r", ylabel=memory_label, title="peak memory (measured)" if has_peak else
+              "K/V cache size: computed from the formula, not measured")
     for axis in (left, right):
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7), fontsize=8, frameon=False)
+    if not has_peak:
+        right.legend(fontsize=8, loc="lower right")
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

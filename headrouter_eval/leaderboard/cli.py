@@ -50,7 +50,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
         data["include_path"] = [str(tasks_dir())]
     sweep = build_config(data, where, base_dir)
-    return run_sweep(sweep, dry_run=args.dry_run, echo=lambda line: print(line, flush=True)).exit_code
+    return run_sweep(sweep, dry_run=args.dry_run, progress=False if args.no_progress else None).exit_code
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
@@ -61,7 +61,8 @@ def _leaderboard(args: argparse.Namespace) -> int:
     if args.paper_reference is not None:
         reference = DEFAULT_REFERENCE if args.paper_reference == SHIPPED else Path(args.paper_reference)
     write_leaderboard(args.runs, args.out or args.runs, name=args.name, title=args.title, metrics=args.metric,
-                      reference=reference, plot_tasks=args.plot_task, plot=not args.no_plot)
+                      reference=reference, plot_tasks=args.plot_task, plot=not args.no_plot,
+                      resamples=args.bootstrap, seed=args.seed)
     return 0
 
 
@@ -76,7 +77,8 @@ def _regress(args: argparse.Namespace) -> int:
             print(f"  not in baseline (not complete): {line}")
         return 0
     default, entries = load_baseline(args.baseline)
-    findings = compare(fresh, entries, default, str(args.leaderboard), str(args.baseline))
+    findings = compare(fresh, entries, default, str(args.leaderboard), str(args.baseline),
+                       use_interval=args.interval)
     print(report(findings, len(entries)))
     return 1 if any(f.fails for f in findings) else 0
 
@@ -108,10 +110,21 @@ def _names(text: str) -> list[str]:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sweep``, ``leaderboard`` and ``regress`` subcommands."""
+    from headrouter_eval.cli_text import FORMATTER, examples
+
     sweep = subparsers.add_parser(
         "sweep", help="run a grid of model ids x retentions x tasks through lmms-eval, resumably",
         description="Run model ids x retentions x layers x task sets through lmms-eval, one folder per "
-                    "configuration, skipping finished ones. Arguments after '--' go to lmms-eval.")
+                    "configuration, skipping finished ones, with per-sample logs (--log_samples) for the "
+                    "leaderboard's intervals. Arguments after '--' go to lmms-eval.",
+        formatter_class=FORMATTER,
+        epilog=examples(
+            'MODEL=$(python -c "import headrouter_eval.demo as d; print(d.BUNDLED_MODEL)")',
+            "headrouter-eval sweep --models $MODEL --methods vanilla_qwen_omni,fastv_qwen_omni \\",
+            "  --retentions 0.5,0.25 --layers 0 --tasks hr_synth --output-dir runs/quick -- --limit 10",
+            "headrouter-eval sweep --paper-grid --dry-run      # print the paper grid's 68 commands",
+            "# lmms-eval's own options pass through, e.g. W&B logging:",
+            "headrouter-eval sweep --config grid.yaml -- --wandb_args project=headrouter,name=grid"))
     source = sweep.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, help="sweep YAML (format: headrouter_eval/leaderboard/README.md)")
     source.add_argument("--paper-grid", action="store_true",
@@ -131,12 +144,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sweep.add_argument("--launcher", choices=["accelerate", "torchrun"],
                        help="multi-process launcher (torchrun also works on CPU-only machines)")
     sweep.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    sweep.add_argument("--no-progress", action="store_true",
+                       help="no progress bars (default: bars when stderr is a terminal)")
     sweep.add_argument("lmms_eval_args", nargs=argparse.REMAINDER, help="-- then arguments for lmms-eval")
     sweep.set_defaults(func=_guarded(_sweep))
 
     board = subparsers.add_parser(
         "leaderboard", help="tabulate runs: method x retention x task, average, %% of vanilla, plot",
-        description="Read lmms-eval results and pruning stats under RUNS and write <name>.md/.csv/.json/.png.")
+        description="Read lmms-eval results and pruning stats under RUNS and write <name>.md/.csv/.json, the "
+                    "tidy <name>_tidy.csv/.jsonl and the figure <name>.png/.pdf, with 95% bootstrap intervals "
+                    "and paired differences from vanilla where runs logged per-sample rows.",
+        formatter_class=FORMATTER,
+        epilog=examples("headrouter-eval leaderboard runs/quick --out results/quick",
+                        "headrouter-eval leaderboard runs/paper_grid --paper-reference --bootstrap 2000"))
     board.add_argument("runs", type=Path, help="folder holding sweep run folders and/or lmms-eval outputs")
     board.add_argument("--out", type=Path, help="output folder (default: RUNS)")
     board.add_argument("--name", default="leaderboard", help="output file stem (default leaderboard)")
@@ -148,16 +168,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     board.add_argument("--paper-reference", nargs="?", const=SHIPPED, default=None, metavar="YAML",
                        help="add the paper's vanilla rows (optionally from another YAML than the shipped one)")
     board.add_argument("--plot-task", action="append", help="add a plot panel for this task (repeatable)")
-    board.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    board.add_argument("--no-plot", action="store_true", help="skip the figure")
+    board.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                       help="bootstrap resamples for the intervals (default 1000; 0: no intervals)")
+    board.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     board.set_defaults(func=_guarded(_leaderboard))
 
     regress = subparsers.add_parser(
         "regress", help="compare a leaderboard with a committed baseline; exit 1 on regression",
-        description="Compare LEADERBOARD (.csv or .json from `leaderboard`) with BASELINE (YAML).")
+        description="Compare LEADERBOARD (.csv or .json from 'headrouter-eval leaderboard') with BASELINE "
+                    "(YAML); exit 1 on a regression, a missing or a failed row.",
+        formatter_class=FORMATTER,
+        epilog=examples("headrouter-eval regress results/quick/leaderboard.csv baseline.yaml",
+                        "headrouter-eval regress results/quick/leaderboard.csv baseline.yaml --interval",
+                        "headrouter-eval regress results/quick/leaderboard.csv baseline.yaml --write-baseline "
+                        "--tolerance 3"))
     regress.add_argument("leaderboard", type=Path)
     regress.add_argument("baseline", type=Path)
     regress.add_argument("--write-baseline", action="store_true",
                          help="write BASELINE from LEADERBOARD instead of comparing")
     regress.add_argument("--tolerance", type=float, default=0.02,
                          help="default absolute tolerance written with --write-baseline (default 0.02)")
+    regress.add_argument("--interval", action="store_true",
+                         help="judge each row by its 95%% bootstrap interval instead of the fixed tolerance "
+                              "(rows without one keep the tolerance)")
     regress.set_defaults(func=_guarded(_regress))

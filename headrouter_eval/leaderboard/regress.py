@@ -13,6 +13,11 @@ too). A *regression* is an entry whose fresh score is worse than the baseline by
 its tolerance (direction from ``higher_is_better``), whose fresh row is missing, failed or
 incomplete, or whose metric changed. Improvements beyond the tolerance and rows the
 baseline lacks are reported but do not fail.
+
+With ``use_interval`` (``regress --interval``) the fresh row's 95% bootstrap interval
+(``ci_low``/``ci_high`` in the leaderboard) replaces the fixed tolerance: an entry regresses
+when its baseline score lies beyond the interval on the better side, i.e. the fresh run's
+items make the old score implausible. Rows without an interval keep the tolerance, and say so.
 """
 
 from __future__ import annotations
@@ -78,6 +83,8 @@ def load_leaderboard(path: Path) -> list[dict]:
             records = list(csv.DictReader(handle))
         for record in records:
             record["score"] = _num(record.get("score"), float)
+            record["ci_low"] = _num(record.get("ci_low"), float)
+            record["ci_high"] = _num(record.get("ci_high"), float)
             hib = record.get("higher_is_better")
             record["higher_is_better"] = None if hib in ("", None) else hib == "True"
     else:
@@ -121,7 +128,8 @@ def load_baseline(path: Path) -> tuple[float, list[dict]]:
 
 
 def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: float,
-            fresh_where: str = "leaderboard", baseline_where: str = "baseline") -> list[Finding]:
+            fresh_where: str = "leaderboard", baseline_where: str = "baseline",
+            use_interval: bool = False) -> list[Finding]:
     """All findings, failing ones first."""
     fresh_by_key: dict[Key, dict] = {}
     for record in fresh:
@@ -156,6 +164,18 @@ def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: 
         delta = new - old
         worse = -delta if higher else delta
         line = f"{old:.4g} -> {new:.4g} ({delta:+.4g}, tolerance {tol:g})"
+        low, high = record.get("ci_low"), record.get("ci_high")
+        if use_interval and low is not None and high is not None:
+            # worse than the baseline beyond noise: the old score is above (below) the fresh interval
+            line = f"{old:.4g} -> {new:.4g} ({delta:+.4g}, fresh 95% interval [{low:.4g}, {high:.4g}])"
+            beyond_bad, beyond_good = (old > high, old < low) if higher else (old < low, old > high)
+            if beyond_bad:
+                findings.append(Finding("REGRESSION", key, line))
+            elif beyond_good:
+                findings.append(Finding("improved", key, line + "; consider updating the baseline"))
+            continue
+        if use_interval:
+            line += "; no interval in the leaderboard, tolerance used"
         if worse > tol:
             findings.append(Finding("REGRESSION", key, line))
         elif -worse > tol:

@@ -22,8 +22,14 @@ def write_leaderboard(
     plot_tasks: list[str] | None = None,
     plot: bool = True,
     echo: Callable[[str], None] = print,
+    resamples: int = 1000,
+    seed: int = 0,
 ) -> tuple[Leaderboard, list[Path]]:
-    """Tabulate every run under ``runs_dir`` into ``out/<name>.{md,csv,json,png}``."""
+    """Tabulate every run under ``runs_dir`` into ``out/<name>.{md,csv,json,png,pdf}`` and the tidy export.
+
+    ``resamples`` bootstrap replicates (0: none) give each score its interval (see
+    :mod:`headrouter_eval.leaderboard.uncertainty`).
+    """
     from headrouter_eval.leaderboard.plot import plot_leaderboard
     from headrouter_eval.leaderboard.reference import load_reference
     from headrouter_eval.leaderboard.runs import discover_runs
@@ -34,15 +40,29 @@ def write_leaderboard(
     if not runs:
         raise ValueError(f"{runs_dir}: no sweep run folder and no lmms-eval *_results.json under it")
     board = build_leaderboard(runs, load_reference(reference) if reference is not None else [])
+    estimates = None
+    if resamples:
+        from headrouter_eval.leaderboard.intervals import Bootstrap
+        from headrouter_eval.leaderboard.uncertainty import annotate_records, board_estimates
+
+        estimates = board_estimates(board, Bootstrap(resamples=resamples, seed=seed))
+        annotate_records(board, estimates)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / name
-    stem.with_suffix(".md").write_text(to_markdown(board, title), encoding="utf-8")
+    markdown = to_markdown(board, title)
+    if estimates is not None:
+        from headrouter_eval.leaderboard.uncertainty import to_markdown as uncertainty_markdown
+
+        markdown = markdown.rstrip("\n") + "\n\n" + uncertainty_markdown(board, estimates)
+    stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
     write_csv(board, stem.with_suffix(".csv"))
     write_json(board, stem.with_suffix(".json"))
     written = [stem.with_suffix(suffix) for suffix in (".md", ".csv", ".json")]
+    from headrouter_eval.leaderboard.export import write_tidy
+
+    written += write_tidy(board, estimates, out / f"{name}_tidy")
     if board.columns and plot:
-        plot_leaderboard(board, stem.with_suffix(".png"), plot_tasks or [])
-        written.append(stem.with_suffix(".png"))
+        written += plot_leaderboard(board, stem, plot_tasks or [], estimates)
     complete = sum(run.status == "complete" for run in runs)
     echo(f"leaderboard: {complete} complete run(s), {len(board.failed)} failed/incomplete; wrote "
          + ", ".join(str(path) for path in written))

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from headrouter_eval.leaderboard.progress import run_with_progress, start_grid_bar
 from headrouter_eval.leaderboard.runs import (
     ANSI,
     COMPLETE,
@@ -73,7 +73,9 @@ def build_command(config: Configuration, sweep: SweepConfig, num_processes: int,
     ]
     for path in sweep.include_path:
         command += ["--include_path", path]
-    return command + list(sweep.lmms_eval_args)
+    # per-sample logs are what the leaderboard's confidence intervals are computed from
+    logs = [] if "--log_samples" in sweep.lmms_eval_args else ["--log_samples"]
+    return command + list(sweep.lmms_eval_args) + logs
 
 
 def _manifest(config: Configuration, num_processes: int, command: list[str], status: str, **extra) -> dict:
@@ -187,8 +189,8 @@ class SweepOutcome:
         return 1 if self.failed else 0
 
 
-def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: int, python: str) -> tuple[
-        str, str | None, float]:
+def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: int, python: str,
+                      progress: bool = False) -> tuple[str, str | None, float]:
     """Evaluate one configuration into its folder; returns (status, problem, seconds)."""
     _clear_attempt(config.folder)
     config.folder.mkdir(parents=True, exist_ok=True)
@@ -198,8 +200,7 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
     log_path = config.folder / LOG_NAME
     start = time.perf_counter()
     try:
-        with log_path.open("w", encoding="utf-8") as log:
-            returncode = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+        returncode = run_with_progress(command, log_path, config.folder, config.describe(), num_processes, progress)
     except KeyboardInterrupt:
         _write_manifest(config.folder, _manifest(config, num_processes, command, INTERRUPTED, started=started))
         _demote_results(config.folder)
@@ -224,8 +225,12 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
 
 
 def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.executable,
-              echo: Callable[[str], None] = print, stop_after_same_failures: int = 0) -> SweepOutcome:
+              echo: Callable[[str], None] = print, stop_after_same_failures: int = 0,
+              progress: bool | None = None) -> SweepOutcome:
     """Run every unfinished configuration: a line when one starts, one with its outcome.
+
+    ``progress`` (default: when stderr is a terminal) draws a bar for the grid and one for
+    the running configuration's items (:mod:`.progress`); the lines then print above them.
 
     With ``stop_after_same_failures=N`` (N >= 2), the sweep stops when its first N
     configurations run all fail with the same problem before any succeeds: the cause is
@@ -237,6 +242,9 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
     outcome = SweepOutcome()
     width = len(str(len(configs)))
     problems: list[str] = []  # problems of the configurations run so far, while none succeeded
+    bar, echo = start_grid_bar(configs, dry_run, progress, echo,
+                               lambda c: is_finished(c.folder) and _same_command(
+                                   c.folder, build_command(c, sweep, num_processes, python)))
     for index, config in enumerate(configs, start=1):
         prefix = f"[{index:>{width}}/{len(configs)}] {config.describe()}"
         if dry_run:
@@ -251,7 +259,9 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
             # the finished results answer another question, so they are replaced
             echo(f"{prefix}: finished earlier with other settings; running again")
         echo(f"{prefix}: running (log: {config.folder / LOG_NAME})")
-        status, problem, seconds = run_configuration(config, sweep, num_processes, python)
+        status, problem, seconds = run_configuration(config, sweep, num_processes, python, bar is not None)
+        if bar is not None:
+            bar.update(1)
         if status == COMPLETE:
             outcome.finished += 1
             echo(f"{prefix}: done in {seconds:.1f}s")
@@ -268,6 +278,8 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
                                    "configurations are kept")
                 echo(f"sweep: {outcome.stopped}")
                 break
+    if bar is not None:
+        bar.close()
     if not dry_run:
         echo(f"sweep: {outcome.finished} run, {outcome.skipped} skipped (finished earlier), "
              f"{len(outcome.failed)} failed, of {len(configs)} configurations in {sweep.output_dir}")

@@ -33,6 +33,8 @@ CSV_FIELDS = [
     "model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better",
     "vanilla_score", "pct_of_vanilla", "achieved_retention", "mean_prefill_s", "samples",
     "status", "problem", "runs", "scoring",
+    # bootstrap intervals (leaderboard.uncertainty); empty when a run has no per-sample log
+    "ci_low", "ci_high", "diff_vs_vanilla", "diff_low", "diff_high", "within_noise", "interval_problem",
 ]
 
 

@@ -1,13 +1,7 @@
 """``headrouter-eval calibrate``: build a HeadRouter profile from lmms-eval tasks.
 
-Example (offline, tiny checkpoint)::
-
-    headrouter-eval calibrate --model-args pretrained=/ckpt/tiny,layer=2 \\
-        --tasks hr_test_tiny_audio --include-path tests/fixtures/tiny_audio_task \\
-        --mapping hr_test_tiny_audio=acoustic --per-class 4 --out profiles/tiny.json
-
-writes ``profiles/tiny.json`` and the per-sample head vectors beside it
-(``profiles/tiny.vectors.jsonl``, or ``--vectors``).
+Writes the profile and the per-sample head vectors beside it (``<out>.vectors.jsonl``,
+or ``--vectors``).
 """
 
 from __future__ import annotations
@@ -15,11 +9,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+EXAMPLES = (
+    "# the bundled tiny model on the bundled calibration items (a few minutes on a CPU):",
+    'MODEL=$(python -c "import headrouter_eval.demo as d; print(d.BUNDLED_MODEL)")',
+    'headrouter-eval calibrate --model-args pretrained=$MODEL,layer=0 \\',
+    '  --tasks hr_synth_calib_word,hr_synth_calib_pitch --include-path "$(headrouter-eval tasks-path)" \\',
+    '  --per-class 8 --out profiles/hr-synth-k0.json',
+)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from headrouter_eval.cli_text import examples, plain
+
     parser = subparsers.add_parser(
         "calibrate", help="calibrate a HeadRouter profile (per-class head centroids and weights) from lmms-eval tasks",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=examples(*EXAMPLES),
     )
     parser.add_argument("--model-args", required=True,
                         help="pretrained=...,layer=K[,device,dtype,attn_implementation,system_prompt,"

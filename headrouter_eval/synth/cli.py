@@ -11,7 +11,14 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("synth", help="hr_synth benchmark data and the bundled tiny model")
+    from headrouter_eval.cli_text import FORMATTER, examples
+
+    parser = subparsers.add_parser(
+        "synth", help="hr_synth benchmark data and the bundled tiny model",
+        description="Rebuild the hr_synth data, train a tiny model like the bundled one, or score a checkpoint.",
+        formatter_class=FORMATTER,
+        epilog=examples("headrouter-eval synth train --out my_hr_synth_model     # about 15 min on 2 CPU cores",
+                        "headrouter-eval synth evaluate my_hr_synth_model --limit 10"))
     _add_commands(parser)
 
 
@@ -26,14 +33,23 @@ def main(argv: list[str] | None = None) -> int:
 def _add_commands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="synth_command", required=True)
 
+    from headrouter_eval.cli_text import FORMATTER, examples
+
     build = sub.add_parser("build-data", help="synthesise the speech snippets (needs espeak-ng) "
-                                              "and write the test recipes")
+                                              "and write the test recipes",
+                           description="Rebuild the shipped hr_synth speech snippets and test recipes "
+                                       "(writes into the package's task data; for development checkouts).",
+                           formatter_class=FORMATTER, epilog=examples("headrouter-eval synth build-data --skip-speech"))
     build.add_argument("--items", type=int, default=None, help="test items per task (default 40)")
     build.add_argument("--skip-speech", action="store_true", help="keep the shipped snippets, rewrite recipes only")
     build.set_defaults(func=_build_data)
 
-    train = sub.add_parser("train", help="train the bundled model (about 15 min on 2 CPU cores)")
-    train.add_argument("--out", type=Path, default=None, help="checkpoint folder (default: the bundled one)")
+    train = sub.add_parser("train", help="train the bundled model (about 15 min on 2 CPU cores)",
+                           description="Train a tiny Qwen2.5-Omni model on hr_synth, as the bundled one was.",
+                           formatter_class=FORMATTER,
+                           epilog=examples("headrouter-eval synth train --out my_hr_synth_model --threads 1"))
+    # required: the bundled model's folder sits inside the installed package, which must not be overwritten
+    train.add_argument("--out", type=Path, required=True, help="checkpoint folder to write (required)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
     train.add_argument("--threads", type=int, default=1,
@@ -41,7 +57,11 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--eval-limit", type=int, default=None, help="test items per task in the final report")
     train.set_defaults(func=_train)
 
-    check = sub.add_parser("evaluate", help="score a checkpoint on the test items, vanilla and events erased")
+    check = sub.add_parser("evaluate", help="score a checkpoint on the test items, vanilla and events erased",
+                           description="Score a checkpoint on the hr_synth test items, as is and with the "
+                                       "informative events erased (chance level expected).",
+                           formatter_class=FORMATTER,
+                           epilog=examples("headrouter-eval synth evaluate my_hr_synth_model --limit 10"))
     check.add_argument("pretrained", help="checkpoint folder")
     check.add_argument("--limit", type=int, default=None, help="test items per task")
     check.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -62,7 +82,9 @@ def _build_data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from headrouter_eval.synth.train import DEFAULT_OUT, TrainConfig, train
 
-    cfg = TrainConfig(out_dir=args.out or DEFAULT_OUT, seed=args.seed, threads=args.threads,
+    if args.out.resolve() == DEFAULT_OUT.resolve():
+        print(f"note: writing into the bundled model's folder {DEFAULT_OUT}", flush=True)
+    cfg = TrainConfig(out_dir=args.out, seed=args.seed, threads=args.threads,
                       eval_limit=args.eval_limit)
     if args.lr is not None:
         cfg = dataclasses.replace(cfg, lr=args.lr)

@@ -1,0 +1,114 @@
+"""The tidy export: one row per (model, method, retention, layer, task, metric), for leaderboard sites.
+
+``<name>_tidy.csv`` and ``<name>_tidy.jsonl`` hold the same rows: every metric lmms-eval
+reported for every task and group of every complete configuration (not only the one the
+leaderboard shows; ``leaderboard_metric`` marks that one), plus each configuration's
+``average``, each with its bootstrap interval and paired difference from vanilla where
+the run logged per-sample rows, the scoring mode the task recorded (parser, matcher,
+instruction checkers), and its provenance (run folder, results file, lmms-eval
+model id and model args, lmms-eval version and commit, evaluation date). Load with
+``pandas.read_csv`` / ``pandas.read_json(path, lines=True)`` or
+``datasets.load_dataset("json", data_files=path)``. Failed and incomplete runs are not
+rows here: the leaderboard's own CSV/JSON lists them with their reasons.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from headrouter_eval.leaderboard.scoring import available_metrics
+from headrouter_eval.leaderboard.table import AVERAGE, Leaderboard
+
+TIDY_FIELDS = [
+    "model", "method", "retention", "layer", "task", "is_group", "metric", "leaderboard_metric", "value",
+    "higher_is_better", "scoring", "ci_low", "ci_high", "diff_vs_vanilla", "diff_low", "diff_high", "within_noise",
+    "interval_problem", "samples", "achieved_retention", "mean_prefill_s", "model_id", "model_args",
+    "lmms_eval_version", "lmms_eval_commit", "evaluated", "results_file", "run_folder", "interval_method",
+]
+
+
+def tidy_rows(board: Leaderboard, estimates=None) -> list[dict]:
+    """The rows; ``estimates`` (from :func:`uncertainty.board_estimates`) adds intervals."""
+    from headrouter_eval.leaderboard.uncertainty import config_composite
+
+    rows: list[dict] = []
+    for config in board.configs:
+        base = {"model": config.model, "method": config.method, "retention": config.retention,
+                "layer": config.layer}
+        vanilla = estimates.vanilla.get(config.model) if estimates is not None else None
+        for task in board.columns.get(config.model, []):
+            score = config.scores.get(task)
+            if score is None:
+                continue
+            run = config.sources[task]
+            results = json.loads(run.results_file.read_text(encoding="utf-8"))
+            entry = results["results"][task]
+            higher = results.get("higher_is_better", {}).get(task, {})
+            stats = config.task_stats.get(task)
+            for key in sorted(available_metrics(entry)):
+                row = {**base, "task": task, "is_group": score.is_group, "metric": key,
+                       "leaderboard_metric": key == score.metric, "value": float(entry[key]),
+                       "higher_is_better": higher.get(key.split(",", 1)[0]), "scoring": score.scoring,
+                       "samples": score.samples,
+                       "achieved_retention": stats.achieved_retention if stats else None,
+                       "mean_prefill_s": stats.mean_prefill_s if stats else None,
+                       **_provenance(run, results)}
+                if estimates is not None:
+                    if key == score.metric:
+                        estimate = estimates.get(config, task)
+                    else:
+                        estimate = _other_metric(estimates, config, vanilla, task, key, config_composite)
+                    row.update(_interval_fields(estimate, estimates.description))
+                rows.append(row)
+        if config.average is not None:
+            row = {**base, "task": AVERAGE, "is_group": True,
+                   "metric": f"mean of {len(board.units[config.model])} task(s)", "leaderboard_metric": True,
+                   "value": config.average, "higher_is_better": None, "samples": config.overall.samples or None,
+                   "achieved_retention": config.overall.achieved_retention,
+                   "mean_prefill_s": config.overall.mean_prefill_s,
+                   "model_id": ";".join(sorted({r.model_id for r in config.runs})),
+                   "run_folder": ";".join(str(r.folder) for r in config.runs)}
+            if estimates is not None:
+                row.update(_interval_fields(estimates.get(config, AVERAGE), estimates.description))
+            rows.append(row)
+    return [{name: row.get(name) for name in TIDY_FIELDS} for row in rows]
+
+
+def _other_metric(estimates, config, vanilla, task, metric, composite):
+    from headrouter_eval.leaderboard.uncertainty import estimate_for
+
+    paired = vanilla is not None and vanilla is not config and task in vanilla.scores
+    return estimate_for(estimates.boot, lambda: composite(estimates.boot, config, task, metric),
+                     (lambda: composite(estimates.boot, vanilla, task, metric)) if paired else None)
+
+
+def _interval_fields(estimate, method: str) -> dict:
+    if estimate is None:
+        return {}
+    return {"ci_low": estimate.low, "ci_high": estimate.high, "diff_vs_vanilla": estimate.diff,
+            "diff_low": estimate.diff_low, "diff_high": estimate.diff_high, "within_noise": estimate.within_noise,
+            "interval_problem": estimate.problem, "interval_method": method if estimate.low is not None else None}
+
+
+def _provenance(run, results: dict) -> dict:
+    config = results.get("config") or {}
+    return {"model_id": run.model_id, "model_args": config.get("model_args"),
+            "lmms_eval_version": results.get("lmms_eval_version"), "lmms_eval_commit": results.get("git_hash"),
+            "evaluated": results.get("date"), "results_file": str(run.results_file), "run_folder": str(run.folder)}
+
+
+def write_tidy(board: Leaderboard, estimates, stem: Path) -> list[Path]:
+    """Write ``stem``.csv and ``stem``.jsonl; returns both paths."""
+    rows = tidy_rows(board, estimates)
+    csv_path, jsonl_path = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".jsonl")
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=TIDY_FIELDS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    with jsonl_path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
+    return [csv_path, jsonl_path]

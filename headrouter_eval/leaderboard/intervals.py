@@ -1,0 +1,307 @@
+"""Bootstrap confidence intervals for leaderboard scores, from lmms-eval's per-sample logs.
+
+With ``--log_samples`` lmms-eval writes ``<date>_samples_<task>.jsonl`` beside
+``<date>_results.json``: one row per document with its ``doc_id`` and, under each metric's
+name, what the task's ``process_results`` returned for it, i.e. exactly what the metric's
+aggregation function receives. Intervals are computed from those rows:
+
+- **The aggregate is recomputed, never averaged per item.** A task's score may be a
+  corpus-level metric (macro-F1 over all replies), so each bootstrap replicate resamples
+  the *items* (with replacement) and runs the task's own aggregation on them. Before any
+  resampling the aggregation is run on all rows and must reproduce the score in the
+  results JSON; when it does not (or the function cannot be found), the task gets no
+  interval and the reason is recorded instead of a made-up number.
+- **Groups and the average.** A group's score is reproduced as the plain or the
+  size-weighted mean of its leaves (whichever the results show); the leaderboard average
+  is the plain mean of its units. Each leaf is resampled on its own (a stratified
+  bootstrap), and a replicate of the group or average is the same mean of the leaves'
+  replicates.
+- **Paired differences.** A pruned configuration and vanilla are resampled over the same
+  documents (the same ``doc_id`` draws), so the interval of the difference reflects only
+  where their replies differ, not which items happened to be in the test set.
+- **Seeded.** Draws come from ``numpy.random.default_rng((seed, crc32(leaf task)))``, so
+  the same runs give the same intervals on any machine and in any order.
+
+Intervals are percentile intervals (95% by default) over ``resamples`` replicates. A
+difference whose interval contains 0 is *within noise*.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+import numpy as np
+
+from headrouter_eval.leaderboard.fast_aggregates import twin_for
+from headrouter_eval.leaderboard.runs import Run
+
+DEFAULT_RESAMPLES = 1000
+DEFAULT_SEED = 0
+CONFIDENCE = 0.95
+VERIFY_REPLICATES = 20  # replicates a vectorised twin must reproduce before it is used
+# Modules whose aggregation functions our task YAMLs reference (``!function utils.<name>``
+# re-exports them). lmms-eval stores a function in the results only as "<function NAME at
+# 0x...>", so a name is looked up here and a candidate is accepted only when it reproduces
+# the reported score.
+AGGREGATION_MODULES = (
+    "headrouter_eval.scoring.lmms",
+    "headrouter_eval.benchmarks.audiomarathon",
+    "headrouter_eval.benchmarks.mmau_pro",
+)
+_FUNCTION_NAME = re.compile(r"<function (\w+)")
+Aggregate = Callable[[Sequence], float]
+
+
+@dataclass
+class Leaf:
+    """One task's per-sample values of one metric, and the function that aggregates them."""
+
+    task: str
+    metric: str
+    values: dict  # doc_id -> the per-sample value lmms-eval logged
+    aggregate: Aggregate
+    key: tuple = ()  # (per-sample file, metric): what identifies it across lookups
+
+    def value_on(self, doc_ids: Sequence) -> float:
+        return float(self.aggregate([self.values[d] for d in doc_ids]))
+
+
+@dataclass
+class Composite:
+    """A weighted mean of leaves: a task (one leaf), a group, or the leaderboard average."""
+
+    parts: list[tuple[float, Leaf]]
+
+    @property
+    def value(self) -> float:
+        return sum(w * leaf.value_on(sorted(leaf.values, key=_doc_key)) for w, leaf in self.parts)
+
+
+@dataclass
+class Estimate:
+    """An interval (and, against vanilla, a paired difference) for one score, or why there is none."""
+
+    low: float | None = None
+    high: float | None = None
+    diff: float | None = None
+    diff_low: float | None = None
+    diff_high: float | None = None
+    problem: str | None = None
+
+    @property
+    def within_noise(self) -> bool | None:
+        if self.diff_low is None or self.diff_high is None:
+            return None
+        return self.diff_low <= 0.0 <= self.diff_high
+
+
+@dataclass
+class Bootstrap:
+    """Settings, plus caches: per-sample files are read once, replicates drawn once per leaf."""
+
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = DEFAULT_SEED
+    confidence: float = CONFIDENCE
+    _results: dict[Path, dict] = field(default_factory=dict)
+    _rows: dict[Path, dict] = field(default_factory=dict)
+    _draws: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    _replicates: dict[tuple, np.ndarray] = field(default_factory=dict)
+    _leaves: dict[tuple, Leaf] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.resamples < 10:
+            raise ValueError(f"bootstrap resamples must be >= 10, got {self.resamples}")
+        if not 0.5 < self.confidence < 1.0:
+            raise ValueError(f"confidence must be in (0.5, 1), got {self.confidence}")
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def results(self, run: Run) -> dict:
+        if run.results_file not in self._results:
+            self._results[run.results_file] = json.loads(run.results_file.read_text(encoding="utf-8"))
+        return self._results[run.results_file]
+
+    def rows(self, path: Path) -> dict:
+        """doc_id -> row of one per-sample file; a doc id seen twice is an error (several filters?)."""
+        if path not in self._rows:
+            rows: dict = {}
+            with path.open(encoding="utf-8") as handle:
+                for line_no, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise ValueError(f"{path}:{line_no}: not valid JSON ({exc})") from exc
+                    if "doc_id" not in row:
+                        raise ValueError(f"{path}:{line_no}: per-sample row has no doc_id")
+                    if row["doc_id"] in rows:
+                        raise ValueError(f"{path}:{line_no}: doc_id {row['doc_id']!r} logged twice "
+                                         "(a task with several filters?)")
+                    rows[row["doc_id"]] = row
+            self._rows[path] = rows
+        return self._rows[path]
+
+    def leaf(self, run: Run, task: str, metric: str) -> Leaf:
+        """The per-sample values of ``task``'s ``metric`` in ``run``, checked against its results."""
+        if run.results_file is None:
+            raise LookupError(f"{run.folder}: no results file")
+        stem = run.results_file.name[: -len("_results.json")]
+        path = run.results_file.with_name(f"{stem}_samples_{task}.jsonl")
+        if not path.is_file():
+            raise LookupError(f"no per-sample log {path.name} (run lmms-eval with --log_samples)")
+        name, _, _ = metric.partition(",")
+        if (str(path), name) in self._leaves:
+            return self._leaves[(str(path), name)]
+        rows = self.rows(path)
+        missing = [doc for doc, row in rows.items() if name not in row]
+        if missing:
+            raise LookupError(f"{path.name}: rows lack metric {name!r} (doc {missing[0]!r})")
+        values = {doc: row[name] for doc, row in rows.items()}
+        results = self.results(run)
+        reported = (results.get("results") or {}).get(task, {}).get(metric)
+        if not isinstance(reported, (int, float)):
+            raise LookupError(f"{run.results_file.name}: no value for {task} {metric}")
+        aggregate = self._aggregate_for(results, task, name, values, float(reported), path.name)
+        leaf = self._leaves[(str(path), name)] = Leaf(task, name, values, aggregate, key=(str(path), name))
+        return leaf
+
+    def _aggregate_for(self, results: dict, task: str, metric: str, values: dict, reported: float,
+                       where: str) -> Aggregate:
+        ordered = [values[d] for d in sorted(values, key=_doc_key)]
+        spec = None
+        for entry in ((results.get("configs") or {}).get(task) or {}).get("metric_list") or []:
+            if isinstance(entry, dict) and entry.get("metric") == metric:
+                spec = entry.get("aggregation")
+        tried = []
+        for name, candidate in _candidates(spec, ordered):
+            tried.append(name)
+            try:
+                value = float(candidate(ordered))
+            except Exception:  # noqa: BLE001 - a candidate that cannot take these rows is simply not it
+                continue
+            if _close(value, reported):
+                return candidate
+        raise LookupError(f"{where}: no aggregation ({', '.join(tried) or spec!r}) reproduces "
+                          f"{task} {metric} = {reported:g} from the per-sample rows")
+
+    def composite(self, run_of: Callable[[str], Run], unit: str, metric: str, leaves: list[str],
+                  is_group: bool) -> Composite:
+        """The leaves that make up ``unit`` (a task, or a group's leaves with their weights)."""
+        run = run_of(unit)
+        if not is_group:
+            return Composite([(1.0, self.leaf(run, unit, metric))])
+        parts = [self.leaf(run, leaf, metric) for leaf in leaves]
+        if not parts:
+            raise LookupError(f"group {unit} has no leaves")
+        reported = (self.results(run).get("results") or {}).get(unit, {}).get(metric)
+        sizes = [len(p.values) for p in parts]
+        for weights in ([1.0 / len(parts)] * len(parts), [s / sum(sizes) for s in sizes]):
+            candidate = Composite(list(zip(weights, parts)))
+            if isinstance(reported, (int, float)) and _close(candidate.value, float(reported)):
+                return candidate
+        raise LookupError(f"group {unit}: neither the plain nor the size-weighted mean of its leaves "
+                          f"reproduces its {metric} ({reported})")
+
+    # ---- resampling -------------------------------------------------------------------------
+
+    def draws(self, task: str, n: int) -> np.ndarray:
+        """resamples x n indices into a leaf's sorted doc ids; fixed by (seed, task, n)."""
+        key = (task, n)
+        if key not in self._draws:
+            rng = np.random.default_rng((self.seed, zlib.crc32(task.encode("utf-8"))))
+            self._draws[key] = rng.integers(0, n, size=(self.resamples, n))
+        return self._draws[key]
+
+    def replicates(self, leaf: Leaf, doc_ids: tuple) -> np.ndarray:
+        key = (leaf.key, doc_ids)
+        if key not in self._replicates:
+            values = [leaf.values[d] for d in doc_ids]
+            draws = self.draws(leaf.task, len(doc_ids))
+
+            def slow(rows: np.ndarray) -> np.ndarray:
+                return np.array([float(leaf.aggregate([values[i] for i in row])) for row in rows])
+
+            twin = twin_for(leaf.aggregate, values)
+            # a twin is only trusted after it matched the task's own function on real draws
+            checked = min(VERIFY_REPLICATES, len(draws))
+            if twin is not None and np.allclose(twin(draws[:checked]), slow(draws[:checked]), rtol=1e-9, atol=1e-9):
+                self._replicates[key] = np.asarray(twin(draws), dtype=float)
+            else:
+                self._replicates[key] = slow(draws)
+        return self._replicates[key]
+
+    def _bounds(self, replicates: np.ndarray) -> tuple[float, float]:
+        tail = (1.0 - self.confidence) / 2.0 * 100.0
+        low, high = np.percentile(replicates, [tail, 100.0 - tail])
+        return float(low), float(high)
+
+    def interval(self, composite: Composite) -> tuple[float, float]:
+        total = sum(w * self.replicates(leaf, _docs(leaf)) for w, leaf in composite.parts)
+        return self._bounds(total)
+
+    def paired(self, mine: Composite, vanilla: Composite) -> tuple[float, float, float]:
+        """(difference, low, high) of mine - vanilla, resampled over the documents both have."""
+        if len(mine.parts) != len(vanilla.parts):
+            raise LookupError("the two rows are made of different tasks")
+        diff_total = 0.0
+        point = 0.0
+        for (weight, leaf), (v_weight, v_leaf) in zip(mine.parts, vanilla.parts):
+            if leaf.task != v_leaf.task or not math.isclose(weight, v_weight):
+                raise LookupError(f"{leaf.task} vs {v_leaf.task}: not the same task or weight")
+            common = tuple(sorted(set(leaf.values) & set(v_leaf.values), key=_doc_key))
+            if len(common) < len(leaf.values) or len(common) < len(v_leaf.values):
+                # differing item sets (e.g. --limit on one run): pair over the shared ones only
+                if not common:
+                    raise LookupError(f"{leaf.task}: no document in common with vanilla")
+            diff_total = diff_total + weight * (self.replicates(leaf, common) - self.replicates(v_leaf, common))
+            point += weight * (leaf.value_on(common) - v_leaf.value_on(common))
+        low, high = self._bounds(np.asarray(diff_total))
+        return point, low, high
+
+
+def _doc_key(doc_id) -> tuple:
+    # doc ids are ints in lmms-eval, but sort any mix stably
+    return (0, doc_id, "") if isinstance(doc_id, (int, float)) else (1, 0, str(doc_id))
+
+
+def _docs(leaf: Leaf) -> tuple:
+    return tuple(sorted(leaf.values, key=_doc_key))
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
+
+
+def _mean(values: Sequence) -> float:
+    return float(np.mean([float(v) for v in values]))
+
+
+def _candidates(spec, ordered: list) -> list[tuple[str, Aggregate]]:
+    """Aggregation functions that may have made the score, most likely first."""
+    found: list[tuple[str, Aggregate]] = []
+    if isinstance(spec, str) and (match := _FUNCTION_NAME.match(spec)):
+        name = match.group(1)
+        for module_name in AGGREGATION_MODULES:
+            function = getattr(import_module(module_name), name, None)
+            if callable(function):
+                found.append((f"{module_name}.{name}", function))
+    elif isinstance(spec, str) and spec != "mean":
+        try:
+            from lmms_eval.api.registry import get_aggregation
+
+            function = get_aggregation(spec)
+            if callable(function):
+                found.append((f"lmms-eval {spec}", function))
+        except Exception:  # noqa: BLE001 - unknown name: the mean below is the last resort
+            pass
+    if all(isinstance(v, (int, float)) for v in ordered):  # bools are ints: accuracy-style 0/1 rows
+        found.append(("mean", _mean))  # lmms-eval's default aggregation
+    return found
