@@ -33,10 +33,11 @@ from lmms_eval.api.model import lmms
 from lmms_eval.utils import Collator
 from tqdm import tqdm
 
+from headrouter_eval.adapters import model_args
 from headrouter_eval.audio import TARGET_SR, load_audio
 from headrouter_eval.omni.loading import load_processor, load_thinker
 from headrouter_eval.omni.prune import PrefillRecord, PruningEngine
-from headrouter_eval.pruners import make_pruner, validate_retention
+from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats import StatsWriter, cli_output_path
 
 logger = logging.getLogger(__name__)
@@ -94,13 +95,22 @@ class QwenOmniPruned(lmms):
         **pruner_options: Any,
     ) -> None:
         super().__init__()
-        if int(batch_size) != 1:
+        # every model arg is type-checked here, before anything is loaded: lmms-eval hands
+        # over whatever the command line looked like (layer=1.5 arrives as a float)
+        batch_size = model_args.integer("batch_size", batch_size, minimum=1)
+        layer = model_args.integer("layer", layer, minimum=0)
+        max_new_tokens = model_args.integer("max_new_tokens", max_new_tokens, minimum=1)
+        pretrained = model_args.text("pretrained", pretrained)
+        attn_implementation = model_args.text("attn_implementation", attn_implementation)
+        if stats_dir is not None:
+            stats_dir = str(model_args.folder_for_output("stats_dir", stats_dir))
+        if batch_size != 1:
             raise ValueError(
                 f"batch_size={batch_size} is not supported: the pruning engine keeps a different set of "
                 "tokens per prompt and runs one prompt at a time; use batch_size=1 (data-parallel over "
                 "GPUs with accelerate for throughput)"
             )
-        retention = validate_retention(retention)
+        retention = validate_retention(model_args.number("retention", retention))
         if self.method == "vanilla" and retention != 1.0:
             raise ValueError(f"vanilla_qwen_omni does not prune; drop retention={retention} or pick a pruner")
         self.pruner = self._make_pruner(retention, pruner_options)
@@ -121,16 +131,15 @@ class QwenOmniPruned(lmms):
         )
         self.engine = PruningEngine(self.thinker, self.pruner, layer=layer).attach()
         self.system_prompt = system_prompt or QWEN_SYSTEM_PROMPT
-        self.max_new_tokens = int(max_new_tokens)
+        self.max_new_tokens = max_new_tokens
         self.batch_size_per_gpu = 1
-        self.stats_meta = {"method": self.method, "retention": retention, "layer": int(layer),
+        self.stats_meta = {"method": self.method, "retention": retention, "layer": layer,
                            "pretrained": str(pretrained)}
         self.stats_dir = stats_dir or cli_output_path()
 
     def _make_pruner(self, retention: float, options: dict[str, Any]):
+        options = model_args.pruner_options(self.method, PRUNERS.get(self.method), options)
         if self.method == "vanilla":
-            if options:
-                raise ValueError(f"unknown model args for vanilla_qwen_omni: {sorted(options)}")
             return None
         try:
             return make_pruner(self.method, retention=retention, **options)
