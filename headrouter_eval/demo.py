@@ -58,7 +58,11 @@ def run_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     record = _provenance(args)  # taken before running: the commit and files that made the results
     sweep = demo_sweep_config(args.runs, tuple(args.retentions), args.layer, args.num_processes, args.launcher)
-    outcome = run_sweep(sweep)
+    try:
+        outcome = run_sweep(sweep)
+    except KeyboardInterrupt as exc:  # the sweep marked the running configuration; no traceback
+        print(f"demo: interrupted: {exc or 'stopped by Ctrl-C'}", file=sys.stderr)
+        return 130
     write_leaderboard(
         args.runs, args.out, title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layer {args.layer})",
     )
@@ -102,5 +106,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="comma-separated retentions for the pruners (vanilla runs once)")
     parser.add_argument("--layer", type=int, default=DEMO_LAYER, help="pruning layer K")
     parser.add_argument("--num-processes", type=int, default=1, help="data-parallel processes per run")
-    parser.add_argument("--launcher", choices=["accelerate", "torchrun"], default="accelerate")
+    parser.add_argument("--launcher", choices=["auto", "accelerate", "torchrun"], default="auto")
     parser.set_defaults(func=run_demo)

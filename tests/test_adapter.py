@@ -10,7 +10,7 @@ from headrouter_eval.adapters.qwen_omni import FastvQwenOmni, VanillaQwenOmni
 from headrouter_eval.pruners import keep_count
 
 from .conftest import REPO_ROOT
-from .lmms_cli import read_results, results_files, run_lmms_eval
+from .lmms_cli import read_results, results_files, run_lmms_eval, stats_file
 
 TASK_DIR = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
 
@@ -54,8 +54,14 @@ def test_lmms_eval_cli_runs_each_model_and_writes_stats(tiny_checkpoint, tmp_pat
     results = read_results(tmp_path)
     assert "exact_match,none" in results["results"]["hr_test_tiny_audio"]
 
-    rows = [json.loads(line) for line in (tmp_path / "pruning_stats_rank0.jsonl").read_text().splitlines()]
-    summary = json.loads((tmp_path / "pruning_summary_rank0.json").read_text())
+    stats_path, summary_path = stats_file(tmp_path), stats_file(tmp_path, kind="summary")
+    # beside this run's results, under the same stamp
+    (results_path,) = results_files(tmp_path)
+    stamp = results_path.name[: -len("_results.json")]
+    assert stats_path.parent == summary_path.parent == results_path.parent
+    assert stats_path.name == f"{stamp}_pruning_stats_rank0.jsonl"
+    rows = [json.loads(line) for line in stats_path.read_text().splitlines()]
+    summary = json.loads(summary_path.read_text())
     assert sorted(row["doc_id"] for row in rows) == [0, 1, 2, 3]
     assert summary["complete"] and summary["samples"] == 4 and summary["method"] == method
     retention = float(args.split("retention=")[1].split(",")[0]) if "retention" in args else 1.0
@@ -74,7 +80,7 @@ def test_missing_audio_file_fails_the_run_naming_file_and_doc(tiny_checkpoint, t
     log = result.stdout + result.stderr
     assert "audio file not found" in log and "no_such_clip.wav" in log and "doc 1" in log
     assert results_files(tmp_path) == []  # lmms-eval exits 0 on failure: nothing may look complete
-    assert not (tmp_path / "pruning_summary_rank0.json").exists()
+    assert not list(tmp_path.rglob("*pruning_summary_rank0.json"))
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,9 @@ YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
     model_args: {}                     # extra model args for every configuration
     lmms_eval_args: [--batch_size, "1", --log_samples]
     num_processes: auto                # auto: one process per visible CUDA GPU (1 without GPUs)
-    launcher: accelerate               # accelerate | torchrun (torchrun works on CPU machines)
+    launcher: auto                     # auto | accelerate | torchrun; auto: accelerate with GPUs,
+                                       # torchrun without (accelerate's CLI does not start on CPU-only
+                                       # installs, and without --multi_gpu runs one process there)
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from headrouter_eval.leaderboard.runs import method_of, model_tag, prunes
 
 KEYS = {"output_dir", "models", "methods", "retentions", "layers", "tasks", "include_path", "model_args",
         "lmms_eval_args", "num_processes", "launcher"}
-LAUNCHERS = ("accelerate", "torchrun")
+LAUNCHERS = ("auto", "accelerate", "torchrun")
 # model args the sweep sets itself, per configuration
 RESERVED_ARGS = {"pretrained", "retention", "layer", "stats_dir"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
@@ -83,7 +85,7 @@ class SweepConfig:
     model_args: dict[str, str] = field(default_factory=dict)
     lmms_eval_args: list[str] = field(default_factory=list)
     num_processes: int | str = 1
-    launcher: str = "accelerate"
+    launcher: str = "auto"
 
 
 @dataclass
@@ -108,7 +110,8 @@ class Configuration:
                       **self.model.method_args.get(self.method.label, {})}
         for source in (extra, self.model.model_args, self.method.model_args, per_method):
             args.update(source)
-        args["stats_dir"] = str(self.folder.resolve())
+        # no stats_dir: the adapter writes its stats beside lmms-eval's results in the run
+        # folder, so the command holds no absolute path but --output_path (see sweep.py)
         return ",".join(f"{k}={v}" for k, v in args.items())
 
     def describe(self) -> str:
@@ -244,7 +247,7 @@ def build_config(data: dict, where: str, base_dir: Path | None = None) -> SweepC
     retentions = _floats(data.get("retentions") or [], "retentions", where)
     if any(m.prunes for m in methods) and not retentions:
         raise ValueError(f"{where}: pruning methods need 'retentions'")
-    launcher = str(data.get("launcher") or "accelerate")
+    launcher = str(data.get("launcher") or "auto")
     if launcher not in LAUNCHERS:
         raise ValueError(f"{where}: launcher {launcher!r} is not one of {LAUNCHERS}")
     include = data.get("include_path") or []
