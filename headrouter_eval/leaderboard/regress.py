@@ -172,7 +172,8 @@ def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: 
             continue
         new = float(record["score"])
         # a baseline entry without a direction takes the fresh row's (from lmms-eval's task config)
-        higher = entry["higher_is_better"] if "higher_is_better" in entry else record.get("higher_is_better") is not False
+        higher = entry["higher_is_better"] if "higher_is_better" in entry \
+            else record.get("higher_is_better") is not False
         delta = new - old
         worse = -delta if higher else delta
         line = f"{old:.4g} -> {new:.4g} ({delta:+.4g}, tolerance {tol:g})"
