@@ -147,6 +147,9 @@ def parse_arg_dict(value, where: str) -> dict[str, str]:
         # lmms-eval splits model_args on "," and "=": such a value would be cut silently
         if "," in text or "=" in text:
             raise ValueError(f"{where}: model arg {key}={text!r} contains ',' or '=', which lmms-eval cannot parse")
+        if key == "stats_dir":
+            raise ValueError(f"{where}: model arg 'stats_dir' is placed by the sweep: each run's stats go beside "
+                             "its results in the run folder")
         if key in RESERVED_ARGS:
             raise ValueError(f"{where}: model arg {key!r} is set by the sweep per configuration; "
                              f"use the sweep's own setting for it")
