@@ -160,7 +160,7 @@ def test_a_world_size_other_than_asked_fails_with_the_fix(tiny_checkpoint, tmp_p
     out = tmp_path / "out"
     result = run_lmms_eval("vanilla_qwen_omni", f"pretrained={tiny_checkpoint}", "hr_test_tiny_audio",
                            Path(__file__).parent / "fixtures" / "tiny_audio_task", out, "--limit", "1")
-    _assert_failed_cleanly(result, out, "launched for 2 processes but accelerate sees 1", "add --multi_gpu",
+    _assert_failed_cleanly(result, out, "launched for 2 processes but only 1 started", "add --multi_gpu",
                            "torchrun --nproc_per_node")
 
 

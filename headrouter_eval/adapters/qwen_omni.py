@@ -132,11 +132,15 @@ class QwenOmniPruned(lmms):
             self._world_size = accelerator.num_processes
         else:
             self._device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        check_world_size(accelerator.num_processes)
+        # under torchrun on CPU accelerate reports a single process although torch.distributed
+        # runs several (lmms-eval sets our rank later); the process group is the truth
+        distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+        world_size = torch.distributed.get_world_size() if distributed else accelerator.num_processes
+        check_world_size(world_size)
         # one stamp for all ranks (rank 0's), so every rank's stats sit under the name of
         # the results file rank 0 writes
         self.run_id = lmms_eval_run_stamp()
-        if accelerator.num_processes > 1:
+        if distributed and world_size > 1:
             stamp = [self.run_id]
             torch.distributed.broadcast_object_list(stamp, src=0)
             self.run_id = stamp[0]
@@ -150,7 +154,7 @@ class QwenOmniPruned(lmms):
         self.max_new_tokens = max_new_tokens
         self.batch_size_per_gpu = 1
         self.stats_meta = {"method": self.method, "retention": retention, "layer": layer,
-                           "pretrained": str(pretrained), "world_size": accelerator.num_processes}
+                           "pretrained": str(pretrained), "world_size": world_size}
         output_path = cli_output_path()
         # beside lmms-eval's results of this very run (see headrouter_eval/stats.py)
         self.stats_dir = stats_dir or (str(results_folder(output_path)) if output_path else None)
@@ -252,7 +256,7 @@ def check_world_size(actual: int) -> None:
         return
     if int(expected) != actual:
         raise RuntimeError(
-            f"this run was launched for {expected} processes but accelerate sees {actual}. On a machine "
+            f"this run was launched for {expected} processes but only {actual} started. On a machine "
             "without GPUs `accelerate launch --num_processes N` runs one process unless given --multi_gpu: "
             "add --multi_gpu, or launch with `torchrun --nproc_per_node N -m lmms_eval ...` "
             "(headrouter-eval sweep: --launcher torchrun)"

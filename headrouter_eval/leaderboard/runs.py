@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headrouter_eval.leaderboard.scoring import MetricChoice, pick_metric
+from headrouter_eval.leaderboard.scoring import MetricChoice, MetricChoiceError, pick_metric
 from headrouter_eval.leaderboard.stats import PruningStats, read_pruning_stats, run_id_of
 
 MANIFEST_NAME = "sweep_run.json"
@@ -305,6 +305,8 @@ def read_sweep_run(folder: Path, choice: MetricChoice, trust_manifest: bool = Tr
     stats_dir = results_path.parent if results_path is not None else None
     try:
         run = _judge(run, results_path, choice, stats_dir, manifest.get("num_processes"))
+    except MetricChoiceError:
+        raise
     except READ_ERRORS as exc:  # a half-written results or stats file: this run failed, others stand
         run.status, run.problem, run.scores, run.units = FAILED, _describe_error(exc), {}, []
     if trust_manifest and run.status == COMPLETE and manifest["status"] != COMPLETE:
@@ -370,6 +372,8 @@ def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
     for folder in sweep_folders:
         try:
             runs.append(read_sweep_run(folder, choice))
+        except MetricChoiceError:
+            raise  # the --metric choice is wrong for every run: stop, naming it
         except READ_ERRORS as exc:
             runs.append(unreadable_run(folder, exc))
     for results_path in sorted(root.rglob("*_results.json")):
@@ -377,6 +381,8 @@ def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
             continue
         try:
             runs.append(read_plain_run(results_path, choice))
+        except MetricChoiceError:
+            raise  # the --metric choice is wrong for every run: stop, naming it
         except READ_ERRORS as exc:
             runs.append(unreadable_run(results_path.parent, exc))
     return runs
