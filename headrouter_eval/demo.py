@@ -60,7 +60,11 @@ def run_demo(args: argparse.Namespace) -> int:
     sweep = demo_sweep_config(args.runs, tuple(args.retentions), args.layer, args.num_processes, args.launcher)
     # Every demo configuration shares one model, data set and install: when the first two
     # fail alike, so would the rest (minutes of runs hiding one missing file).
-    outcome = run_sweep(sweep, stop_after_same_failures=2, progress=False if args.no_progress else None)
+    try:
+        outcome = run_sweep(sweep, stop_after_same_failures=2, progress=False if args.no_progress else None)
+    except KeyboardInterrupt as exc:  # the sweep marked the running configuration; no traceback
+        print(f"demo: interrupted: {exc or 'stopped by Ctrl-C'}", file=sys.stderr)
+        return 130
     write_leaderboard(
         args.runs, args.out, title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layer {args.layer})",
     )
@@ -115,7 +119,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="comma-separated retentions for the pruners (vanilla runs once)")
     parser.add_argument("--layer", type=int, default=DEMO_LAYER, help="pruning layer K")
     parser.add_argument("--num-processes", type=int, default=1, help="data-parallel processes per run")
-    parser.add_argument("--launcher", choices=["accelerate", "torchrun"], default="accelerate")
+    parser.add_argument("--launcher", choices=["auto", "accelerate", "torchrun"], default="auto")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bars (default: bars when stderr is a terminal)")
     parser.set_defaults(func=run_demo)

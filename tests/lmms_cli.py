@@ -47,10 +47,18 @@ def read_samples(output_path: Path, task: str) -> dict[int, list]:
     return {row["doc_id"]: row["filtered_resps"] for row in rows}
 
 
+def stats_file(output_path: Path, rank: int = 0, kind: str = "stats") -> Path:
+    """The one ``<run>_pruning_<kind>_rank<R>`` file under ``output_path`` (kind: stats or summary)."""
+    suffix = "jsonl" if kind == "stats" else "json"
+    files = sorted(output_path.rglob(f"*_pruning_{kind}_rank{rank}.{suffix}"))
+    assert len(files) == 1, f"expected one {kind} file of rank {rank} under {output_path}, found {files}"
+    return files[0]
+
+
 def read_stats(output_path: Path) -> dict[tuple[str, int], dict]:
     """(task, doc_id) -> our per-sample pruning stats, all ranks together."""
     rows = {}
-    for path in sorted(output_path.glob("pruning_stats_rank*.jsonl")):
+    for path in sorted(output_path.rglob("*_pruning_stats_rank*.jsonl")):
         for line in path.read_text().splitlines():
             row = json.loads(line)
             rows[(row["task"], row["doc_id"])] = row

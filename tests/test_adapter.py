@@ -10,7 +10,7 @@ from headrouter_eval.adapters.qwen_omni import FastvQwenOmni, VanillaQwenOmni
 from headrouter_eval.pruners import keep_count
 
 from .conftest import REPO_ROOT
-from .lmms_cli import read_results, results_files, run_lmms_eval
+from .lmms_cli import read_results, results_files, run_lmms_eval, stats_file
 
 TASK_DIR = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
 
@@ -21,7 +21,7 @@ TASK_DIR = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
         ({"retention": 0}, r"retention must be in \(0, 1\]"),
         ({"retention": 1.5}, r"retention must be in \(0, 1\]"),
         ({"retention": 0.5, "batch_size": 2}, "batch_size=2 is not supported"),
-        ({"retention": 0.5, "profile": "x.json"}, "bad model args \\['profile'\\] for fastv_qwen_omni"),
+        ({"retention": 0.5, "profile": "x.json"}, r"unknown model arg\(s\) \['profile'\] for fastv_qwen_omni"),
         ({"retention": 0.5, "layer": 9}, r"layer must be in \[0, 3\]"),
     ],
 )
@@ -54,8 +54,14 @@ def test_lmms_eval_cli_runs_each_model_and_writes_stats(tiny_checkpoint, tmp_pat
     results = read_results(tmp_path)
     assert "exact_match,none" in results["results"]["hr_test_tiny_audio"]
 
-    rows = [json.loads(line) for line in (tmp_path / "pruning_stats_rank0.jsonl").read_text().splitlines()]
-    summary = json.loads((tmp_path / "pruning_summary_rank0.json").read_text())
+    stats_path, summary_path = stats_file(tmp_path), stats_file(tmp_path, kind="summary")
+    # beside this run's results, under the same stamp
+    (results_path,) = results_files(tmp_path)
+    stamp = results_path.name[: -len("_results.json")]
+    assert stats_path.parent == summary_path.parent == results_path.parent
+    assert stats_path.name == f"{stamp}_pruning_stats_rank0.jsonl"
+    rows = [json.loads(line) for line in stats_path.read_text().splitlines()]
+    summary = json.loads(summary_path.read_text())
     assert sorted(row["doc_id"] for row in rows) == [0, 1, 2, 3]
     assert summary["complete"] and summary["samples"] == 4 and summary["method"] == method
     retention = float(args.split("retention=")[1].split(",")[0]) if "retention" in args else 1.0
@@ -74,4 +80,53 @@ def test_missing_audio_file_fails_the_run_naming_file_and_doc(tiny_checkpoint, t
     log = result.stdout + result.stderr
     assert "audio file not found" in log and "no_such_clip.wav" in log and "doc 1" in log
     assert results_files(tmp_path) == []  # lmms-eval exits 0 on failure: nothing may look complete
-    assert not (tmp_path / "pruning_summary_rank0.json").exists()
+    assert not list(tmp_path.rglob("*pruning_summary_rank0.json"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"retention": 0.5, "layer": 1.5}, r"model arg layer must be an integer, got 1.5 \(float\)"),
+        ({"retention": 0.5, "layer": "two"}, "model arg layer must be an integer, got 'two'"),
+        ({"retention": 0.5, "max_new_tokens": 0}, "model arg max_new_tokens must be >= 1"),
+        ({"retention": "half"}, "model arg retention must be a number, got 'half'"),
+        ({"retention": 0.5, "device_map": "auto"},
+         r"unknown model arg\(s\) \['device_map'\] for fastv_qwen_omni .*device_map: this adapter places the "
+         "whole thinker on one device: use device="),
+    ],
+)
+def test_model_args_are_typed_and_named(tiny_checkpoint, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        FastvQwenOmni(pretrained=str(tiny_checkpoint), **kwargs)
+
+
+def test_random_seed_must_be_an_integer(tiny_checkpoint):
+    from headrouter_eval.adapters.qwen_omni import RandomQwenOmni
+
+    with pytest.raises(ValueError, match=r"model arg seed must be an integer, got 0.5"):
+        RandomQwenOmni(pretrained=str(tiny_checkpoint), retention=0.5, seed=0.5)
+
+
+def test_stats_dir_pointing_at_a_file_is_named(tiny_checkpoint, tmp_path):
+    blocker = tmp_path / "stats"
+    blocker.write_text("not a folder")
+    with pytest.raises(ValueError, match=f"model arg stats_dir={blocker} is a file, not a folder"):
+        VanillaQwenOmni(pretrained=str(tiny_checkpoint), stats_dir=str(blocker))
+
+
+def test_missing_pretrained_folder_says_no_such_folder(tmp_path):
+    with pytest.raises(ValueError, match=f"pretrained={tmp_path / 'nope'}: no such folder"):
+        VanillaQwenOmni(pretrained=str(tmp_path / "nope"))
+
+
+def test_wrong_architecture_is_refused_before_building(tiny_checkpoint, tmp_path):
+    import shutil
+
+    text_only = tmp_path / "qwen2-text"
+    shutil.copytree(tiny_checkpoint, text_only)
+    config = json.loads((text_only / "config.json").read_text())
+    (text_only / "config.json").write_text(json.dumps({**config, "model_type": "qwen2"}))
+    with pytest.raises(ValueError, match=r"is a 'qwen2' checkpoint \(config.json model_type\); this adapter loads "
+                                         r"only Qwen2.5-Omni: model_type one of \['qwen2_5_omni', "
+                                         r"'qwen2_5_omni_thinker'\]"):
+        VanillaQwenOmni(pretrained=str(text_only))

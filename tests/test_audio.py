@@ -61,3 +61,47 @@ def test_decoder_objects_are_read_through_get_all_samples():
 def test_bad_audio_gets_a_clear_error_naming_where(bad, message):
     with pytest.raises(AudioError, match=f"^doc 7 of task ser: .*{message}"):
         load_audio(bad, where="doc 7 of task ser")
+
+
+def _wav_bytes(samples: np.ndarray, subtype: str = "PCM_16") -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    sf.write(buffer, samples, TARGET_SR, subtype=subtype, format="WAV")
+    return buffer.getvalue()
+
+
+def test_truncated_wav_is_refused_with_promised_and_decoded_lengths(tmp_path):
+    full = _wav_bytes((0.3 * np.sin(np.arange(19 * TARGET_SR) / 10)).astype(np.float32))
+    path = tmp_path / "cut.wav"
+    path.write_bytes(full[:44 + 2 * 960])  # header promises 19 s, 0.06 s remain
+    with pytest.raises(AudioError, match=r"^doc 3 of task t: audio file .*cut.wav: the WAV header promises "
+                                         r"304000 frames \(19.00 s\) but only 960 \(0.06 s\)"):
+        load_audio(str(path), where="doc 3 of task t")
+    with pytest.raises(AudioError, match="truncated"):
+        load_audio({"bytes": path.read_bytes(), "path": "cut.wav"})
+
+
+def test_empty_wav_with_a_valid_header_is_refused(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.write_bytes(_wav_bytes(np.zeros(0, dtype=np.float32)))
+    with pytest.raises(AudioError, match=r"^doc 0: audio file .*empty.wav: the audio holds no samples"):
+        load_audio(path, where="doc 0")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_samples_are_refused(tmp_path, bad):
+    samples = np.zeros(TARGET_SR, dtype=np.float32)
+    samples[100:110] = bad
+    path = tmp_path / "nan.wav"
+    path.write_bytes(_wav_bytes(samples, subtype="FLOAT"))
+    with pytest.raises(AudioError, match=r"^doc 5: audio file .*nan.wav: 10 of 16000 audio samples are NaN"):
+        load_audio(str(path), where="doc 5")
+    with pytest.raises(AudioError, match="audio array: 10 of 16000 audio samples are NaN or infinite"):
+        load_audio({"array": samples, "sampling_rate": TARGET_SR})
+
+
+def test_a_whole_wav_passes_the_header_check(tmp_path):
+    path = tmp_path / "ok.wav"
+    path.write_bytes(_wav_bytes(np.zeros(TARGET_SR, dtype=np.float32)))
+    assert load_audio(path).shape == (TARGET_SR,)

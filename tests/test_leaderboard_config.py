@@ -31,7 +31,14 @@ def _task_names() -> set[str]:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"retention": [0.5]}, r"unknown key\(s\) \['retention'\]"),
+    ({"retention": [0.5]}, r"unknown key 'retention' \(did you mean 'retentions'\?\)"),
+    ({"retentions": ["0.5"]}, r"retentions entry must be a number, found string '0.5'"),
+    ({"layers": [1.5]}, r"layers entry must be an integer, found number 1.5"),
+    ({"num_processes": 1.5}, r"num_processes must be a positive integer or 'auto', found 1.5"),
+    ({"models": [{"pretrained": "/ckpt/a", "nmae": "x"}]},
+     r"models\[0\]: unknown key 'nmae' \(did you mean 'name'\?\)"),
+    ({"methods": [{"model": "fastv_qwen_omni", "model_arg": {}}]},
+     r"methods\[0\]: unknown key 'model_arg' \(did you mean 'model_args'\?\)"),
     ({"retentions": [1.5]}, r"retention 1.5 is outside"),
     ({"retentions": []}, r"pruning methods need 'retentions'"),
     ({"model_args": {"retention": 0.3}}, r"'retention' is set by the sweep"),
@@ -51,7 +58,7 @@ def test_cli_reports_config_errors(tmp_path):
     config = tmp_path / "grid.yaml"
     config.write_text(yaml.safe_dump({**BASE, "retentions": ["high"]}))
     code, _, err = cli("sweep", "--config", config, "--dry-run")
-    assert code == 2 and str(config) in err and "'high' is not a number" in err
+    assert code == 2 and str(config) in err and "retentions entry must be a number, found string 'high'" in err
 
 
 def test_expansion_runs_vanilla_once_and_names_folders():
@@ -75,11 +82,15 @@ def test_model_args_layering_and_commands():
         "lmms_eval_args": ["--limit", "5"], "include_path": ["/tasks"], "num_processes": 4,
     }, "grid")
     vanilla, fastv = expand(config)[0], expand(config)[1]
-    assert vanilla.model_args({}) == f"pretrained=/ckpt/Qwen2.5-Omni-3B,stats_dir={vanilla.folder.resolve()}"
+    # no stats_dir and no absolute run folder in the model args: stats go beside the results
+    assert vanilla.model_args({}) == "pretrained=/ckpt/Qwen2.5-Omni-3B"
     args = fastv.model_args({})
-    assert args.startswith("pretrained=/ckpt/Qwen2.5-Omni-3B,retention=0.7,x=1,attn_implementation=eager,")
+    assert args == "pretrained=/ckpt/Qwen2.5-Omni-3B,retention=0.7,x=1,attn_implementation=eager"
     accel = build_command(fastv, config, 4, "python")
-    assert accel[:6] == ["python", "-m", "accelerate.commands.launch", "--num_processes", "4", "-m"]
+    config.launcher = "accelerate"
+    accel = build_command(fastv, config, 4, "python")
+    # --multi_gpu always: without it accelerate runs a single process on a machine without GPUs
+    assert accel[:7] == ["python", "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "4", "-m"]
     assert accel[-4:] == ["--include_path", "/tasks", "--limit", "5"]
     config.launcher = "torchrun"
     assert build_command(fastv, config, 4, "python")[:7] == [

@@ -6,6 +6,7 @@ import json
 import sys
 
 from headrouter_eval.leaderboard.progress import ItemCounter, run_with_progress
+from headrouter_eval.stats import STATS_NAME
 
 
 def test_counter_reads_the_bar_after_requests_start_and_the_stats_lines(tmp_path):
@@ -17,8 +18,10 @@ def test_counter_reads_the_bar_after_requests_start_and_the_stats_lines(tmp_path
         handle.write("INFO Running generate_until requests\nfastv r=0.5:   2%| | 3/100 [00:01<00:30]\r"
                      "fastv r=0.5:   4%| | 4/100 [00:02<00:30]\r")
     assert counter.update() == (4, 200)  # rank 0's share times two processes
+    results = tmp_path / "hr-synth-omni"  # where lmms-eval writes the results, and the adapter its stats
+    results.mkdir()
     for rank, lines in ((0, 5), (1, 6)):
-        (tmp_path / f"pruning_stats_rank{rank}.jsonl").write_text(
+        (results / STATS_NAME.format(run_id="20261127_101500", rank=rank)).write_text(
             "".join(json.dumps({"task": "t", "doc_id": i}) + "\n" for i in range(lines)))
     assert counter.update() == (11, 200)  # every rank's finished samples
 

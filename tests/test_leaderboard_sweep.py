@@ -16,6 +16,7 @@ from headrouter_eval.leaderboard.runs import COMPLETE, FAILED, INCOMPLETE, MANIF
 from headrouter_eval.leaderboard.sweep import is_finished, verdict
 
 from .leaderboard_helpers import FIXTURE_TASKS, cli, run_plain_lmms_eval, write_config
+from .lmms_cli import stats_file
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,7 @@ def sweep_dir(tiny_checkpoint, tmp_path_factory):
 
 
 def _stats_lines(folder):
-    return [json.loads(line) for line in (folder / "pruning_stats_rank0.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in stats_file(folder).read_text().splitlines()]
 
 
 def test_layout_manifest_and_stats(sweep_dir, tiny_checkpoint):
@@ -47,15 +48,16 @@ def test_layout_manifest_and_stats(sweep_dir, tiny_checkpoint):
         assert len(list(folder.rglob("*_results.json"))) == 1
         assert {p.name.split("_samples_")[-1] for p in folder.rglob("*_samples_*.jsonl")} == {
             "hrlb_a.jsonl", "hrlb_b.jsonl"}
-        summary = json.loads((folder / "pruning_summary_rank0.json").read_text())
+        summary = json.loads(stats_file(folder, kind="summary").read_text())
+        assert stats_file(folder, kind="summary").parent == next(folder.rglob("*_results.json")).parent
         assert summary["complete"] is True and summary["samples"] == 10
         manifest = json.loads((folder / MANIFEST_NAME).read_text())
         assert manifest["status"] == COMPLETE
-        assert f"stats_dir={folder.resolve()}" in " ".join(manifest["command"])
+        assert "stats_dir=" not in " ".join(manifest["command"])
     # vanilla gets neither retention nor layer (the adapter refuses a retention for it)
     vanilla_args = json.loads((vanilla / MANIFEST_NAME).read_text())["command"]
     assert "retention=" not in " ".join(vanilla_args)
-    assert json.loads((fastv / "pruning_summary_rank0.json").read_text())["method"] == "fastv"
+    assert json.loads(stats_file(fastv, kind="summary").read_text())["method"] == "fastv"
 
     code, out, err = cli("leaderboard", runs, "--no-plot")
     assert code == 0, out + err
@@ -108,7 +110,7 @@ def test_missing_rank_summary_is_incomplete(sweep_dir, tmp_path):
     shutil.copytree(source, copy)
     assert verdict(copy) == (COMPLETE, None)
     # what a rank killed before it finished leaves: per-sample stats but no summary
-    (copy / "pruning_summary_rank0.json").unlink()
+    stats_file(copy, kind="summary").unlink()
     status, problem = verdict(copy)
     assert status == INCOMPLETE and "pruning_summary" in problem
     assert not is_finished(copy)
@@ -124,7 +126,7 @@ def test_torchrun_two_processes_match_single_process(sweep_dir, tiny_checkpoint)
         "--num-processes", "2", "--launcher", "torchrun", "--", "--log_samples")
     assert code == 0, text + err
     folder = out / tiny_checkpoint.name / "fastv_r0.5_L0" / "hrlb_a"
-    summaries = [json.loads((folder / f"pruning_summary_rank{r}.json").read_text()) for r in (0, 1)]
+    summaries = [json.loads(stats_file(folder, r, "summary").read_text()) for r in (0, 1)]
     assert sum(s["samples"] for s in summaries) == 6
     (dp_run,) = discover_runs(out)
     assert dp_run.status == COMPLETE and dp_run.stats.ranks == [0, 1]
@@ -133,24 +135,25 @@ def test_torchrun_two_processes_match_single_process(sweep_dir, tiny_checkpoint)
     assert dp_run.stats.per_task["hrlb_a"].kept_tokens == single.stats.per_task["hrlb_a"].kept_tokens
     assert dp_run.stats.per_task["hrlb_a"].audio_tokens == single.stats.per_task["hrlb_a"].audio_tokens
     # a missing rank is noticed: the manifest expects two summaries
-    (folder / "pruning_summary_rank1.json").unlink()
+    stats_file(folder, 1, "summary").unlink()
     status, problem = verdict(folder)
     assert status == INCOMPLETE and "rank(s) [1]" in problem
 
 
-def test_plain_runs_and_shared_stats_folder(tiny_checkpoint, tmp_path):
-    """Ad-hoc lmms-eval runs (no sweep): stats land in --output_path by default, so a second
-    run into the same folder overwrites the first one's stats; the first must not pass."""
+def test_plain_runs_sharing_an_output_path_keep_their_own_stats(tiny_checkpoint, tmp_path):
+    """Ad-hoc lmms-eval runs (no sweep) into one --output_path: each run's stats sit beside its
+    own results under its own stamp, so neither overwrites the other and both are scored."""
     out = tmp_path / "plain"
     for method in ("fastv", "uniform"):
         result = run_plain_lmms_eval(out, f"pretrained={tiny_checkpoint},retention=0.5,layer=0", "hrlb_a",
                                      model=f"{method}_qwen_omni")
         assert result.returncode == 0, result.stderr[-2000:]
+    assert len(list(out.rglob("*_pruning_summary_rank0.json"))) == 2
     runs = {r.method: r for r in discover_runs(out)}
-    assert runs["uniform"].status == COMPLETE
-    assert (runs["uniform"].retention, runs["uniform"].layer) == (0.5, 0)
-    assert runs["uniform"].stats.overall.samples == 6
-    assert runs["fastv"].status == FAILED and "from method 'uniform'" in runs["fastv"].problem
+    for method in ("fastv", "uniform"):
+        assert runs[method].status == COMPLETE, runs[method].problem
+        assert (runs[method].retention, runs[method].layer) == (0.5, 0)
+        assert runs[method].stats.method == method and runs[method].stats.overall.samples == 6
 
 
 def test_changed_settings_rerun_a_finished_configuration(tmp_path):

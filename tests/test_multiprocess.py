@@ -27,8 +27,11 @@ def test_two_processes_match_one_on_the_bundled_benchmark(tmp_path):
                                processes=processes)
         assert result.returncode == 0, result.stderr[-3000:]
         runs[processes] = out
-    assert sorted(p.name for p in runs[2].glob("pruning_summary_rank*.json")) == [
-        "pruning_summary_rank0.json", "pruning_summary_rank1.json"]
+    summaries = sorted(runs[2].rglob("*_pruning_summary_rank*.json"))
+    assert [p.name.split("_pruning_")[1] for p in summaries] == ["summary_rank0.json", "summary_rank1.json"]
+    # both ranks file their stats under rank 0's stamp, beside the one results file
+    (results_path,) = runs[2].rglob("*_results.json")
+    assert {p.name.split("_pruning_")[0] for p in summaries} == {results_path.name[: -len("_results.json")]}
     for task in (f"hr_synth_{name}" for name in TASKS):
         single = read_samples(runs[1], task)
         assert len(single) == 4 and single == read_samples(runs[2], task)

@@ -82,9 +82,14 @@ def test_same_checkpoint_under_another_path_is_accepted(info):
     [(lambda d: d.update(format_version=2), r"'format_version' is 2; this version reads 1"),
      (lambda d: d.update(format="other"), "is not a HeadRouter profile"),
      (lambda d: d["classes"]["semantic"].update(centroid=[0.1]), r"classes\.semantic\.centroid has 1 entries"),
-     (lambda d: d.pop("sigma"), "malformed profile"),
+     (lambda d: d.pop("sigma"), r"missing required key\(s\) \['sigma'\]"),
      (lambda d: d.update(sigma=0), "'sigma' must be > 0"),
-     (lambda d: d["probe"].pop("softmax"), r"field 'probe' lacks \['softmax'\]")],
+     (lambda d: d.update(sigma="0.2"), "sigma must be a number, found string '0.2'"),
+     (lambda d: d.update(layer=1.5), "layer must be an integer, found number 1.5"),
+     (lambda d: d.update(sigam=0.2), r"unknown key 'sigam' \(did you mean 'sigma'\?\)"),
+     (lambda d: d["classes"]["semantic"].update(head_weight=[1.0]),
+      r"classes.semantic: unknown key 'head_weight' \(did you mean 'head_weights'\?\)"),
+     (lambda d: d["probe"].pop("softmax"), r"probe: missing required key\(s\) \['softmax'\]")],
 )
 def test_malformed_profile_files_are_refused(info, tmp_path, edit, message):
     data = uniform_profile(info).to_json()

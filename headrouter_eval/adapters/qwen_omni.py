@@ -24,6 +24,7 @@ feature extractor's window is split into consecutive items, each its own span.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, ClassVar
 
 import torch
@@ -33,11 +34,18 @@ from lmms_eval.api.model import lmms
 from lmms_eval.utils import Collator
 from tqdm import tqdm
 
+from headrouter_eval.adapters import model_args
 from headrouter_eval.audio import TARGET_SR, load_audio
 from headrouter_eval.omni.loading import load_processor, load_thinker
 from headrouter_eval.omni.prune import PrefillRecord, PruningEngine
-from headrouter_eval.pruners import make_pruner, validate_retention
-from headrouter_eval.stats import StatsWriter, cli_output_path
+from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
+from headrouter_eval.stats import (
+    EXPECTED_WORLD_SIZE_ENV,
+    StatsWriter,
+    cli_output_path,
+    lmms_eval_run_stamp,
+    results_folder,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +102,22 @@ class QwenOmniPruned(lmms):
         **pruner_options: Any,
     ) -> None:
         super().__init__()
-        if int(batch_size) != 1:
+        # every model arg is type-checked here, before anything is loaded: lmms-eval hands
+        # over whatever the command line looked like (layer=1.5 arrives as a float)
+        batch_size = model_args.integer("batch_size", batch_size, minimum=1)
+        layer = model_args.integer("layer", layer, minimum=0)
+        max_new_tokens = model_args.integer("max_new_tokens", max_new_tokens, minimum=1)
+        pretrained = model_args.text("pretrained", pretrained)
+        attn_implementation = model_args.text("attn_implementation", attn_implementation)
+        if stats_dir is not None:
+            stats_dir = str(model_args.folder_for_output("stats_dir", stats_dir))
+        if batch_size != 1:
             raise ValueError(
                 f"batch_size={batch_size} is not supported: the pruning engine keeps a different set of "
                 "tokens per prompt and runs one prompt at a time; use batch_size=1 (data-parallel over "
                 "GPUs with accelerate for throughput)"
             )
-        retention = validate_retention(retention)
+        retention = validate_retention(model_args.number("retention", retention))
         if self.method == "vanilla" and retention != 1.0:
             raise ValueError(f"vanilla_qwen_omni does not prune; drop retention={retention} or pick a pruner")
         self.pruner = self._make_pruner(retention, pruner_options)
@@ -115,22 +132,36 @@ class QwenOmniPruned(lmms):
             self._world_size = accelerator.num_processes
         else:
             self._device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        # under torchrun on CPU accelerate reports a single process although torch.distributed
+        # runs several (lmms-eval sets our rank later); the process group is the truth
+        distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+        world_size = torch.distributed.get_world_size() if distributed else accelerator.num_processes
+        check_world_size(world_size)
+        # one stamp for all ranks (rank 0's), so every rank's stats sit under the name of
+        # the results file rank 0 writes
+        self.run_id = lmms_eval_run_stamp()
+        if distributed and world_size > 1:
+            stamp = [self.run_id]
+            torch.distributed.broadcast_object_list(stamp, src=0)
+            self.run_id = stamp[0]
+        self._calls = 0
         self.processor = load_processor(pretrained)
         self.thinker = load_thinker(
             pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation
         )
         self.engine = PruningEngine(self.thinker, self.pruner, layer=layer).attach()
         self.system_prompt = system_prompt or QWEN_SYSTEM_PROMPT
-        self.max_new_tokens = int(max_new_tokens)
+        self.max_new_tokens = max_new_tokens
         self.batch_size_per_gpu = 1
-        self.stats_meta = {"method": self.method, "retention": retention, "layer": int(layer),
-                           "pretrained": str(pretrained)}
-        self.stats_dir = stats_dir or cli_output_path()
+        self.stats_meta = {"method": self.method, "retention": retention, "layer": layer,
+                           "pretrained": str(pretrained), "world_size": world_size}
+        output_path = cli_output_path()
+        # beside lmms-eval's results of this very run (see headrouter_eval/stats.py)
+        self.stats_dir = stats_dir or (str(results_folder(output_path)) if output_path else None)
 
     def _make_pruner(self, retention: float, options: dict[str, Any]):
+        options = model_args.pruner_options(self.method, PRUNERS.get(self.method), options)
         if self.method == "vanilla":
-            if options:
-                raise ValueError(f"unknown model args for vanilla_qwen_omni: {sorted(options)}")
             return None
         try:
             return make_pruner(self.method, retention=retention, **options)
@@ -153,7 +184,10 @@ class QwenOmniPruned(lmms):
         raise NotImplementedError("headrouter-eval models answer single-round generation tasks only")
 
     def generate_until(self, requests: list[Instance]) -> list[str]:
-        stats = StatsWriter(self.stats_dir, self.rank, self.stats_meta)
+        self._calls += 1
+        # lmms-eval calls this once per run; a second call in one process gets its own files
+        run_id = self.run_id if self._calls == 1 else f"{self.run_id}_call{self._calls}"
+        stats = StatsWriter(self.stats_dir, self.rank, {**self.stats_meta, "run_id": run_id}, run_id)
         collator = Collator([req.args for req in requests], lambda args: (-len(args[0]), args[0]), grouping=True)
         answers: list[str] = []
         progress = tqdm(total=len(requests), disable=self.rank != 0, desc=f"{self.method} r={self.pruner_retention}")
@@ -207,6 +241,26 @@ class QwenOmniPruned(lmms):
             if gen_kwargs.get("top_p") is not None:
                 args["top_p"] = float(gen_kwargs["top_p"])
         return args
+
+
+def check_world_size(actual: int) -> None:
+    """Refuse to run when the launcher started another process count than was asked for.
+
+    ``accelerate launch --num_processes 2`` on a machine without GPUs quietly runs a single
+    process unless ``--multi_gpu`` is given; the run would then look like a 1-process run
+    of the whole data set. The count asked for comes from ``HEADROUTER_EXPECTED_WORLD_SIZE``
+    (set by ``headrouter-eval sweep``) or torchrun's ``WORLD_SIZE``.
+    """
+    expected = os.environ.get(EXPECTED_WORLD_SIZE_ENV) or os.environ.get("WORLD_SIZE")
+    if not expected:
+        return
+    if int(expected) != actual:
+        raise RuntimeError(
+            f"this run was launched for {expected} processes but only {actual} started. On a machine "
+            "without GPUs `accelerate launch --num_processes N` runs one process unless given --multi_gpu: "
+            "add --multi_gpu, or launch with `torchrun --nproc_per_node N -m lmms_eval ...` "
+            "(headrouter-eval sweep: --launcher torchrun)"
+        )
 
 
 class VanillaQwenOmni(QwenOmniPruned):

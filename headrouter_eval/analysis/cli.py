@@ -9,6 +9,7 @@ Input: calibration's ``*.vectors.jsonl`` and/or an evaluation's
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 HEATMAP_FILE = "selectivity_heatmap.png"
@@ -41,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         vectors = load_vectors(args.vectors)
         tsne_figure = head_vector_tsne(vectors, perplexity=args.perplexity, seed=args.seed)
     except (ValueError, FileNotFoundError) as exc:  # the message names the file/line or the limit
-        raise SystemExit(f"analyze: {exc}") from None
+        # exit status 2 like every other input error of headrouter-eval; no figure is written
+        print(f"headrouter-eval analyze: error: {exc}", file=sys.stderr)
+        return 2
     heatmap = save_png(selectivity_heatmap(vectors), args.out / HEATMAP_FILE)
     tsne = save_png(tsne_figure, args.out / TSNE_FILE)
     print(f"{len(vectors.tasks)} samples, {len(vectors.task_names)} tasks, {vectors.selectivity.shape[1]} heads")

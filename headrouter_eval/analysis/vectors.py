@@ -57,7 +57,8 @@ def load_vectors(paths: list[str | Path]) -> HeadVectors:
                 layers.add(max(int(row["layer"]) - 1, 0))
     if not rows:
         names = [str(p) for p in paths]
-        raise ValueError(f"no per-sample head vectors (rows with 'task' and 'selectivity') in {names}")
+        raise ValueError(f"no per-sample head vectors (rows with 'task' and 'selectivity') in {names}; only "
+                         "headrouter_qwen_omni stats and calibration *.vectors.jsonl files hold them")
     if len(layers) > 1:
         raise ValueError(f"head vectors come from different scoring layers {sorted(layers)}; analyse one at a time")
     return HeadVectors(tasks, classes, np.asarray(rows, dtype=np.float64), layers.pop() if layers else None)

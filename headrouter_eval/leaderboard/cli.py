@@ -92,6 +92,10 @@ def _guarded(handler):
         except (ValueError, FileNotFoundError, FileExistsError) as exc:
             print(f"headrouter-eval {args.command}: error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt as exc:  # Ctrl-C: say what state things are in, no traceback
+            detail = str(exc) or "stopped by Ctrl-C"
+            print(f"headrouter-eval {args.command}: interrupted: {detail}", file=sys.stderr)
+            return 130
 
     return run
 
@@ -141,8 +145,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "default: the tasks shipped with headrouter-eval)")
     sweep.add_argument("--model-args", help="extra model args for every run, key=value,key=value")
     sweep.add_argument("--num-processes", help="data-parallel processes per run, or 'auto' (one per GPU)")
-    sweep.add_argument("--launcher", choices=["accelerate", "torchrun"],
-                       help="multi-process launcher (torchrun also works on CPU-only machines)")
+    sweep.add_argument("--launcher", choices=["auto", "accelerate", "torchrun"],
+                       help="multi-process launcher; auto (default): accelerate with CUDA GPUs, torchrun without")
     sweep.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     sweep.add_argument("--no-progress", action="store_true",
                        help="no progress bars (default: bars when stderr is a terminal)")

@@ -6,7 +6,8 @@ from files the running evaluation writes:
 - the log, read incrementally: the last ``N/TOTAL [`` that a tqdm bar printed (our adapter's
   ``<method> r=<retention>`` bar, lmms-eval's own bars for other models) gives the total,
   and the count so far on rank 0;
-- our adapter's ``pruning_stats_rank<R>.jsonl``: one line per finished sample on every rank,
+- our adapter's ``<stamp>_pruning_stats_rank<R>.jsonl`` (beside lmms-eval's results, in a
+  subfolder of the configuration's folder): one line per finished sample on every rank,
   so with data parallelism the count covers all ranks (rank 0's bar only shows its share,
   and its total is scaled by the process count).
 
@@ -64,7 +65,7 @@ class ItemCounter:
 
     def _stats_lines(self) -> int:
         count = 0
-        for path in self.stats_dir.glob("pruning_stats_rank*.jsonl"):
+        for path in self.stats_dir.rglob("*pruning_stats_rank*.jsonl"):
             with path.open("rb") as handle:
                 count += sum(1 for line in handle if line.strip())
         return count
@@ -104,13 +105,13 @@ def start_grid_bar(configs: list, dry_run: bool, progress: bool | None, echo: Ca
 
 
 def run_with_progress(command: list[str], log_path: Path, stats_dir: Path, label: str, num_processes: int,
-                      enabled: bool) -> int:
+                      enabled: bool, env: dict[str, str] | None = None) -> int:
     """Run ``command`` with its output in ``log_path``, drawing the items bar; returns the exit code."""
     counter = ItemCounter(log_path, stats_dir, num_processes)
     bar = tqdm(total=None, desc=label, unit="item", position=1, leave=False, disable=not enabled,
                dynamic_ncols=True)
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             while process.poll() is None:
                 time.sleep(POLL_S)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from headrouter_eval import schema
 from headrouter_eval.leaderboard.runs import COMPLETE
 from headrouter_eval.leaderboard.table import REFERENCE_STATUS
 
@@ -105,26 +106,44 @@ class Finding:
         return self.kind in ("REGRESSION", "MISSING", "FAILED", "METRIC")
 
 
+BASELINE_KEYS = ("default_tolerance", "entries")
+ENTRY_KEYS = ("model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better", "tolerance")
+ENTRY_REQUIRED = ("model", "method", "task", "score")
+
+
 def load_baseline(path: Path) -> tuple[float, list[dict]]:
+    """Read and schema-check a baseline: unknown or misspelt keys and wrong types are errors.
+
+    A misspelt ``higher_is_better`` would otherwise fall back to "higher is better" and a
+    quoted ``"false"`` would read as true, flipping the direction of the check.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"baseline file {path} does not exist")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML/JSON ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise ValueError(f"{path}: expected a mapping with an 'entries' list")
-    default = data.get("default_tolerance", 0.0)
-    if not isinstance(default, (int, float)) or default < 0:
-        raise ValueError(f"{path}: default_tolerance must be a number >= 0, found {default!r}")
+    schema.check_keys(data, BASELINE_KEYS, str(path), required=("entries",))
+    if not isinstance(data["entries"], list):
+        raise ValueError(f"{path}: 'entries' must be a list")
+    default = schema.number(data.get("default_tolerance", 0.0), str(path), "default_tolerance", minimum=0)
     for index, entry in enumerate(data["entries"]):
         where = f"{path}: entries[{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("score"), (int, float)):
-            raise ValueError(f"{where}: needs a numeric 'score'")
-        tol = entry.get("tolerance", default)
-        if not isinstance(tol, (int, float)) or tol < 0:
-            raise ValueError(f"{where}: tolerance must be a number >= 0, found {tol!r}")
-    return float(default), data["entries"]
+        schema.check_keys(entry, ENTRY_KEYS, where, required=ENTRY_REQUIRED)
+        for key in ("model", "method", "task"):
+            schema.string(entry[key], where, key)
+        schema.number(entry["score"], where, "score")
+        if entry.get("retention") is not None:
+            schema.number(entry["retention"], where, "retention")
+        if entry.get("layer") is not None:
+            schema.integer(entry["layer"], where, "layer", minimum=0)
+        if entry.get("metric") is not None:
+            schema.string(entry["metric"], where, "metric")
+        if "higher_is_better" in entry:
+            schema.boolean(entry["higher_is_better"], where, "higher_is_better")
+        if "tolerance" in entry:
+            schema.number(entry["tolerance"], where, "tolerance", minimum=0)
+    return default, data["entries"]
 
 
 def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: float,
@@ -160,7 +179,9 @@ def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: 
             findings.append(Finding("METRIC", key, f"metric changed: {entry['metric']} -> {record['metric']}"))
             continue
         new = float(record["score"])
-        higher = entry.get("higher_is_better", True) is not False
+        # a baseline entry without a direction takes the fresh row's (from lmms-eval's task config)
+        higher = entry["higher_is_better"] if "higher_is_better" in entry \
+            else record.get("higher_is_better") is not False
         delta = new - old
         worse = -delta if higher else delta
         line = f"{old:.4g} -> {new:.4g} ({delta:+.4g}, tolerance {tol:g})"

@@ -3,7 +3,7 @@
 Two kinds of run are recognised:
 
 - **sweep runs**: a folder holding :data:`MANIFEST_NAME` (written by ``headrouter-eval
-  sweep``), lmms-eval's output under it and the adapter's pruning stats in it. The manifest
+  sweep``), lmms-eval's output under it and the adapter's pruning stats beside the results. The manifest
   names the configuration and records whether the process failed.
 - **plain runs**: any other ``*_results.json`` lmms-eval wrote (``<output_path>/<model>/
   <timestamp>_results.json``); the configuration is read from the results' ``config``.
@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headrouter_eval.leaderboard.scoring import MetricChoice, pick_metric
-from headrouter_eval.leaderboard.stats import PruningStats, read_pruning_stats
+from headrouter_eval.leaderboard.scoring import MetricChoice, MetricChoiceError, pick_metric
+from headrouter_eval.leaderboard.stats import PruningStats, read_pruning_stats, run_id_of
 
 MANIFEST_NAME = "sweep_run.json"
 LOG_NAME = "lmms_eval.log"
@@ -35,6 +35,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")  # loguru colours its log lines
 COMPLETE = "complete"
 FAILED = "failed"
 INCOMPLETE = "incomplete"
+# model_id of a run whose own files could not be read: no configuration is known for it
+UNREADABLE = "?"
+# what a malformed file can raise while it is read; any of them marks that run failed
+READ_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OSError)
 
 
 @dataclass
@@ -263,7 +267,7 @@ def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir:
         run.status, run.problem = FAILED, f"{results_path}: no task has a numeric score"
         return run
     if is_pruning_model(run.model_id):
-        run.stats = read_pruning_stats(stats_dir, expected_ranks) if stats_dir else None
+        run.stats = read_pruning_stats(stats_dir, run_id_of(results_path), expected_ranks) if stats_dir else None
         if run.stats is None or not run.stats.complete:
             run.status = INCOMPLETE if run.status != FAILED else FAILED
             run.problem = run.problem or (run.stats.problem if run.stats else "no stats_dir known")
@@ -323,7 +327,15 @@ def read_sweep_run(folder: Path, choice: MetricChoice, trust_manifest: bool = Tr
     error = log_failure(folder / LOG_NAME)
     if error:
         run.status, run.problem = FAILED, error
-    run = _judge(run, _latest_results(folder), choice, folder, manifest.get("num_processes"))
+    results_path = _latest_results(folder)
+    # the adapter writes the stats beside the results of the same run
+    stats_dir = results_path.parent if results_path is not None else None
+    try:
+        run = _judge(run, results_path, choice, stats_dir, manifest.get("num_processes"))
+    except MetricChoiceError:
+        raise
+    except READ_ERRORS as exc:  # a half-written results or stats file: this run failed, others stand
+        run.status, run.problem, run.scores, run.units = FAILED, _describe_error(exc), {}, []
     if trust_manifest and run.status == COMPLETE and manifest["status"] != COMPLETE:
         # the files look fine but the sweep never confirmed them (killed between lmms-eval
         # finishing and the check): keep it out until a sweep re-checks it
@@ -343,9 +355,9 @@ def read_plain_run(results_path: Path, choice: MetricChoice) -> Run:
     method = method_of(model_id)
     pruning = prunes(model_id)
     # lmms-eval writes into <output_path>/<sanitized model name>/ (no subfolder when the
-    # name is empty); the adapter's default stats_dir is that --output_path
+    # name is empty); the adapter writes its stats beside the results unless given stats_dir
     output_path = results_path.parent.parent if results.get("model_name_sanitized") else results_path.parent
-    stats_dir = Path(args["stats_dir"]) if args.get("stats_dir") else output_path
+    stats_dir = Path(args["stats_dir"]) if args.get("stats_dir") else results_path.parent
     if not stats_dir.is_absolute():
         # relative to where lmms-eval ran, which the results do not record; the output
         # path is the best guess
@@ -363,15 +375,41 @@ def read_plain_run(results_path: Path, choice: MetricChoice) -> Run:
     return _judge(run, results_path, choice, stats_dir, None)
 
 
+def _describe_error(exc: BaseException) -> str:
+    text = str(exc)
+    return text if isinstance(exc, ValueError) else f"{type(exc).__name__}: {text}"
+
+
+def unreadable_run(folder: Path, exc: BaseException) -> Run:
+    """A run whose manifest or results file cannot be read: listed as failed, with the reason."""
+    return Run(folder=folder, model=UNREADABLE, model_id=UNREADABLE, method=UNREADABLE, retention=None,
+               layer=None, tasks=[], status=FAILED, problem=_describe_error(exc))
+
+
 def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
-    """Every run under ``root``, sweep folders first, then stray lmms-eval results files."""
+    """Every run under ``root``, sweep folders first, then stray lmms-eval results files.
+
+    One unreadable file never stops the rest: its run is listed as failed with the reason.
+    """
     if not root.is_dir():
         raise FileNotFoundError(f"runs folder {root} does not exist")
     choice = choice or MetricChoice()
     sweep_folders = sorted(p.parent for p in root.rglob(MANIFEST_NAME))
-    runs = [read_sweep_run(folder, choice) for folder in sweep_folders]
+    runs = []
+    for folder in sweep_folders:
+        try:
+            runs.append(read_sweep_run(folder, choice))
+        except MetricChoiceError:
+            raise  # the --metric choice is wrong for every run: stop, naming it
+        except READ_ERRORS as exc:
+            runs.append(unreadable_run(folder, exc))
     for results_path in sorted(root.rglob("*_results.json")):
         if any(folder in results_path.parents for folder in sweep_folders):
             continue
-        runs.append(read_plain_run(results_path, choice))
+        try:
+            runs.append(read_plain_run(results_path, choice))
+        except MetricChoiceError:
+            raise  # the --metric choice is wrong for every run: stop, naming it
+        except READ_ERRORS as exc:
+            runs.append(unreadable_run(results_path.parent, exc))
     return runs

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 NO_FILTER = "none"
 
 
+class MetricChoiceError(ValueError):
+    """A ``--metric`` choice a task does not have: a mistake in the command, not in a run's files."""
+
+
 @dataclass
 class MetricChoice:
     """User choices of metric: per task, and a default used wherever a task has that metric."""
@@ -94,7 +98,7 @@ def pick_metric(
     if requested is not None:
         key = _resolve(requested, entry)
         if key is None:
-            raise ValueError(f"{where}: task {task!r} has no metric {requested!r}; it has {available}")
+            raise MetricChoiceError(f"{where}: task {task!r} has no metric {requested!r}; it has {available}")
         return key
     if choice.default is not None:
         key = _resolve(choice.default, entry)

@@ -1,10 +1,12 @@
 """Read the pruning statistics our adapter writes into a run's ``stats_dir``.
 
-Per rank R the adapter writes ``pruning_stats_rank<R>.jsonl`` (one JSON object per
+Per rank R the adapter writes ``<run>_pruning_stats_rank<R>.jsonl`` (one JSON object per
 sample: task, doc_id, method, retention, layer, audio_tokens, kept_tokens, prefill_s, ...)
-and, once the rank has finished, ``pruning_summary_rank<R>.json`` with ``"complete": true``.
-A data-parallel run is complete only when *every* rank wrote a complete summary, so the
-expected rank count is checked when it is known.
+and, once the rank has finished, ``<run>_pruning_summary_rank<R>.json`` with ``"complete":
+true``, where ``<run>`` is the stamp of the run's ``<run>_results.json`` (see
+``headrouter_eval/stats.py``). A data-parallel run is complete only when *every* rank wrote a
+complete summary, so the expected rank count (the sweep's, else the summary's
+``world_size``) is checked.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_SUMMARY_RE = re.compile(r"^pruning_summary_rank(\d+)\.json$")
-_SAMPLES_RE = re.compile(r"^pruning_stats_rank(\d+)\.jsonl$")
+_SUMMARY_RE = re.compile(r"^(?P<run>.+)_pruning_summary_rank(?P<rank>\d+)\.json$")
+_SAMPLES_RE = re.compile(r"^(?P<run>.+)_pruning_stats_rank(?P<rank>\d+)\.jsonl$")
 SUMMARY_KEYS = ("method", "samples", "audio_tokens", "kept_tokens", "mean_prefill_s", "complete")
 SAMPLE_KEYS = ("task", "audio_tokens", "kept_tokens", "prefill_s")
 
@@ -93,8 +95,13 @@ def _read_samples(path: Path, per_task: dict[str, TokenStats]) -> None:
             )
 
 
-def read_pruning_stats(stats_dir: Path, expected_ranks: int | None = None) -> PruningStats:
-    """Collect the summaries and per-sample records in ``stats_dir``.
+def run_id_of(results_path: Path) -> str:
+    """``20260101_120000`` for lmms-eval's ``20260101_120000_results.json``."""
+    return results_path.name[: -len("_results.json")]
+
+
+def read_pruning_stats(stats_dir: Path, run_id: str, expected_ranks: int | None = None) -> PruningStats:
+    """Collect the summaries and per-sample records of run ``run_id`` in ``stats_dir``.
 
     Never raises for a missing or partial run: the problem is returned in
     :attr:`PruningStats.problem` so the leaderboard can list the run as incomplete. Files
@@ -106,19 +113,26 @@ def read_pruning_stats(stats_dir: Path, expected_ranks: int | None = None) -> Pr
     summaries: dict[int, Path] = {}
     sample_files: dict[int, Path] = {}
     for path in stats_dir.iterdir():
-        if match := _SUMMARY_RE.match(path.name):
-            summaries[int(match.group(1))] = path
-        elif match := _SAMPLES_RE.match(path.name):
-            sample_files[int(match.group(1))] = path
+        if (match := _SUMMARY_RE.match(path.name)) and match["run"] == run_id:
+            summaries[int(match["rank"])] = path
+        elif (match := _SAMPLES_RE.match(path.name)) and match["run"] == run_id:
+            sample_files[int(match["rank"])] = path
     if not summaries:
-        return PruningStats(complete=False, problem=f"no pruning_summary_rank*.json in {stats_dir}")
+        return PruningStats(complete=False, problem=f"no {run_id}_pruning_summary_rank*.json in {stats_dir}")
 
     result = PruningStats(complete=True, problem=None, ranks=sorted(summaries))
-    rank_count = expected_ranks if expected_ranks is not None else max(summaries) + 1
+    first = _read_json(summaries[min(summaries)])
+    launched = first.get("world_size")
+    rank_count = expected_ranks if expected_ranks is not None else int(launched or max(summaries) + 1)
     missing_ranks = [rank for rank in range(rank_count) if rank not in summaries]
     if missing_ranks:
         result.complete = False
         result.problem = f"no pruning summary from rank(s) {missing_ranks} in {stats_dir}"
+        if launched is not None and int(launched) < rank_count:
+            result.problem += (
+                f": the run had {launched} process(es), not the {rank_count} asked for (accelerate launch "
+                "without GPUs runs one process unless given --multi_gpu; use torchrun, e.g. "
+                "`headrouter-eval sweep --launcher torchrun`)")
 
     methods = set()
     for rank in sorted(summaries):
@@ -142,7 +156,6 @@ def read_pruning_stats(stats_dir: Path, expected_ranks: int | None = None) -> Pr
     if len(methods) > 1:
         raise ValueError(f"{stats_dir}: summaries of different methods mixed in one folder: {sorted(methods)}")
     result.method = methods.pop()
-    first = _read_json(summaries[min(summaries)])
     result.retention = float(first["retention"]) if first.get("retention") is not None else None
     result.layer = int(first["layer"]) if first.get("layer") is not None else None
     for rank in sorted(sample_files):

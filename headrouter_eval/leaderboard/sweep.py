@@ -18,6 +18,7 @@ Failures do not stop the sweep; they are listed at the end and make the exit sta
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -39,9 +40,18 @@ from headrouter_eval.leaderboard.runs import (
 )
 from headrouter_eval.leaderboard.scoring import MetricChoice
 from headrouter_eval.leaderboard.sweep_config import Configuration, SweepConfig, expand
+from headrouter_eval.stats import EXPECTED_WORLD_SIZE_ENV
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep, after the running configuration was marked interrupted.
+
+    Still a KeyboardInterrupt (so nothing swallows it by accident); the message says what
+    was kept and how to resume, and the command line prints it instead of a traceback.
+    """
 
 
 def resolve_num_processes(value: int | str) -> int:
@@ -53,17 +63,33 @@ def resolve_num_processes(value: int | str) -> int:
     return max(1, torch.cuda.device_count())
 
 
+def resolve_launcher(launcher: str) -> str:
+    """``auto``: accelerate where CUDA GPUs are visible, torchrun elsewhere.
+
+    Without GPUs, ``accelerate launch`` quietly runs one process unless given
+    ``--multi_gpu``, and its CLI does not even start on installs without torchvision
+    (it imports timm); torchrun runs N CPU processes with the gloo backend.
+    """
+    if launcher != "auto":
+        return launcher
+    import torch  # only here: the rest of the sweep runner must not need torch
+
+    return "accelerate" if torch.cuda.is_available() else "torchrun"
+
+
 def build_command(config: Configuration, sweep: SweepConfig, num_processes: int, python: str) -> list[str]:
     """The argv that evaluates one configuration."""
+    launcher = resolve_launcher(sweep.launcher) if num_processes > 1 else "none"
     if num_processes == 1:
         launch = [python, "-m", "lmms_eval"]
-    elif sweep.launcher == "torchrun":
+    elif launcher == "torchrun":
         # --standalone picks a free rendezvous port, so two sweeps on one host do not collide
         launch = [python, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(num_processes),
                   "-m", "lmms_eval"]
     else:
-        launch = [python, "-m", "accelerate.commands.launch", "--num_processes", str(num_processes),
-                  "-m", "lmms_eval"]
+        # --multi_gpu: without it accelerate runs a single process on machines without GPUs
+        launch = [python, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
+                  str(num_processes), "-m", "lmms_eval"]
     command = [
         *launch,
         "--model", config.method.model_id,
@@ -163,16 +189,28 @@ def _evaluation_args(command: list[str]) -> list[str]:
     return command[command.index("--model"):] if "--model" in command else command
 
 
+def _output_path(command: list[str]) -> str | None:
+    if "--output_path" in command:
+        index = command.index("--output_path")
+        return command[index + 1] if index + 1 < len(command) else None
+    return None
+
+
 def _same_command(folder: Path, command: list[str]) -> bool:
     """Whether the finished run in ``folder`` evaluated what ``command`` would.
 
     Interpreter, launcher and process count are left out on purpose: resuming a grid on a
-    machine with another GPU count must not redo finished data-parallel runs.
+    machine with another GPU count must not redo finished data-parallel runs. So is the run
+    folder's own absolute path (``--output_path``, and inside model args where an older
+    sweep put ``stats_dir``): a copied or moved runs folder must resume, not start over.
     """
     try:
         previous = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8")).get("command") or []
-    except (OSError, json.JSONDecodeError):
+    except (OSError, json.JSONDecodeError, AttributeError):
         return False
+    old_folder, new_folder = _output_path(previous), _output_path(command)
+    if old_folder and new_folder:
+        previous = [arg.replace(old_folder, new_folder) for arg in previous]
     return _evaluation_args(previous) == _evaluation_args(command)
 
 
@@ -199,8 +237,11 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
     _write_manifest(config.folder, _manifest(config, num_processes, command, RUNNING, started=started))
     log_path = config.folder / LOG_NAME
     start = time.perf_counter()
+    # the adapter refuses to start when the launcher delivers another process count
+    env = {**os.environ, EXPECTED_WORLD_SIZE_ENV: str(num_processes)}
     try:
-        returncode = run_with_progress(command, log_path, config.folder, config.describe(), num_processes, progress)
+        returncode = run_with_progress(command, log_path, config.folder, config.describe(), num_processes, progress,
+                                       env=env)
     except KeyboardInterrupt:
         _write_manifest(config.folder, _manifest(config, num_processes, command, INTERRUPTED, started=started))
         _demote_results(config.folder)
@@ -259,7 +300,14 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
             # the finished results answer another question, so they are replaced
             echo(f"{prefix}: finished earlier with other settings; running again")
         echo(f"{prefix}: running (log: {config.folder / LOG_NAME})")
-        status, problem, seconds = run_configuration(config, sweep, num_processes, python, bar is not None)
+        try:
+            status, problem, seconds = run_configuration(config, sweep, num_processes, python, bar is not None)
+        except KeyboardInterrupt:
+            raise SweepInterrupted(
+                f"interrupted during {config.describe()}; its folder {config.folder} is marked "
+                f"{INTERRUPTED!r} and any partial results were renamed *.failed, so nothing of it counts. "
+                f"{outcome.finished} configuration(s) finished in this sweep and are kept; run the same "
+                "command again to resume") from None
         if bar is not None:
             bar.update(1)
         if status == COMPLETE:

@@ -29,7 +29,9 @@ YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
     model_args: {}                     # extra model args for every configuration
     lmms_eval_args: [--batch_size, "1", --log_samples]
     num_processes: auto                # auto: one process per visible CUDA GPU (1 without GPUs)
-    launcher: accelerate               # accelerate | torchrun (torchrun works on CPU machines)
+    launcher: auto                     # auto | accelerate | torchrun; auto: accelerate with GPUs,
+                                       # torchrun without (accelerate's CLI does not start on CPU-only
+                                       # installs, and without --multi_gpu runs one process there)
 """
 
 from __future__ import annotations
@@ -40,13 +42,16 @@ from pathlib import Path
 
 import yaml
 
+from headrouter_eval import schema
 from headrouter_eval.leaderboard.runs import method_of, model_tag, prunes
 
 KEYS = {"output_dir", "models", "methods", "retentions", "layers", "tasks", "include_path", "model_args",
         "lmms_eval_args", "num_processes", "launcher"}
-LAUNCHERS = ("accelerate", "torchrun")
+LAUNCHERS = ("auto", "accelerate", "torchrun")
 # model args the sweep sets itself, per configuration
 RESERVED_ARGS = {"pretrained", "retention", "layer", "stats_dir"}
+MODEL_KEYS = ("pretrained", "name", "model_args", "method_args")
+METHOD_KEYS = ("model", "label", "model_args")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -83,7 +88,7 @@ class SweepConfig:
     model_args: dict[str, str] = field(default_factory=dict)
     lmms_eval_args: list[str] = field(default_factory=list)
     num_processes: int | str = 1
-    launcher: str = "accelerate"
+    launcher: str = "auto"
 
 
 @dataclass
@@ -108,7 +113,8 @@ class Configuration:
                       **self.model.method_args.get(self.method.label, {})}
         for source in (extra, self.model.model_args, self.method.model_args, per_method):
             args.update(source)
-        args["stats_dir"] = str(self.folder.resolve())
+        # no stats_dir: the adapter writes its stats beside lmms-eval's results in the run
+        # folder, so the command holds no absolute path but --output_path (see sweep.py)
         return ",".join(f"{k}={v}" for k, v in args.items())
 
     def describe(self) -> str:
@@ -141,6 +147,9 @@ def parse_arg_dict(value, where: str) -> dict[str, str]:
         # lmms-eval splits model_args on "," and "=": such a value would be cut silently
         if "," in text or "=" in text:
             raise ValueError(f"{where}: model arg {key}={text!r} contains ',' or '=', which lmms-eval cannot parse")
+        if key == "stats_dir":
+            raise ValueError(f"{where}: model arg 'stats_dir' is placed by the sweep: each run's stats go beside "
+                             "its results in the run folder")
         if key in RESERVED_ARGS:
             raise ValueError(f"{where}: model arg {key!r} is set by the sweep per configuration; "
                              f"use the sweep's own setting for it")
@@ -156,7 +165,8 @@ def _models(items, where: str) -> list[ModelSpec]:
         at = f"{where}: models[{index}]"
         if isinstance(item, str):
             item = {"pretrained": item}
-        if not isinstance(item, dict) or not item.get("pretrained"):
+        schema.check_keys(item, MODEL_KEYS, at)
+        if not item.get("pretrained"):
             raise ValueError(f"{at}: needs a 'pretrained' path or hub id")
         pretrained = str(item["pretrained"])
         if "," in pretrained:
@@ -178,7 +188,8 @@ def _methods(items, where: str) -> list[MethodSpec]:
         at = f"{where}: methods[{index}]"
         if isinstance(item, str):
             item = {"model": item}
-        if not isinstance(item, dict) or not item.get("model"):
+        schema.check_keys(item, METHOD_KEYS, at)
+        if not item.get("model"):
             raise ValueError(f"{at}: needs 'model' (an lmms-eval model id)")
         model_id = str(item["model"])
         specs.append(MethodSpec(model_id, _safe(str(item.get("label") or method_of(model_id))),
@@ -194,10 +205,7 @@ def _floats(items, name: str, where: str) -> list[float]:
         raise ValueError(f"{where}: '{name}' must be a list")
     out = []
     for item in items:
-        try:
-            value = float(item)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{where}: {name} entry {item!r} is not a number") from exc
+        value = schema.number(item, where, f"{name} entry")  # a quoted "0.5" is refused too
         if not 0.0 < value <= 1.0:
             raise ValueError(f"{where}: retention {value} is outside (0, 1]")
         out.append(value)
@@ -209,15 +217,16 @@ def _layers(items, where: str) -> list[int | None]:
         return [None]
     if not isinstance(items, list) or not items:
         raise ValueError(f"{where}: 'layers' must be a non-empty list of integers")
-    try:
-        return [int(item) for item in items]
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: 'layers' entries must be integers, found {items!r}") from exc
+    return [schema.integer(item, where, "layers entry", minimum=0) for item in items]
 
 
 def _num_processes(value, where: str) -> int | str:
     if value == "auto":
         return value
+    # the --num-processes flag hands over text; a YAML 1.5 or true must not become 1
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or (
+            isinstance(value, str) and not value.strip().isdigit()):
+        raise ValueError(f"{where}: num_processes must be a positive integer or 'auto', found {value!r}")
     try:
         count = int(value)
     except (TypeError, ValueError) as exc:
@@ -229,9 +238,15 @@ def _num_processes(value, where: str) -> int | str:
 
 def build_config(data: dict, where: str, base_dir: Path | None = None) -> SweepConfig:
     """Validate a configuration mapping (from YAML and/or flags); errors name ``where`` and the key."""
-    unknown = sorted(set(data) - KEYS)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(KEYS)}")
+    schema.check_keys(data, sorted(KEYS), where)
+    for key in ("output_dir", "launcher"):
+        if data.get(key) is not None and not isinstance(data[key], (str, Path)):
+            raise ValueError(f"{where}: {key} must be a string, found {data[key]!r}")
+    for key in ("include_path", "lmms_eval_args"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str) and not (
+                isinstance(value, list) and all(isinstance(v, (str, Path)) for v in value)):
+            raise ValueError(f"{where}: {key} must be a string or a list of strings, found {value!r}")
     for key in ("models", "methods", "tasks"):
         if not data.get(key):
             raise ValueError(f"{where}: '{key}' is required")
@@ -244,7 +259,7 @@ def build_config(data: dict, where: str, base_dir: Path | None = None) -> SweepC
     retentions = _floats(data.get("retentions") or [], "retentions", where)
     if any(m.prunes for m in methods) and not retentions:
         raise ValueError(f"{where}: pruning methods need 'retentions'")
-    launcher = str(data.get("launcher") or "accelerate")
+    launcher = str(data.get("launcher") or "auto")
     if launcher not in LAUNCHERS:
         raise ValueError(f"{where}: launcher {launcher!r} is not one of {LAUNCHERS}")
     include = data.get("include_path") or []

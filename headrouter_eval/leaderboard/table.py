@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from headrouter_eval.leaderboard.reference import ReferenceRow
-from headrouter_eval.leaderboard.runs import COMPLETE, VANILLA, Run, TaskScore, method_of
+from headrouter_eval.leaderboard.runs import COMPLETE, UNREADABLE, VANILLA, Run, TaskScore, method_of
 from headrouter_eval.leaderboard.stats import TokenStats
 
 AVERAGE = "average"
@@ -104,6 +104,9 @@ def build_leaderboard(runs: list[Run], references: list[ReferenceRow] | None = N
     notes: list[str] = []
     # newest first, so a configuration re-run in another folder keeps its latest scores
     for run in sorted(runs, key=lambda r: r.date, reverse=True):
+        if run.model_id == UNREADABLE:  # no configuration known: listed under failed runs only
+            failed.append(run)
+            continue
         config = configs.setdefault(run.key, Config(*run.key))
         config.runs.append(run)
         if run.status != COMPLETE:

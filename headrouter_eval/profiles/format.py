@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from headrouter_eval import schema
+
 if TYPE_CHECKING:  # only for annotations: importing pruners here would be circular (the pruner loads profiles)
     from headrouter_eval.pruners.base import ModelInfo
 
@@ -112,6 +114,7 @@ def load_profile(path: str | Path) -> HeadProfile:
         raise ProfileError(
             f"{path}: field 'format_version' is {data.get('format_version')!r}; this version reads {FORMAT_VERSION}"
         )
+    _check_schema(data, str(path))
     try:
         classes = {name: ClassProfile(**body) for name, body in data["classes"].items()}
         profile = HeadProfile(
@@ -124,6 +127,40 @@ def load_profile(path: str | Path) -> HeadProfile:
         raise ProfileError(f"{path}: malformed profile ({type(exc).__name__}: {exc})") from None
     _check_shapes(profile)
     return profile
+
+
+TOP_KEYS = ("format", "format_version", "model", "layer", "scoring_layer", "probe", "sigma", "sigma_rule",
+            "head_weight_rule", "classes", "calibration")
+MODEL_KEYS = ("id", "name_or_path", *ARCH_FIELDS)
+PROBE_KEYS = ("probe", "queries", "softmax")
+CLASS_KEYS = ("centroid", "head_weights", "audio_mass", "tasks", "samples")
+
+
+def _check_schema(data: dict, where: str) -> None:
+    """Keys and types of a version-1 profile; an edited file with a typo is refused, not half-read."""
+    try:
+        schema.check_keys(data, TOP_KEYS, where, required=("model", "layer", "scoring_layer", "probe", "sigma",
+                                                           "classes"))
+        schema.check_keys(data["model"], MODEL_KEYS, f"{where}: model", required=("id", *ARCH_FIELDS))
+        for name in ARCH_FIELDS:
+            schema.integer(data["model"][name], f"{where}: model", name, minimum=1)
+        schema.check_keys(data["probe"], PROBE_KEYS, f"{where}: probe", required=PROBE_KEYS)
+        for key in ("layer", "scoring_layer"):
+            schema.integer(data[key], where, key, minimum=0)
+        schema.number(data["sigma"], where, "sigma")
+        if not isinstance(data["classes"], dict):
+            raise schema.SchemaError(f"{where}: classes must map a class name to its profile")
+        for name, body in data["classes"].items():
+            at = f"{where}: classes.{name}"
+            schema.check_keys(body, CLASS_KEYS, at, required=("centroid", "head_weights", "audio_mass"))
+            for key in ("centroid", "head_weights", "audio_mass"):
+                values = body[key]
+                if not isinstance(values, list):
+                    raise schema.SchemaError(f"{at}: {key} must be a list of numbers, found {values!r}")
+                for value in values:
+                    schema.number(value, at, f"{key} entry")
+    except schema.SchemaError as exc:
+        raise ProfileError(str(exc)) from None
 
 
 def _check_shapes(profile: HeadProfile) -> None:

@@ -1,0 +1,299 @@
+"""Every bad input of docs/bad_inputs.md, fed through the real command that meets it.
+
+Audio and model args go through the real ``lmms-eval eval`` CLI with our adapter on the
+tiny checkpoint (lmms-eval exits 0 when an evaluation fails, so each test also checks that
+nothing is left that looks complete); config files, run folders and Ctrl-C go through the
+real ``headrouter-eval`` subcommands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import yaml
+
+from headrouter_eval.leaderboard.runs import FAILED, MANIFEST_NAME
+
+from .leaderboard_helpers import FIXTURE_TASKS, cli, dummy_runs, write_config
+from .lmms_cli import results_files, run_lmms_eval
+
+SR = 16_000
+TASK_YAML = """task: hr_bad_audio
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: docs.jsonl
+test_split: test
+output_type: generate_until
+doc_to_visual: !function utils.doc_to_visual
+doc_to_text: !function utils.doc_to_text
+doc_to_target: answer
+generation_kwargs:
+  max_new_tokens: 2
+process_results: !function utils.process_results
+metric_list:
+  - metric: exact_match
+    aggregation: mean
+    higher_is_better: true
+"""
+TASK_UTILS = '''from headrouter_eval.audio import audio_item
+
+
+def doc_to_visual(doc):
+    return [audio_item(doc["audio"], where=f"doc {doc['id']}")]
+
+
+def doc_to_text(doc):
+    return "What is it?"
+
+
+def process_results(doc, results):
+    return {"exact_match": float(results[0].strip() == doc["answer"])}
+'''
+
+
+def _wav(path: Path, samples: np.ndarray, subtype: str = "PCM_16") -> Path:
+    sf.write(path, samples, SR, subtype=subtype, format="WAV")
+    return path
+
+
+def _bad_audio(kind: str, folder: Path) -> Path:
+    if kind == "truncated":  # the header promises 19 s, 0.06 s remain
+        whole = _wav(folder / "whole.wav", (0.3 * np.sin(np.arange(19 * SR) / 10)).astype(np.float32))
+        cut = folder / "truncated.wav"
+        cut.write_bytes(whole.read_bytes()[:44 + 2 * 960])
+        return cut
+    if kind == "nan":
+        samples = np.zeros(SR, dtype=np.float32)
+        samples[:50] = np.nan
+        return _wav(folder / "nan.wav", samples, "FLOAT")
+    return _wav(folder / "empty.wav", np.zeros(0, dtype=np.float32))  # valid header, 0 samples
+
+
+def _audio_task(folder: Path, bad: Path) -> Path:
+    """A two-doc task: doc 0 a good clip, doc 1 the bad one."""
+    folder.mkdir()
+    good = _wav(folder / "good.wav", (0.1 * np.sin(np.arange(SR) / 5)).astype(np.float32))
+    docs = [{"id": 0, "audio": str(good), "answer": "x"}, {"id": 1, "audio": str(bad), "answer": "x"}]
+    (folder / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
+    (folder / "hr_bad_audio.yaml").write_text(TASK_YAML)
+    (folder / "utils.py").write_text(TASK_UTILS)
+    return folder
+
+
+def _assert_failed_cleanly(result: subprocess.CompletedProcess, out: Path, *needles: str) -> None:
+    log = result.stdout + result.stderr
+    for needle in needles:
+        assert needle in log, f"{needle!r} not in the log:\n{log[-3000:]}"
+    assert results_files(out) == []  # lmms-eval exits 0 on failure: nothing may look complete
+    assert not list(out.rglob("*_pruning_summary_rank*.json"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "message"), [
+    ("truncated", "the WAV header promises 304000 frames (19.00 s) but only 960 (0.06 s) could be decoded"),
+    ("nan", "50 of 16000 audio samples are NaN or infinite"),
+    ("empty", "the audio holds no samples"),
+])
+def test_bad_audio_fails_the_run_naming_doc_and_file(tiny_checkpoint, tmp_path, kind, message):
+    bad = _bad_audio(kind, tmp_path)
+    tasks = _audio_task(tmp_path / "task", bad)
+    out = tmp_path / "out"
+    result = run_lmms_eval("fastv_qwen_omni", f"pretrained={tiny_checkpoint},retention=0.5,layer=0",
+                           "hr_bad_audio", tasks, out)
+    _assert_failed_cleanly(result, out, f"doc 1: audio file {bad}: {message}")
+
+
+def _wrong_architecture(checkpoint: Path, tmp_path: Path) -> str:
+    text_only = tmp_path / "qwen2-text"
+    shutil.copytree(checkpoint, text_only)
+    config = json.loads((text_only / "config.json").read_text())
+    (text_only / "config.json").write_text(json.dumps({**config, "model_type": "qwen2"}))
+    return f"pretrained={text_only}"
+
+
+def _misspelt_profile(checkpoint: Path, tmp_path: Path) -> str:
+    from headrouter_eval.demo import BUNDLED_MODEL
+
+    profile = json.loads((BUNDLED_MODEL / "headrouter_profile.json").read_text())
+    profile["sigam"] = profile.pop("sigma")
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(profile))
+    return f"pretrained={checkpoint},retention=0.5,profile={path}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("model", "args", "message"), [
+    ("fastv_qwen_omni", lambda c, t: f"pretrained={c},retention=0.5,layer=1.5",
+     "model arg layer must be an integer, got 1.5 (float)"),
+    ("fastv_qwen_omni", lambda c, t: f"pretrained={c},retention=0.5,device_map=auto",
+     "unknown model arg(s) ['device_map'] for fastv_qwen_omni"),
+    ("vanilla_qwen_omni", lambda c, t: f"pretrained={t / 'no_such_model'}", "no such folder"),
+    ("vanilla_qwen_omni", _wrong_architecture, "is a 'qwen2' checkpoint (config.json model_type)"),
+    ("vanilla_qwen_omni", lambda c, t: f"pretrained={c},stats_dir={t / 'blocker'}",
+     "model arg stats_dir=" + "{blocker} is a file, not a folder"),
+    ("headrouter_qwen_omni", _misspelt_profile, "unknown key 'sigam' (did you mean 'sigma'?)"),
+], ids=["layer-1.5", "device_map", "missing-folder", "wrong-architecture", "stats_dir-file", "profile-typo"])
+def test_bad_model_args_fail_the_run_naming_the_arg(tiny_checkpoint, tmp_path, model, args, message):
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    out = tmp_path / "out"
+    result = run_lmms_eval(model, args(tiny_checkpoint, tmp_path), "hr_test_tiny_audio",
+                           Path(__file__).parent / "fixtures" / "tiny_audio_task", out, "--limit", "1")
+    _assert_failed_cleanly(result, out, message.format(blocker=tmp_path / "blocker"))
+
+
+@pytest.mark.slow
+def test_a_world_size_other_than_asked_fails_with_the_fix(tiny_checkpoint, tmp_path, monkeypatch):
+    # what `accelerate launch --num_processes 2` without --multi_gpu does on a CPU machine: one
+    # process; the sweep tells the adapter how many it asked for
+    monkeypatch.setenv("HEADROUTER_EXPECTED_WORLD_SIZE", "2")
+    out = tmp_path / "out"
+    result = run_lmms_eval("vanilla_qwen_omni", f"pretrained={tiny_checkpoint}", "hr_test_tiny_audio",
+                           Path(__file__).parent / "fixtures" / "tiny_audio_task", out, "--limit", "1")
+    _assert_failed_cleanly(result, out, "launched for 2 processes but only 1 started", "add --multi_gpu",
+                           "torchrun --nproc_per_node")
+
+
+def test_sweep_picks_torchrun_without_gpus(tmp_path):
+    import torch
+
+    code, out, err = cli("sweep", "--models", "/ckpt/m", "--methods", "fastv_qwen_omni", "--retentions", "0.5",
+                         "--tasks", "hrlb_a", "--output-dir", tmp_path, "--num-processes", "2", "--dry-run")
+    assert code == 0, err
+    expected = "accelerate.commands.launch --multi_gpu" if torch.cuda.is_available() else "torch.distributed.run"
+    assert expected in out
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"retentons": [0.5]}, "unknown key 'retentons' (did you mean 'retentions'?)"),
+    ({"retentions": ["0.5"]}, "retentions entry must be a number, found string '0.5'"),
+    ({"layers": [1.5]}, "layers entry must be an integer, found number 1.5"),
+])
+def test_bad_sweep_config_exits_2_naming_file_and_key(tmp_path, change, message):
+    data = {"models": ["/ckpt/m"], "methods": ["fastv_qwen_omni"], "retentions": [0.5], "tasks": ["hrlb_a"]}
+    config = write_config(tmp_path / "grid.yaml", **{**data, **change})
+    code, _, err = cli("sweep", "--config", config, "--dry-run")
+    assert code == 2 and str(config) in err and message in err, err
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory):
+    """A real leaderboard of the shared dummy-model sweep runs."""
+    runs = dummy_runs(tmp_path_factory.getbasetemp())
+    out = tmp_path_factory.mktemp("bad_inputs_board")
+    code, text, err = cli("leaderboard", runs, "--out", out, "--no-plot")
+    assert code == 0, text + err
+    return out / "leaderboard.csv"
+
+
+def _baseline_entry(board_csv: Path) -> dict:
+    code, _, _ = cli("regress", board_csv, board_csv.with_name("written.yaml"), "--write-baseline")
+    assert code == 0
+    return yaml.safe_load(board_csv.with_name("written.yaml").read_text())["entries"][0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda e: e.update(higher_is_better="false"), "higher_is_better must be true or false (unquoted), found "
+                                                   "string 'false'"),
+    (lambda e: e.update(higher_is_beter=False), "unknown key 'higher_is_beter' (did you mean 'higher_is_better'?)"),
+    (lambda e: e.update(tolerence=50), "unknown key 'tolerence' (did you mean 'tolerance'?)"),
+    (lambda e: e.update(score="80"), "score must be a number, found string '80'"),
+])
+def test_bad_regress_baseline_exits_2_naming_file_entry_and_key(board, tmp_path, edit, message):
+    entry = _baseline_entry(board)
+    edit(entry)
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text(yaml.safe_dump({"default_tolerance": 0.0, "entries": [entry]}))
+    code, out, err = cli("regress", board, baseline)
+    assert code == 2, out + err
+    assert f"{baseline}: entries[0]: {message}" in err
+
+
+@pytest.mark.slow
+def test_lower_is_better_baseline_flags_a_rise_as_regression(board, tmp_path):
+    entry = _baseline_entry(board)
+    entry.update(higher_is_better=False, score=entry["score"] - 0.5, tolerance=0.0)
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text(yaml.safe_dump({"entries": [entry]}))
+    code, out, _ = cli("regress", board, baseline)
+    assert code == 1 and out.startswith("REGRESSION"), out
+
+
+@pytest.mark.slow
+def test_leaderboard_survives_half_written_files(tmp_path_factory, tmp_path):
+    runs = tmp_path / "runs"
+    shutil.copytree(dummy_runs(tmp_path_factory.getbasetemp()), runs)
+    # dummy_runs: vanilla and always_b on hrlb_group (complete), always_b on hrlb_broken (failed)
+    torn_results = next((runs / "dummy-model" / "always_b" / "hrlb_group").rglob("*_results.json"))
+    torn_results.write_text(torn_results.read_text()[:100])
+    torn_manifest = runs / "dummy-model" / "always_b" / "hrlb_broken" / MANIFEST_NAME
+    torn_manifest.write_text("{\"model\": ")
+    stray = runs / "stray" / "model"
+    stray.mkdir(parents=True)
+    (stray / "20260101_000000_results.json").write_text("{")
+    code, out, err = cli("leaderboard", runs, "--no-plot")
+    assert code == 0, out + err
+    records = json.loads((runs / "leaderboard.json").read_text())["records"]
+    failed = {r["runs"]: r["problem"] for r in records if r["status"] == FAILED}
+    assert any("not readable JSON" in p and str(torn_results) in p for p in failed.values()), failed
+    assert any(str(torn_manifest) in p for p in failed.values()), failed
+    assert str(stray) in failed
+    # the rest is still tabulated
+    assert {r["task"] for r in records if r["status"] == "complete" and r["method"] == "vanilla"} >= {
+        "hrlb_a", "hrlb_b"}
+    assert f"FAILED: {stray}" in out
+
+
+@pytest.mark.slow
+def test_copied_runs_folder_resumes_without_rerunning(tmp_path_factory, tmp_path):
+    base = tmp_path_factory.getbasetemp()
+    original = dummy_runs(base)
+    copy = tmp_path / "moved_runs"
+    shutil.copytree(original, copy)
+    code, out, err = cli("sweep", "--config", base / "dummy_sweep.yaml", "--output-dir", copy, "--", "--log_samples")
+    assert code == 0, out + err
+    assert "2 skipped (finished earlier)" in out and "0 run," in out, out
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_sweep_marks_the_run_interrupted_without_a_traceback(tmp_path):
+    runs = tmp_path / "runs"
+    config = write_config(
+        tmp_path / "grid.yaml", output_dir=str(runs), include_path=str(FIXTURE_TASKS), tasks=["hrlb_a"],
+        models=[{"pretrained": "fixture/dummy-model", "name": "dummy-model"}],
+        methods=[{"model": "dummy", "label": "vanilla"}])
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "headrouter_eval.cli", "sweep", "--config", str(config)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               start_new_session=True)
+    manifest = runs / "dummy-model" / "vanilla" / "hrlb_a" / MANIFEST_NAME
+    deadline = time.monotonic() + 120
+    while not manifest.is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert manifest.is_file(), "the sweep never started its run"
+    time.sleep(1.0)  # lmms-eval is starting up
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err and "interrupted during dummy-model vanilla | hrlb_a" in err, err
+    assert json.loads(manifest.read_text())["status"] == "interrupted"
+    assert not list(manifest.parent.rglob("*_results.json"))
+
+
+def test_analyze_without_head_vectors_exits_2(tmp_path):
+    stats = tmp_path / "20260101_000000_pruning_stats_rank0.jsonl"  # a fastv run's stats: no head vectors
+    stats.write_text(json.dumps({"task": "t", "doc_id": 0, "audio_tokens": 10, "kept_tokens": 5}) + "\n")
+    code, _, err = cli("analyze", "--vectors", stats, "--out", tmp_path / "figures")
+    assert code == 2 and "no per-sample head vectors" in err and str(stats) in err
+    assert not (tmp_path / "figures").exists()
