@@ -86,12 +86,12 @@ def test_model_args_layering_and_commands():
     assert vanilla.model_args({}) == "pretrained=/ckpt/Qwen2.5-Omni-3B"
     args = fastv.model_args({})
     assert args == "pretrained=/ckpt/Qwen2.5-Omni-3B,retention=0.7,x=1,attn_implementation=eager"
-    accel = build_command(fastv, config, 4, "python")
     config.launcher = "accelerate"
     accel = build_command(fastv, config, 4, "python")
     # --multi_gpu always: without it accelerate runs a single process on a machine without GPUs
     assert accel[:7] == ["python", "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "4", "-m"]
-    assert accel[-4:] == ["--include_path", "/tasks", "--limit", "5"]
+    # per-sample logs always (the leaderboard's intervals need them), after the user's own arguments
+    assert accel[-5:] == ["--include_path", "/tasks", "--limit", "5", "--log_samples"]
     config.launcher = "torchrun"
     assert build_command(fastv, config, 4, "python")[:7] == [
         "python", "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "4", "-m"]
