@@ -364,4 +364,6 @@ def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
         if any(folder in results_path.parents for folder in sweep_folders):
             continue
         runs.append(read_plain_run(results_path, choice))
-    return runs
+    from headrouter_eval.leaderboard.integrity import mark_contaminated  # a leaf module; here to keep this one lean
+
+    return mark_contaminated(runs)

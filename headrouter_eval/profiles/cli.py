@@ -39,7 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--head-weights", default="selectivity_mass",
                         choices=["selectivity_mass", "selectivity", "mass", "uniform"],
                         help="rule turning a class's mean selectivity and audio mass into head weights")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the per-task sample shuffle")
+    parser.add_argument("--holdout", type=int, default=None,
+                        help="items held out per task for calibration (default: --per-class); the profile records "
+                             "their ids and evaluation with it excludes them")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the held-out split and the per-task shuffle")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         config = config_from_model_args(
             simple_parse_args_string(args.model_args), tasks=tasks, per_class=args.per_class,
             include_path=args.include_path, mapping=parse_mapping(args.mapping),
-            mapping_spec=args.mapping or "AudioMarathon default", seed=args.seed,
+            mapping_spec=args.mapping or "default", seed=args.seed, holdout=args.holdout,
             head_weight_rule=args.head_weights, sigma=args.sigma,
         )
         profile, rows = calibrate(config, progress=not args.no_progress)
@@ -68,5 +71,7 @@ def run(args: argparse.Namespace) -> int:
     vectors = write_vectors(rows, args.vectors or out.with_name(out.stem + ".vectors.jsonl"))
     counts = ", ".join(f"{name}: {len(c.samples)}" for name, c in profile.classes.items())
     print(f"profile {out} ({counts} samples; sigma={profile.sigma:.4g}, layer={profile.layer})")
+    held = ", ".join(f"{task}: {len(ids)}" for task, ids in profile.held_out_items.items())
+    print(f"held out for calibration (excluded from evaluation with this profile): {held}")
     print(f"head vectors {vectors}")
     return 0
