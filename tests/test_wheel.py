@@ -67,7 +67,7 @@ def test_bundled_task_runs_from_the_wheel_elsewhere(installed, tmp_path):
     assert tasks_dir.is_relative_to(installed.parent)
     model = tasks_dir.parent / "assets" / "hr_synth_omni"
     out = tmp_path / "out"
-    model_args = f"pretrained={model},retention=0.5,layer=0,profile={model / 'headrouter_profile.json'}"
+    model_args = f"pretrained={model},retention=0.5,layer=0,profile={model / 'headrouter_profile_L0.json'}"
     done = _run([str(installed / "python"), "-m", "lmms_eval", "eval", "--model", "headrouter_qwen_omni",
                  "--model_args", model_args,
                  "--tasks", "hr_synth_word,hr_synth_calib_pitch", "--include_path", str(tasks_dir),
