@@ -46,7 +46,8 @@ def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[i
     data = {
         "output_dir": str(runs),
         "models": [{"pretrained": str(BUNDLED_MODEL), "name": "hr-synth-omni"}],
-        "methods": ["vanilla_qwen_omni", "fastv_qwen_omni", {"model": "random_qwen_omni", "model_args": {"seed": list(RANDOM_SEEDS)}},
+        "methods": ["vanilla_qwen_omni", "fastv_qwen_omni",
+                    {"model": "random_qwen_omni", "model_args": {"seed": list(RANDOM_SEEDS)}},
                     "uniform_qwen_omni", headrouter],
         "retentions": list(retentions),
         "layers": list(layers),
@@ -116,7 +117,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--retentions", type=_floats, default=list(DEMO_RETENTIONS),
                         help="comma-separated retentions for the pruners (vanilla runs once)")
     parser.add_argument("--layers", type=lambda text: [int(float(x)) for x in _floats(text)],
-                        default=list(DEMO_LAYERS), help="comma-separated pruning layers K (each needs a bundled profile)")
+                        default=list(DEMO_LAYERS),
+                        help="comma-separated pruning layers K (each needs a bundled profile)")
     parser.add_argument("--num-processes", type=int, default=1, help="data-parallel processes per run")
     parser.add_argument("--launcher", choices=["accelerate", "torchrun"], default="accelerate")
     parser.set_defaults(func=run_demo)
