@@ -195,6 +195,10 @@ def test_calibration_on_the_tiny_model_writes_profile_and_vectors(tiny_checkpoin
         assert cls.centroid == pytest.approx(torch.tensor([r["selectivity"] for r in members]).mean(0).tolist())
         assert sum(cls.head_weights) == pytest.approx(1.0)
     assert all(r["n_audio"] > 0 and len(r["selectivity"]) == 4 for r in rows)
+    # every sample comes from its task's held-out split, which the profile records in full
+    held = profile.held_out_items
+    assert sorted(held) == ["hrcal_acoustic", "hrcal_semantic"] and all(len(ids) == 2 for ids in held.values())
+    assert all(r["item"] in held[r["task"]] and r["sample_id"] == f"{r['task']}:{r['item']}" for r in rows)
 
 
 @pytest.mark.slow
