@@ -30,7 +30,7 @@ def plot_leaderboard(board: Leaderboard, path: Path, tasks: list[str] | None = N
         raise ValueError("nothing to plot: no run has a complete score")
     panels = [AVERAGE, *(tasks or [])]
     fig, axes = plt.subplots(
-        len(models), len(panels), figsize=(4.2 * len(panels), 3.4 * len(models)), squeeze=False
+        len(models), len(panels), figsize=(5.6 * len(panels), 3.6 * len(models)), squeeze=False
     )
     for row, model in enumerate(models):
         configs = [c for c in board.configs if c.model == model]
@@ -40,6 +40,10 @@ def plot_leaderboard(board: Leaderboard, path: Path, tasks: list[str] | None = N
             # would draw a curve no configuration has
             lines = sorted({(c.method, c.layer if c.layer is not None else -1) for c in configs if not c.is_vanilla})
             several_layers = len({layer for _, layer in lines}) > 1
+            # one colour per method and one line style per layer, so no two lines look alike
+            methods = sorted({method for method, _ in lines})
+            layers = sorted({layer for _, layer in lines})
+            cmap = plt.get_cmap("tab10" if len(methods) <= 10 else "tab20")
             for method, layer in lines:
                 points = sorted(
                     (c.retention, _value(c, task)) for c in configs
@@ -49,7 +53,9 @@ def plot_leaderboard(board: Leaderboard, path: Path, tasks: list[str] | None = N
                 if points:
                     xs, ys = zip(*points)
                     label = f"{method} L{layer}" if several_layers and layer >= 0 else method
-                    ax.plot(xs, ys, marker="o", label=label)
+                    ax.plot(xs, ys, marker="os^D"[layers.index(layer) % 4], label=label,
+                            color=cmap(methods.index(method) % cmap.N),
+                            linestyle=("-", "--", ":", "-.")[layers.index(layer) % 4])
             for vanilla in (c for c in configs if c.is_vanilla and _value(c, task) is not None):
                 ax.axhline(_value(vanilla, task), color="black", linestyle="--", linewidth=1, label="vanilla")
             ax.set_title(f"{model}: {task}", fontsize=9)
@@ -58,7 +64,7 @@ def plot_leaderboard(board: Leaderboard, path: Path, tasks: list[str] | None = N
             ax.invert_xaxis()  # pruning harder reads left to right
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=7)
+                ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: never over lines
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
