@@ -29,8 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="extra lmms-eval task folder (repeatable), as lmms-eval --include_path")
     parser.add_argument("--per-class", type=int, required=True, help="samples per task class")
     parser.add_argument("--mapping", default=None,
-                        help="task->class: a JSON/YAML file or 'task=class,pattern*=class' "
-                             "(default: AudioMarathon's semantic/acoustic split, matched on task-name tokens)")
+                        help="task->class: a JSON/YAML file or 'task=class,pattern*=class' (default: semantic, "
+                             "acoustic or mixed for every AudioMarathon task, MMAU-Pro category and hr_synth task; "
+                             "see docs/headrouter.md)")
     parser.add_argument("--out", required=True, type=Path, help="profile file to write (JSON)")
     parser.add_argument("--vectors", type=Path, default=None,
                         help="per-sample head vectors (JSONL); default: <out without .json>.vectors.jsonl")
