@@ -1,9 +1,11 @@
 """``headrouter-eval demo``: the bundled default, end to end, in one command.
 
-Runs every method at a few retentions on the bundled synthetic benchmark (``hr_synth``)
-with the bundled trained tiny model, through the same sweep and lmms-eval runs a user
-makes on real checkpoints, then writes the leaderboard, its plot and a note on how it
-was made. The run folders are resumable: running the command again finishes what is
+Runs every method at a few retentions and at two pruning layers on the bundled synthetic
+benchmark (``hr_synth``) with the bundled trained tiny model, through the same sweep and
+lmms-eval runs a user makes on real checkpoints, then writes the leaderboard, its plot and
+a note on how it was made. The random baseline runs with three seeds (the leaderboard
+notes their spread); HeadRouter uses the bundled three-class profile calibrated for each
+layer. The run folders are resumable: running the command again finishes what is
 missing and re-tabulates.
 """
 
@@ -17,31 +19,38 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "hr_synth_omni"
-BUNDLED_PROFILE = BUNDLED_MODEL / "headrouter_profile.json"
+# one profile per pruning layer: {layer} is filled in per configuration by the sweep
+BUNDLED_PROFILE = BUNDLED_MODEL / "headrouter_profile_L{layer}.json"
 DEMO_TASK = "hr_synth"
 DEMO_RETENTIONS = (0.5, 0.25, 0.1)
 # The bundled model is tiny (4 decoder layers): pruning before the first decoder layer is
-# where the methods' choices of tokens matter most (see the training report).
-DEMO_LAYER = 0
+# where the methods' choices of tokens matter most (see the training report); layer 2 is
+# the paper's default pruning layer, shown beside it.
+DEMO_LAYERS = (0, 2)
+RANDOM_SEEDS = (0, 1, 2)
 
 
-def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layer: int, num_processes: int, launcher: str):
+def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[int, ...], num_processes: int,
+                      launcher: str):
     """The demo grid: the bundled model x every method x ``retentions`` x ``hr_synth``."""
     from headrouter_eval.leaderboard.sweep_config import build_config
     from headrouter_eval.tasks_path import tasks_dir
 
     if not (BUNDLED_MODEL / "config.json").is_file():
         raise FileNotFoundError(f"the bundled model is missing at {BUNDLED_MODEL}; reinstall headrouter-eval")
-    headrouter = {"model": "headrouter_qwen_omni"}
-    if BUNDLED_PROFILE.is_file():
-        headrouter["model_args"] = {"profile": str(BUNDLED_PROFILE)}
+    missing = [layer for layer in layers if not Path(str(BUNDLED_PROFILE).format(layer=layer)).is_file()]
+    if missing:
+        raise FileNotFoundError(f"no bundled HeadRouter profile for layer(s) {missing} ({BUNDLED_PROFILE}); "
+                                "calibrate one (see README.md) or pick --layers from those bundled")
+    headrouter = {"model": "headrouter_qwen_omni", "model_args": {"profile": str(BUNDLED_PROFILE)}}
     data = {
         "output_dir": str(runs),
         "models": [{"pretrained": str(BUNDLED_MODEL), "name": "hr-synth-omni"}],
-        "methods": ["vanilla_qwen_omni", "fastv_qwen_omni", {"model": "random_qwen_omni", "model_args": {"seed": 0}},
+        "methods": ["vanilla_qwen_omni", "fastv_qwen_omni",
+                    {"model": "random_qwen_omni", "model_args": {"seed": list(RANDOM_SEEDS)}},
                     "uniform_qwen_omni", headrouter],
         "retentions": list(retentions),
-        "layers": [layer],
+        "layers": list(layers),
         "tasks": [DEMO_TASK],
         "include_path": [str(tasks_dir())],
         "lmms_eval_args": ["--log_samples"],
@@ -57,7 +66,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     record = _provenance(args)  # taken before running: the commit and files that made the results
-    sweep = demo_sweep_config(args.runs, tuple(args.retentions), args.layer, args.num_processes, args.launcher)
+    layers = tuple(int(layer) for layer in args.layers)
+    sweep = demo_sweep_config(args.runs, tuple(args.retentions), layers, args.num_processes, args.launcher)
     # Every demo configuration shares one model, data set and install: when the first two
     # fail alike, so would the rest (minutes of runs hiding one missing file).
     try:
@@ -66,7 +76,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"demo: interrupted: {exc or 'stopped by Ctrl-C'}", file=sys.stderr)
         return 130
     write_leaderboard(
-        args.runs, args.out, title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layer {args.layer})",
+        args.runs, args.out,
+        title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layers {', '.join(map(str, layers))})",
     )
     _write_provenance(args.out, record, time.perf_counter() - started, outcome.exit_code == 0)
     if outcome.stopped:
@@ -83,7 +94,8 @@ def _provenance(args: argparse.Namespace) -> dict:
 
     record = provenance.describe(torch.device("cpu"), shlex.join(["headrouter-eval", *sys.argv[1:]]))
     record.update({"what": f"every method on {DEMO_TASK} with the bundled model {BUNDLED_MODEL.name}",
-                   "retentions": list(args.retentions), "layer": args.layer, "runs_folder": str(args.runs)})
+                   "retentions": list(args.retentions), "layers": [int(x) for x in args.layers],
+                   "random_seeds": list(RANDOM_SEEDS), "runs_folder": str(args.runs)})
     return record
 
 
@@ -117,7 +129,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs/demo"), help="run folders (resumable)")
     parser.add_argument("--retentions", type=_floats, default=list(DEMO_RETENTIONS),
                         help="comma-separated retentions for the pruners (vanilla runs once)")
-    parser.add_argument("--layer", type=int, default=DEMO_LAYER, help="pruning layer K")
+    parser.add_argument("--layers", type=lambda text: [int(float(x)) for x in _floats(text)],
+                        default=list(DEMO_LAYERS),
+                        help="comma-separated pruning layers K (each needs a bundled profile)")
     parser.add_argument("--num-processes", type=int, default=1, help="data-parallel processes per run")
     parser.add_argument("--launcher", choices=["auto", "accelerate", "torchrun"], default="auto")
     parser.add_argument("--no-progress", action="store_true",

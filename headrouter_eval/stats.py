@@ -120,8 +120,10 @@ class StatsWriter:
     def summary_path(self) -> Path:
         return self.dir / SUMMARY_NAME.format(run_id=self.run_id, rank=self.rank)
 
-    def write(self, task: str, doc_id: Any, record: PrefillRecord) -> None:
-        row = {"task": task, "doc_id": doc_id, **self.meta}
+    def write(self, task: str, doc_id: Any, record: PrefillRecord, item: str | None = None) -> None:
+        # ``item``: the doc's stable id (headrouter_eval.profiles.holdout), so a leaderboard can
+        # tell whether a run scored an item some profile was calibrated on
+        row = {"task": task, "doc_id": doc_id, **({"item": item} if item else {}), **self.meta}
         fields = asdict(record)
         row.update({k: v for k, v in fields.items() if k != "extra"})
         row.update(record.extra)

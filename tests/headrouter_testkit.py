@@ -48,6 +48,8 @@ def make_profile(info: ModelInfo, classes: dict[str, tuple[list[float], list[flo
         classes={name: ClassProfile(centroid=list(c), head_weights=list(w), audio_mass=[0.5] * heads,
                                     tasks=[f"task_{name}"], samples=[f"task_{name}:0"])
                  for name, (c, w) in classes.items()},
+        calibration={"held_out": {"seed": 0, "per_task": 1, "items": {f"task_{name}": [f"id_{name}"]
+                                                                      for name in classes}}},
     )
 
 

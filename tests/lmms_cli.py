@@ -10,14 +10,16 @@ from pathlib import Path
 
 
 def run_lmms_eval(model: str, model_args: str, tasks: str, include_path: Path, output_path: Path,
-                  *extra: str, processes: int = 1, timeout: int = 300) -> subprocess.CompletedProcess:
+                  *extra: str, processes: int = 1, timeout: int = 300,
+                  env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``lmms-eval eval`` in one process, or data-parallel under ``accelerate launch``.
 
     On a CPU-only machine ``accelerate launch --multi_gpu`` still starts one process per
     rank and accelerate falls back to the gloo backend: that is how the data-parallel
     path of the adapter is exercised without GPUs.
     """
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           **(env_extra or {})}
     launcher = [sys.executable, "-m", "lmms_eval"]
     if processes > 1:
         launcher = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",

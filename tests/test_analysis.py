@@ -55,13 +55,18 @@ def test_tsne_has_one_coloured_group_per_task_and_separates_distinct_tasks(vecto
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("t-SNE 1", "t-SNE 2")
     legend = ax.get_legend()
     assert legend.get_title().get_text() == "task"
-    assert [t.get_text() for t in legend.get_texts()] == ["am_sed", "am_asr", "am_ser"]
+    # legend: task and its class; the marker shape tells the classes apart
+    labels = ["am_sed (acoustic)", "am_asr (semantic)", "am_ser (semantic)"]
+    assert [t.get_text() for t in legend.get_texts()] == labels
     groups = {c.get_label(): c.get_offsets() for c in ax.collections}
-    assert {k: len(v) for k, v in groups.items()} == {"am_sed": 5, "am_asr": 5, "am_ser": 5}
+    assert {k: len(v) for k, v in groups.items()} == dict.fromkeys(labels, 5)
+    paths = {c.get_label(): c.get_paths()[0].vertices.shape for c in ax.collections}
+    assert paths["am_asr (semantic)"] == paths["am_ser (semantic)"] != paths["am_sed (acoustic)"]
     colours = {tuple(c.get_facecolor()[0]) for c in ax.collections}
     assert len(colours) == 3
     # am_sed's vectors are far from the others: its points lie nearer each other than to any other task's
-    sed, others = groups["am_sed"], np.concatenate([groups["am_asr"], groups["am_ser"]])
+    sed = groups["am_sed (acoustic)"]
+    others = np.concatenate([groups["am_asr (semantic)"], groups["am_ser (semantic)"]])
     within = max(np.linalg.norm(a - b) for a in sed for b in sed)
     between = min(np.linalg.norm(a - b) for a in sed for b in others)
     assert within < between

@@ -125,7 +125,7 @@ def _wrong_architecture(checkpoint: Path, tmp_path: Path) -> str:
 def _misspelt_profile(checkpoint: Path, tmp_path: Path) -> str:
     from headrouter_eval.demo import BUNDLED_MODEL
 
-    profile = json.loads((BUNDLED_MODEL / "headrouter_profile.json").read_text())
+    profile = json.loads((BUNDLED_MODEL / "headrouter_profile_L0.json").read_text())
     profile["sigam"] = profile.pop("sigma")
     path = tmp_path / "profile.json"
     path.write_text(json.dumps(profile))

@@ -262,3 +262,26 @@ def test_a_decode_step_taken_for_a_prefill_raises(thinker, two_span_inputs, monk
         with pytest.raises(RuntimeError, match="second prefill in one request: a forward call starting at position"):
             thinker.generate(**two_span_inputs, **GEN)
     assert len(records) == 1 and records[0].audio_tokens > 0  # the real prefill's record, untouched
+
+
+def test_random_keeps_a_different_subset_for_each_prompt_of_equal_length(thinker, make_inputs, speech, tone):
+    """Through generate: two prompts with the same audio length differ in their kept sets; a repeat does not."""
+    clip_a, clip_b = speech[: 3 * 16000], tone[: 3 * 16000]
+
+    def kept(clip, question, seed=0):
+        inputs = make_inputs([clip], question)
+        with PruningEngine(thinker, make_pruner("random", retention=0.3, seed=seed), layer=1) as engine, \
+                torch.no_grad():
+            thinker.generate(**inputs, max_new_tokens=2, do_sample=False)
+        layout = find_audio_layout(inputs["input_ids"][0], internals.audio_token_ids(thinker.config))
+        positions = engine.last_kept_positions
+        audio_kept = torch.nonzero(torch.isin(layout.audio_positions, positions)).flatten()  # indices into the audio
+        return audio_kept.tolist(), engine.last_record.audio_tokens
+
+    a, n_a = kept(clip_a, "What do you hear?")
+    b, n_b = kept(clip_b, "What do you hear?")  # other audio, same length
+    c, n_c = kept(clip_a, "What do you see?")  # same audio, other text of the same length
+    assert n_a == n_b == n_c and len(a) == len(b) == len(c)
+    assert a != b and a != c
+    assert kept(clip_a, "What do you hear?") == (a, n_a)  # same prompt, same seed: same subset
+    assert kept(clip_a, "What do you hear?", seed=1)[0] != a

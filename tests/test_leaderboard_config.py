@@ -125,3 +125,26 @@ def test_bad_reference_file(tmp_path: Path):
     bad.write_text(yaml.safe_dump({"benchmarks": {"b": {"tasks": {"X": "t"}, "models": {"m": {"Y": 1}}}}}))
     with pytest.raises(ValueError, match=r"label 'Y' is not in .*benchmarks.b.tasks"):
         load_reference(bad)
+
+
+def test_seed_lists_expand_and_profiles_exclude_calibration_items_for_every_method(tmp_path):
+    from headrouter_eval.profiles.exclusion import ENV_VAR
+
+    config = build_config({**BASE, "layers": [0, 2], "methods": [
+        "vanilla_qwen_omni", {"model": "random_qwen_omni", "model_args": {"seed": [0, 1, 2]}},
+        {"model": "headrouter_qwen_omni", "model_args": {"profile": "/p/omni_L{layer}.json"}}]}, "test")
+    configs = expand(config)
+    labels = sorted({c.method.label for c in configs})
+    assert labels == ["headrouter", "random_s0", "random_s1", "random_s2", "vanilla"]
+    seeds = {c.model_args({}).split("seed=")[1].split(",")[0] for c in configs if c.method.label.startswith("random")}
+    assert seeds == {"0", "1", "2"}
+    router = [c for c in configs if c.method.label == "headrouter"]
+    assert {c.model_args({}).split("profile=")[1].split(",")[0] for c in router} == {"/p/omni_L0.json",
+                                                                                   "/p/omni_L2.json"}
+    for c in configs:  # vanilla and random too: every method skips the items both profiles hold out
+        command = build_command(c, config, 1, "python")
+        assert command[:2] == ["env", f"{ENV_VAR}=/p/omni_L0.json:/p/omni_L2.json"]
+    plain = build_config(BASE, "test")
+    assert all(build_command(c, plain, 1, "python")[0] == "python" for c in expand(plain))
+    with pytest.raises(ValueError, match="model_args.seed must be an integer or a non-empty list"):
+        build_config({**BASE, "methods": [{"model": "random_qwen_omni", "model_args": {"seed": []}}]}, "test")

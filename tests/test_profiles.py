@@ -38,7 +38,7 @@ def test_profile_round_trips_through_json(info, tmp_path):
     loaded = load_profile(save_profile(profile, tmp_path / "p.json"))
     assert loaded.to_json() == profile.to_json()
     raw = json.loads((tmp_path / "p.json").read_text())
-    assert raw["format"] == "headrouter-profile" and raw["format_version"] == 1
+    assert raw["format"] == "headrouter-profile" and raw["format_version"] == 2
     assert set(raw["model"]) == {"id", "name_or_path", "num_layers", "num_heads", "num_kv_heads", "hidden_size"}
 
 
@@ -79,7 +79,7 @@ def test_same_checkpoint_under_another_path_is_accepted(info):
 
 @pytest.mark.parametrize(
     ("edit", "message"),
-    [(lambda d: d.update(format_version=2), r"'format_version' is 2; this version reads 1"),
+    [(lambda d: d.update(format_version=3), r"'format_version' is 3; this version reads \[1, 2\]"),
      (lambda d: d.update(format="other"), "is not a HeadRouter profile"),
      (lambda d: d["classes"]["semantic"].update(centroid=[0.1]), r"classes\.semantic\.centroid has 1 entries"),
      (lambda d: d.pop("sigma"), r"missing required key\(s\) \['sigma'\]"),
@@ -104,7 +104,9 @@ def test_malformed_profile_files_are_refused(info, tmp_path, edit, message):
     ("task", "expected"),
     [("audiomarathon_ser", "semantic"), ("audiomarathon_er", "acoustic"), ("am-asr", "semantic"),
      ("audiomarathon_sgr", "acoustic"), ("hr_synth_word", "semantic"), ("hr_synth_pitch", "acoustic"),
-     ("hrcal_acoustic", "acoustic"), ("my_semantic_probe", "semantic")],
+     ("hrcal_acoustic", "acoustic"), ("my_semantic_probe", "semantic"), ("hr_synth_calib_mixed", "mixed"),
+     ("mmaupro_sound_speech", "mixed"), ("mmaupro_sound_music", "acoustic"), ("mmaupro_speech", "semantic"),
+     ("mmaupro_spatial", "acoustic"), ("mmaupro_multi", "mixed"), ("my_mixed_probe", "mixed")],
 )
 def test_default_mapping_is_audiomarathons_split_on_name_tokens(task, expected):
     assert class_of(task, None) == expected
@@ -120,7 +122,7 @@ def test_user_mappings_from_pairs_and_files(tmp_path):
     assert class_of("t1", parse_mapping(str(tmp_path / "m.json"))) == "mixed"
     with pytest.raises(MappingError, match=r"task 'zzz' matches no entry"):
         class_of("zzz", pairs)
-    with pytest.raises(MappingError, match="is not an AudioMarathon task"):
+    with pytest.raises(MappingError, match="is neither an AudioMarathon task"):
         class_of("mmau_pro_sound", None)
     with pytest.raises(MappingError, match="is not task=class"):
         parse_mapping("justaname")
@@ -132,7 +134,7 @@ def test_samples_spread_over_the_tasks_of_a_class_reproducibly():
     from headrouter_eval.profiles.calibrate import Candidate
 
     def docs(task, n):
-        return [Candidate(task, "acoustic", ("ctx", {}, None, i, task, "test"), None) for i in range(n)]
+        return [Candidate(task, "acoustic", ("ctx", {}, None, i, task, "test"), None, f"{task}{i}") for i in range(n)]
 
     by_class = {"acoustic": [docs("a", 10), docs("b", 2), docs("c", 10)]}
     picked = choose_samples(by_class, 7, seed=0)
@@ -152,7 +154,8 @@ def test_profile_centroids_weights_and_sigma_follow_the_stated_rules(info):
          "audio_mass": [0.1, 0.1, 0.1, 0.9]},
     ]
     config = CalibrationConfig(pretrained="x", tasks=["s", "a"], per_class=2)
-    profile = build_profile(rows, info, {"probe": "norope", "queries": "text", "softmax": "audio"}, config)
+    profile = build_profile(rows, info, {"probe": "norope", "queries": "text", "softmax": "audio"}, config,
+                            {"s": ["i0", "i1"], "a": ["i2", "i3"]})
     sem = profile.classes["semantic"]
     assert sem.centroid == pytest.approx([0.3, 0.2, 0.0, 0.0])
     assert sem.head_weights == pytest.approx([0.6, 0.4, 0.0, 0.0])  # ∝ centroid * mean mass (0.4 each)
@@ -197,6 +200,10 @@ def test_calibration_on_the_tiny_model_writes_profile_and_vectors(tiny_checkpoin
         assert cls.centroid == pytest.approx(torch.tensor([r["selectivity"] for r in members]).mean(0).tolist())
         assert sum(cls.head_weights) == pytest.approx(1.0)
     assert all(r["n_audio"] > 0 and len(r["selectivity"]) == 4 for r in rows)
+    # every sample comes from its task's held-out split, which the profile records in full
+    held = profile.held_out_items
+    assert sorted(held) == ["hrcal_acoustic", "hrcal_semantic"] and all(len(ids) == 2 for ids in held.values())
+    assert all(r["item"] in held[r["task"]] and r["sample_id"] == f"{r['task']}:{r['item']}" for r in rows)
 
 
 @pytest.mark.slow
@@ -213,3 +220,43 @@ def test_calibrate_refuses_unknown_or_unmapped_tasks_by_name(tiny_checkpoint, tm
                       str(CAL_TASKS), "--include-path", str(tiny_task), "--per-class", "1", *mapping,
                       "--out", str(tmp_path / "p.json"), "--no-progress")
     assert not (tmp_path / "p.json").exists()
+
+
+def test_default_mapping_covers_every_benchmark_task_with_three_classes():
+    """Every AudioMarathon task and MMAU-Pro category the tasks folder ships has a default class."""
+    names = [p.stem for folder in ("audiomarathon", "mmau_pro") for p in (REPO_ROOT / "tasks" / folder).glob("*.yaml")
+             if p.stem not in ("audiomarathon", "mmau_pro")]
+    assert len(names) == 22
+    classes = {name: class_of(name, None) for name in names}
+    assert set(classes.values()) == {"semantic", "acoustic", "mixed"}
+    assert [n for n, c in classes.items() if c == "mixed"] and all(c in ("semantic", "acoustic") for n, c in
+                                                                   classes.items() if n.startswith("am_"))
+
+
+def test_version_1_profiles_still_load_without_a_held_out_record(info, tmp_path):
+    profile = uniform_profile(info)
+    raw = profile.to_json()
+    raw["format_version"] = 1
+    raw["calibration"] = {"mapping": "AudioMarathon default"}
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(raw))
+    loaded = load_profile(path)
+    assert loaded.format_version == 1 and loaded.held_out_items == {} and list(loaded.classes) == ["semantic"]
+    raw["format_version"] = 2  # version 2 must say what it held out
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ProfileError, match=r"format_version 2 needs 'calibration.held_out.items'"):
+        load_profile(path)
+    raw["format_version"] = 3
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ProfileError, match=r"'format_version' is 3; this version reads \[1, 2\]"):
+        load_profile(path)
+
+
+def test_the_bundled_profile_has_three_classes_and_a_held_out_record():
+    from headrouter_eval.demo import BUNDLED_MODEL
+
+    for name in ("headrouter_profile_L0.json", "headrouter_profile_L2.json"):
+        profile = load_profile(BUNDLED_MODEL / name)
+        assert sorted(profile.classes) == ["acoustic", "mixed", "semantic"] and profile.format_version == 2
+        assert set(profile.held_out_items) == {f"hr_synth_calib_{t}" for t in
+                                               ("word", "number", "pitch", "sound", "order", "mixed")}

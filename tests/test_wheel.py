@@ -29,26 +29,33 @@ def installed(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist),
-                    str(REPO_ROOT)], check=True, capture_output=True, text=True)
+                    str(REPO_ROOT)], check=True, capture_output=True, text=True, env=_clean_env())
     wheel = next(dist.glob("headrouter_eval-*.whl"))
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+                             check=True, capture_output=True, text=True, env=_clean_env()).stdout.strip()
     # The dependencies come from the tested environment. A path line in a .pth file adds that
     # folder to sys.path without running its own .pth files, so the checkout's editable install
     # stays invisible: only the wheel provides headrouter_eval here.
     Path(purelib, "tested_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # --force-reinstall: pip sees the checkout's editable headrouter-eval (same version) through
+    # that path and would otherwise call the wheel "already satisfied"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-                    str(wheel)], check=True, capture_output=True, text=True)
+                    "--force-reinstall", str(wheel)], check=True, capture_output=True, text=True, env=_clean_env())
     return venv / "bin"
 
 
-def _run(command: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+def _clean_env() -> dict[str, str]:
+    """This environment without PYTHONPATH (which could put a checkout's package before the wheel)."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return env
+
+
+def _run(command: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, env=_clean_env(), capture_output=True, text=True, timeout=timeout)
 
 
 def test_installed_package_is_the_wheel(installed, tmp_path):
@@ -67,13 +74,13 @@ def test_bundled_task_runs_from_the_wheel_elsewhere(installed, tmp_path):
     assert tasks_dir.is_relative_to(installed.parent)
     model = tasks_dir.parent / "assets" / "hr_synth_omni"
     out = tmp_path / "out"
-    model_args = f"pretrained={model},retention=0.5,layer=0,profile={model / 'headrouter_profile.json'}"
+    model_args = f"pretrained={model},retention=0.5,layer=0,profile={model / 'headrouter_profile_L0.json'}"
     done = _run([str(installed / "python"), "-m", "lmms_eval", "eval", "--model", "headrouter_qwen_omni",
                  "--model_args", model_args,
-                 "--tasks", "hr_synth_word,hr_synth_calib_pitch", "--include_path", str(tasks_dir),
+                 "--tasks", "hr_synth_word,hr_synth_pitch", "--include_path", str(tasks_dir),
                  "--limit", "2", "--output_path", str(out)], tmp_path)
     results = sorted(out.rglob("*_results.json"))
     assert results, f"no results JSON: lmms-eval said\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     scores = json.loads(results[0].read_text())["results"]
-    assert set(scores) == {"hr_synth_word", "hr_synth_calib_pitch"}
+    assert set(scores) == {"hr_synth_word", "hr_synth_pitch"}
     assert all(isinstance(scores[task]["score,none"], float) for task in scores)

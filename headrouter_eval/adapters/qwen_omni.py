@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -38,6 +39,7 @@ from headrouter_eval.adapters import model_args
 from headrouter_eval.audio import TARGET_SR, load_audio
 from headrouter_eval.omni.loading import load_processor, load_thinker
 from headrouter_eval.omni.prune import PrefillRecord, PruningEngine
+from headrouter_eval.profiles.holdout import item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats import (
     EXPECTED_WORLD_SIZE_ENV,
@@ -155,6 +157,11 @@ class QwenOmniPruned(lmms):
         self.batch_size_per_gpu = 1
         self.stats_meta = {"method": self.method, "retention": retention, "layer": layer,
                            "pretrained": str(pretrained), "world_size": world_size}
+        profile = getattr(self.pruner, "_profile", None)
+        # the profile's held-out items: scoring one of them would let calibration leak into the result
+        self.calibration_items = {t: set(ids) for t, ids in profile.held_out_items.items()} if profile else {}
+        if profile is not None:
+            self.stats_meta["profile"] = str(Path(profile.source).resolve())
         output_path = cli_output_path()
         # beside lmms-eval's results of this very run (see headrouter_eval/stats.py)
         self.stats_dir = stats_dir or (str(results_folder(output_path)) if output_path else None)
@@ -190,11 +197,13 @@ class QwenOmniPruned(lmms):
         stats = StatsWriter(self.stats_dir, self.rank, {**self.stats_meta, "run_id": run_id}, run_id)
         collator = Collator([req.args for req in requests], lambda args: (-len(args[0]), args[0]), grouping=True)
         answers: list[str] = []
+        items = {(args[4], args[5], args[3]): self._item(*args[3:6]) for args in (req.args for req in requests)}
+        self._refuse_calibration_items(items)
         progress = tqdm(total=len(requests), disable=self.rank != 0, desc=f"{self.method} r={self.pruner_retention}")
         for chunk in collator.get_batched(n=1, batch_fn=None):
             context, gen_kwargs, doc_to_visual, doc_id, task, split = chunk[0]
             answer, record = self._answer(context, dict(gen_kwargs), doc_to_visual, doc_id, task, split)
-            stats.write(task, doc_id, record)
+            stats.write(task, doc_id, record, item=items[(task, split, doc_id)])
             answers.append(answer)
             self.cache_hook.add_partial("generate_until", (context, gen_kwargs), answer)
             progress.update(1)
@@ -202,6 +211,23 @@ class QwenOmniPruned(lmms):
         summary = stats.finish()
         logger.warning("pruning summary (rank %d): %s", self.rank, summary)
         return collator.get_original(answers)
+
+    def _item(self, doc_id, task, split) -> str:
+        return item_id(task, self.task_dict[task][split][doc_id])
+
+    def _refuse_calibration_items(self, items: dict[tuple, str]) -> None:
+        """Fail before answering anything when a request is an item the profile was calibrated on."""
+        leaked = [(task, doc_id, item) for (task, _split, doc_id), item in items.items()
+                  if item in self.calibration_items.get(task, ())]
+        if leaked:
+            task, doc_id, item = leaked[0]
+            raise ValueError(
+                f"{len(leaked)} request(s) are items held out to calibrate the HeadRouter profile "
+                f"{self.stats_meta.get('profile')} (first: doc {doc_id} of task {task}, item {item}); scoring them "
+                "would let calibration leak into the result. Exclude them for every method: task config key "
+                "'exclude_calibration: <profile>' or HEADROUTER_EXCLUDE_CALIBRATION=<profile> "
+                "(headrouter-eval sweep does this itself)"
+            )
 
     @property
     def pruner_retention(self) -> float:

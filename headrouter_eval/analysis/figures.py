@@ -47,6 +47,9 @@ def selectivity_heatmap(vectors: HeadVectors) -> Figure:
     return fig
 
 
+CLASS_MARKERS = {"semantic": "o", "acoustic": "s", "mixed": "^"}
+
+
 def head_vector_tsne(vectors: HeadVectors, *, perplexity: float | None = None, seed: int = 0) -> Figure:
     from sklearn.manifold import TSNE
 
@@ -63,9 +66,13 @@ def head_vector_tsne(vectors: HeadVectors, *, perplexity: float | None = None, s
     fig, ax = plt.subplots(figsize=(7.0, 5.5))
     labels = np.asarray(vectors.tasks)
     cmap = plt.get_cmap("tab10" if len(vectors.task_names) <= 10 else "tab20")
+    class_of = dict(zip(vectors.tasks, vectors.classes))
     for i, task in enumerate(vectors.task_names):
         points = embedded[labels == task]
-        ax.scatter(points[:, 0], points[:, 1], s=18, color=cmap(i % cmap.N), label=task)
+        # colour: task; marker: routing class (semantic o, acoustic s, mixed ^), so classes read as clusters
+        cls = class_of.get(task)
+        ax.scatter(points[:, 0], points[:, 1], s=22, color=cmap(i % cmap.N), marker=CLASS_MARKERS.get(cls, "o"),
+                   label=f"{task} ({cls})" if cls else task)
     ax.set_xlabel("t-SNE 1")
     ax.set_ylabel("t-SNE 2")
     ax.set_title(f"{TSNE_TITLE}{_layer_note(vectors)}")

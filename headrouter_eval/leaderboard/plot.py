@@ -96,7 +96,8 @@ def _panel(ax, board: Leaderboard, model: str, configs: list[Config], task: str,
     # one line per method and pruning layer: joining points of different layers would draw a
     # curve no configuration has
     lines = sorted({(c.method, c.layer if c.layer is not None else -1) for c in configs if not c.is_vanilla})
-    several_layers = len({layer for _, layer in lines}) > 1
+    layers = sorted({layer for _, layer in lines})
+    several_layers = len(layers) > 1
     retentions = sorted({c.retention for c in configs if not c.is_vanilla and c.retention is not None})
     span = (max(retentions) - min(retentions)) if len(retentions) > 1 else 0.1
     nudge = 0.006 * span  # lines that coincide stay visible side by side
@@ -110,8 +111,10 @@ def _panel(ax, board: Leaderboard, model: str, configs: list[Config], task: str,
         offset = (index - (len(lines) - 1) / 2) * nudge
         xs = [c.retention + offset for c in mine]
         label = f"{method} L{layer}" if several_layers and layer >= 0 else method
+        # colour and marker name the method, the line style the pruning layer
         ax.plot(xs, [_value(c, task) for c in mine], color=colour, marker=marker, markersize=6,
-                linewidth=1.4, label=label, zorder=3)
+                linestyle=("-", ":", "-.", (0, (5, 1)))[layers.index(layer) % 4], linewidth=1.4, label=label,
+                zorder=3)
         bands = [_bounds(estimates, c, task) for c in mine]
         if all(b is not None for b in bands):
             # whiskers as well as the band: a single retention has no band to fill

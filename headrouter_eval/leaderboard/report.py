@@ -30,16 +30,19 @@ def write_leaderboard(
     ``resamples`` bootstrap replicates (0: none) give each score its interval (see
     :mod:`headrouter_eval.leaderboard.uncertainty`).
     """
+    from headrouter_eval.leaderboard.integrity import held_out_notes
     from headrouter_eval.leaderboard.plot import plot_leaderboard
     from headrouter_eval.leaderboard.reference import load_reference
     from headrouter_eval.leaderboard.runs import discover_runs
     from headrouter_eval.leaderboard.scoring import MetricChoice
+    from headrouter_eval.leaderboard.seeds import seed_notes
     from headrouter_eval.leaderboard.table import build_leaderboard, to_markdown, write_csv, write_json
 
     runs = discover_runs(runs_dir, MetricChoice.parse(metrics or []))
     if not runs:
         raise ValueError(f"{runs_dir}: no sweep run folder and no lmms-eval *_results.json under it")
     board = build_leaderboard(runs, load_reference(reference) if reference is not None else [])
+    board.notes += held_out_notes(runs) + seed_notes(board)
     estimates = None
     if resamples:
         from headrouter_eval.leaderboard.intervals import Bootstrap

@@ -412,4 +412,6 @@ def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
             raise  # the --metric choice is wrong for every run: stop, naming it
         except READ_ERRORS as exc:
             runs.append(unreadable_run(results_path.parent, exc))
-    return runs
+    from headrouter_eval.leaderboard.integrity import mark_contaminated  # a leaf module; here to keep this one lean
+
+    return mark_contaminated(runs)

@@ -58,6 +58,8 @@ class PruningStats:
     overall: TokenStats = field(default_factory=TokenStats)
     per_task: dict[str, TokenStats] = field(default_factory=dict)
     ranks: list[int] = field(default_factory=list)
+    items: set[str] = field(default_factory=set)  # stable ids of the items scored (leaderboard.integrity)
+    profiles: set[str] = field(default_factory=set)  # HeadRouter profiles the run used
 
 
 def _read_json(path: Path) -> dict:
@@ -70,7 +72,7 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def _read_samples(path: Path, per_task: dict[str, TokenStats]) -> None:
+def _read_samples(path: Path, per_task: dict[str, TokenStats], result: PruningStats) -> None:
     with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
@@ -84,6 +86,10 @@ def _read_samples(path: Path, per_task: dict[str, TokenStats]) -> None:
             missing = [key for key in SAMPLE_KEYS if key not in record]
             if missing:
                 raise ValueError(f"{path}:{line_no}: pruning stats record lacks {missing}")
+            if record.get("item"):
+                result.items.add(str(record["item"]))
+            if record.get("profile"):
+                result.profiles.add(str(record["profile"]))
             stats = per_task.setdefault(str(record["task"]), TokenStats())
             stats.add(
                 TokenStats(
@@ -159,5 +165,5 @@ def read_pruning_stats(stats_dir: Path, run_id: str, expected_ranks: int | None 
     result.retention = float(first["retention"]) if first.get("retention") is not None else None
     result.layer = int(first["layer"]) if first.get("layer") is not None else None
     for rank in sorted(sample_files):
-        _read_samples(sample_files[rank], result.per_task)
+        _read_samples(sample_files[rank], result.per_task, result)
     return result

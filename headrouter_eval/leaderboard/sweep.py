@@ -91,6 +91,7 @@ def build_command(config: Configuration, sweep: SweepConfig, num_processes: int,
         launch = [python, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
                   str(num_processes), "-m", "lmms_eval"]
     command = [
+        *calibration_exclusion(config, sweep),
         *launch,
         "--model", config.method.model_id,
         "--model_args", config.model_args(sweep.model_args),
@@ -102,6 +103,27 @@ def build_command(config: Configuration, sweep: SweepConfig, num_processes: int,
     # per-sample logs are what the leaderboard's confidence intervals are computed from
     logs = [] if "--log_samples" in sweep.lmms_eval_args else ["--log_samples"]
     return command + list(sweep.lmms_eval_args) + logs
+
+
+def calibration_exclusion(config: Configuration, sweep: SweepConfig) -> list[str]:
+    """``env HEADROUTER_EXCLUDE_CALIBRATION=...`` naming every HeadRouter profile used on this config's model.
+
+    Every method evaluated on that model, HeadRouter and baselines alike, then skips the
+    items those profiles hold out for calibration, so all rows of a model score the same
+    items; the prefix is part of the recorded command.
+    """
+    from headrouter_eval.profiles.exclusion import ENV_VAR
+
+    profiles = []
+    for other in expand(sweep):
+        if other.model.name != config.model.name:
+            continue
+        args = dict(pair.split("=", 1) for pair in other.model_args(sweep.model_args).split(","))
+        if args.get("profile"):
+            path = str(Path(args["profile"]).resolve())
+            if path not in profiles:
+                profiles.append(path)
+    return ["env", f"{ENV_VAR}={os.pathsep.join(profiles)}"] if profiles else []
 
 
 def _manifest(config: Configuration, num_processes: int, command: list[str], status: str, **extra) -> dict:
@@ -185,8 +207,12 @@ def _tail_error(log: Path) -> str:
 
 
 def _evaluation_args(command: list[str]) -> list[str]:
-    """The lmms-eval part of a command: what decides the results (not the launcher or GPU count)."""
-    return command[command.index("--model"):] if "--model" in command else command
+    """The lmms-eval part of a command and the calibration exclusion: what decides the results
+    (not the launcher or GPU count)."""
+    from headrouter_eval.profiles.exclusion import ENV_VAR
+
+    exclusion = [arg for arg in command if arg.startswith(f"{ENV_VAR}=")]
+    return exclusion + (command[command.index("--model"):] if "--model" in command else command)
 
 
 def _output_path(command: list[str]) -> str | None:

@@ -16,10 +16,10 @@ YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
         name: Qwen2.5-Omni-7B                    # folder and table name (default: last path part)
         model_args: {attn_implementation: sdpa}  # for every method on this model
         method_args:                             # for one method (model id or label) on this model
-          headrouter_qwen_omni: {profile: profiles/omni7b.json}
+          headrouter_qwen_omni: {profile: profiles/omni7b_L{layer}.json}  # {layer}: the config's layer
     methods:                           # lmms-eval model ids, or mappings for variants:
       - vanilla_qwen_omni
-      - {model: random_qwen_omni, model_args: {seed: 0}}
+      - {model: random_qwen_omni, model_args: {seed: [0, 1, 2]}}  # a list: labels random_s0, _s1, _s2
       - {model: headrouter_qwen_omni, label: headrouter_rope, model_args: {probe: rope}}
     retentions: [0.9, 0.7]
     layers: [2]                        # omitted: the adapter's default layer
@@ -32,6 +32,10 @@ YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
     launcher: auto                     # auto | accelerate | torchrun; auto: accelerate with GPUs,
                                        # torchrun without (accelerate's CLI does not start on CPU-only
                                        # installs, and without --multi_gpu runs one process there)
+
+When any method of a model has a HeadRouter ``profile``, every run on that model (every
+method) is launched with ``HEADROUTER_EXCLUDE_CALIBRATION`` naming all of them, so the
+items those profiles hold out for calibration are scored by no method.
 """
 
 from __future__ import annotations
@@ -113,6 +117,8 @@ class Configuration:
                       **self.model.method_args.get(self.method.label, {})}
         for source in (extra, self.model.model_args, self.method.model_args, per_method):
             args.update(source)
+        if self.layer is not None:  # e.g. profile=profiles/omni3b_L{layer}.json: one profile per pruning layer
+            args = {k: v.replace("{layer}", str(self.layer)) for k, v in args.items()}
         # no stats_dir: the adapter writes its stats beside lmms-eval's results in the run
         # folder, so the command holds no absolute path but --output_path (see sweep.py)
         return ",".join(f"{k}={v}" for k, v in args.items())
@@ -192,8 +198,18 @@ def _methods(items, where: str) -> list[MethodSpec]:
         if not item.get("model"):
             raise ValueError(f"{at}: needs 'model' (an lmms-eval model id)")
         model_id = str(item["model"])
-        specs.append(MethodSpec(model_id, _safe(str(item.get("label") or method_of(model_id))),
-                                parse_arg_dict(item.get("model_args"), at)))
+        label = _safe(str(item.get("label") or method_of(model_id)))
+        args = item.get("model_args")
+        args = dict(args) if isinstance(args, dict) else args
+        seeds = args.pop("seed") if isinstance(args, dict) and isinstance(args.get("seed"), list) else None
+        if seeds is None:
+            specs.append(MethodSpec(model_id, label, parse_arg_dict(args, at)))
+            continue
+        # several seeds: one method per seed, labelled <label>_s<seed> (the leaderboard shows their spread)
+        if not seeds or not all(isinstance(seed, int) for seed in seeds):
+            raise ValueError(f"{at}: model_args.seed must be an integer or a non-empty list of integers, got {seeds!r}")
+        for seed in seeds:
+            specs.append(MethodSpec(model_id, f"{label}_s{seed}", {**parse_arg_dict(args, at), "seed": str(seed)}))
     labels = [m.label for m in specs]
     if len(set(labels)) != len(labels):
         raise ValueError(f"{where}: method labels repeat ({labels}); give variants distinct 'label's")

@@ -44,6 +44,8 @@ apply_rotary_pos_emb = _modeling.apply_rotary_pos_emb
 LAYER_KWARG_EMBEDDINGS = "position_embeddings"
 LAYER_KWARG_MASK = "attention_mask"
 LAYER_KWARG_POSITION_IDS = "position_ids"
+#: keyword of the thinker's forward holding the audio features (log-mel frames) at prefill
+THINKER_KWARG_FEATURES = "input_features"
 #: keywords under which transformers hands the generation cache to forward: 5.24+, then 5.23
 CACHE_KWARGS = ("cache", "past_key_values")
 

@@ -41,6 +41,7 @@ import torch
 from headrouter_eval.omni import internals
 from headrouter_eval.omni.spans import AudioLayout, find_audio_layout
 from headrouter_eval.pruners.base import ModelInfo, Pruner, ScoringInputs, keep_count
+from headrouter_eval.pruners.prompt_id import prompt_id
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class _PrefillState:
     encoder_started: float = 0.0
     record: PrefillRecord | None = None
     in_prefill: bool = True
+    prompt_id: str = ""
 
 
 class PruningEngine:
@@ -169,6 +171,8 @@ class PruningEngine:
             )
         layout = find_audio_layout(input_ids[0], self.token_ids)
         self._state = _PrefillState(layout=layout)
+        if self.pruner is not None and self.pruner.needs_prompt_id and layout is not None:
+            self._state.prompt_id = prompt_id(input_ids, kwargs.get(internals.THINKER_KWARG_FEATURES))
         n_audio = layout.n_audio if layout else 0
         self._state.record = PrefillRecord(
             audio_tokens=n_audio, kept_tokens=n_audio, n_spans=layout.n_spans if layout else 0,
@@ -252,7 +256,8 @@ class PruningEngine:
     def _select(self, state: _PrefillState, hidden: torch.Tensor, kwargs: dict) -> torch.Tensor:
         layout = state.layout
         keep = keep_count(layout.n_audio, self.pruner.retention, layout.n_spans)
-        inputs = ScoringInputs(layout=layout, keep=keep, scoring_layer=self.scoring_layer)
+        inputs = ScoringInputs(layout=layout, keep=keep, scoring_layer=self.scoring_layer,
+                               prompt_id=state.prompt_id)
         if self.pruner.needs_attention:
             scoring = internals.decoder_layers(self.thinker)[self.scoring_layer]
             raw = hidden if self.layer == 0 else state.scoring_hidden

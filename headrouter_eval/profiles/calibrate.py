@@ -16,9 +16,14 @@ Profile per class c (this project's rule; the paper gives no formula):
   rule to one sample;
 * ``sigma``: given, or the RMS distance of the samples to their own centroid.
 
-Samples: per class, each task's documents are shuffled with ``seed`` and the tasks of
-the class are taken in turn (round robin), so a class's N samples spread over its tasks
-and do not depend on how a data set happens to be sorted.
+Samples come only from each task's **held-out split**
+(:mod:`headrouter_eval.profiles.holdout`): the ``holdout`` items (default: ``per_class``)
+of every task with the smallest seeded hash of their stable item id. The profile
+records every held-out id (``calibration.held_out``) and evaluation with it excludes
+them for every method (:mod:`headrouter_eval.profiles.exclusion`). Per class, each
+task's held-out items are shuffled with ``seed`` and the tasks of the class are taken
+in turn (round robin), so a class's N samples spread over its tasks and do not depend
+on how a data set happens to be sorted.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import torch
 from tqdm import tqdm
 
 from headrouter_eval.profiles.format import ClassProfile, HeadProfile, model_fingerprint
+from headrouter_eval.profiles.holdout import held_out_indices, item_id
 from headrouter_eval.profiles.mapping import class_of
 from headrouter_eval.pruners.routing import auto_sigma, head_weights
 
@@ -51,8 +57,9 @@ class CalibrationConfig:
     layer: int = 2
     include_path: list[str] | None = None
     mapping: dict[str, str] | None = None
-    mapping_spec: str = "AudioMarathon default"
+    mapping_spec: str = "default"
     seed: int = 0
+    holdout: int | None = None  # items held out per task (default: per_class)
     head_weight_rule: str = "selectivity_mass"
     sigma: float | None = None
     device: str | None = None
@@ -82,6 +89,7 @@ class Candidate:
     cls: str
     args: tuple  # lmms-eval Instance.args: (context, gen_kwargs, doc_to_visual, doc_id, task, split)
     dataset: Any
+    item: str = ""  # stable item id (headrouter_eval.profiles.holdout)
 
     @property
     def doc_id(self) -> int:
@@ -89,11 +97,19 @@ class Candidate:
 
     @property
     def sample_id(self) -> str:
-        return f"{self.task}:{self.doc_id}"
+        return f"{self.task}:{self.item}"
 
 
-def collect_candidates(config: CalibrationConfig) -> dict[str, list[list[Candidate]]]:
-    """Per class, per task, every request of the task (built by the task itself, as in eval)."""
+def holdout_size(config: CalibrationConfig) -> int:
+    size = config.per_class if config.holdout is None else int(config.holdout)
+    if size < 1:
+        raise ValueError(f"--holdout must be >= 1 item per task, got {size}")
+    return size
+
+
+def collect_candidates(config: CalibrationConfig) -> tuple[dict[str, list[list[Candidate]]], dict[str, list[str]]]:
+    """Per class, per task, the held-out requests of the task (built by the task itself, as in eval),
+    and per task the ids of every held-out item."""
     from lmms_eval.evaluator_utils import get_task_list
     from lmms_eval.tasks import TaskManager, get_task_dict
 
@@ -103,6 +119,7 @@ def collect_candidates(config: CalibrationConfig) -> dict[str, list[list[Candida
         raise ValueError(f"unknown lmms-eval task(s) {unknown}; is the folder holding them in --include-path "
                          f"(given: {config.include_path})?")
     by_class: dict[str, list[list[Candidate]]] = defaultdict(list)
+    held_out: dict[str, list[str]] = {}
     for output in get_task_list(get_task_dict(config.tasks, manager)):
         task = output.task
         if task is None:
@@ -111,10 +128,19 @@ def collect_candidates(config: CalibrationConfig) -> dict[str, list[list[Candida
             raise ValueError(f"task {output.task_name} is {task.OUTPUT_TYPE}; calibration needs generate_until tasks")
         cls = class_of(output.task_name, config.mapping)  # before the (slower) request building
         task.build_all_requests(rank=0, world_size=1)
-        by_class[cls].append([Candidate(output.task_name, cls, inst.args, task.dataset) for inst in task.instances])
+        candidates = [Candidate(output.task_name, cls, inst.args, task.dataset,
+                                item_id(output.task_name, task.dataset[inst.args[5]][inst.args[3]]))
+                      for inst in task.instances]
+        try:
+            keep = held_out_indices([c.item for c in candidates], holdout_size(config), config.seed)
+        except ValueError as exc:
+            raise ValueError(f"task {output.task_name}: {exc}") from None
+        candidates = [candidates[i] for i in keep]
+        held_out[output.task_name] = [c.item for c in candidates]
+        by_class[cls].append(candidates)
     if not by_class:
         raise ValueError(f"no tasks found for {config.tasks}")
-    return dict(by_class)
+    return dict(by_class), held_out
 
 
 def choose_samples(by_class: dict[str, list[list[Candidate]]], per_class: int, seed: int) -> list[Candidate]:
@@ -144,7 +170,8 @@ def calibrate(config: CalibrationConfig, *, progress: bool = True) -> tuple[Head
     from headrouter_eval.omni.prune import PruningEngine
     from headrouter_eval.pruners.headrouter import HeadRouterPruner
 
-    samples = choose_samples(collect_candidates(config), config.per_class, config.seed)
+    by_class, held_out = collect_candidates(config)
+    samples = choose_samples(by_class, config.per_class, config.seed)
     device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     processor = load_processor(config.pretrained)
     thinker = load_thinker(config.pretrained, device=device, dtype=config.dtype,
@@ -166,14 +193,16 @@ def calibrate(config: CalibrationConfig, *, progress: bool = True) -> tuple[Head
             record = engine.last_record
             if not record.extra:
                 raise ValueError(f"{where}: the prompt has no audio tokens, so it has no head vector to calibrate on")
-            rows.append({"sample_id": sample.sample_id, "task": task, "doc_id": doc_id, "class": sample.cls,
+            rows.append({"sample_id": sample.sample_id, "task": task, "doc_id": doc_id, "item": sample.item,
+                         "class": sample.cls,
                          "n_audio": record.audio_tokens, "layer": info.layer, "scoring_layer": info.scoring_layer,
                          "selectivity": record.extra["selectivity"], "audio_mass": record.extra["audio_mass"]})
     settings = {"probe": pruner.probe, "queries": pruner.queries, "softmax": pruner.softmax}
-    return build_profile(rows, info, settings, config), rows
+    return build_profile(rows, info, settings, config, held_out), rows
 
 
-def build_profile(rows: list[dict[str, Any]], info, probe: dict[str, str], config: CalibrationConfig) -> HeadProfile:
+def build_profile(rows: list[dict[str, Any]], info, probe: dict[str, str], config: CalibrationConfig,
+                  held_out: dict[str, list[str]]) -> HeadProfile:
     """Centroids, head weights and sigma from the per-sample rows (see the module docstring)."""
     by_class: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -199,6 +228,9 @@ def build_profile(rows: list[dict[str, Any]], info, probe: dict[str, str], confi
         sigma=sigma, sigma_rule=rule, head_weight_rule=config.head_weight_rule, classes=classes,
         calibration={"tasks": config.tasks, "mapping": config.mapping_spec, "per_class": config.per_class,
                      "seed": config.seed, "samples": len(rows),
+                     "held_out": {"seed": config.seed, "per_task": holdout_size(config), "items": held_out,
+                                  "rule": "per task, the items with the smallest sha256(f'{seed}:{item id}'); "
+                                          "item id = sha256([task, record id or audio file names, question])[:20]"},
                      "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")},
     )
 

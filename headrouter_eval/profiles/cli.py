@@ -34,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="extra lmms-eval task folder (repeatable), as lmms-eval --include_path")
     parser.add_argument("--per-class", type=int, required=True, help="samples per task class")
     parser.add_argument("--mapping", default=None,
-                        help="task->class: a JSON/YAML file or 'task=class,pattern*=class' "
-                             "(default: AudioMarathon's semantic/acoustic split, matched on task-name tokens)")
+                        help="task->class: a JSON/YAML file or 'task=class,pattern*=class' (default: semantic, "
+                             "acoustic or mixed for every AudioMarathon task, MMAU-Pro category and hr_synth task; "
+                             "see docs/headrouter.md)")
     parser.add_argument("--out", required=True, type=Path, help="profile file to write (JSON)")
     parser.add_argument("--vectors", type=Path, default=None,
                         help="per-sample head vectors (JSONL); default: <out without .json>.vectors.jsonl")
@@ -44,7 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--head-weights", default="selectivity_mass",
                         choices=["selectivity_mass", "selectivity", "mass", "uniform"],
                         help="rule turning a class's mean selectivity and audio mass into head weights")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the per-task sample shuffle")
+    parser.add_argument("--holdout", type=int, default=None,
+                        help="items held out per task for calibration (default: --per-class); the profile records "
+                             "their ids and evaluation with it excludes them")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the held-out split and the per-task shuffle")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -63,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         config = config_from_model_args(
             simple_parse_args_string(args.model_args), tasks=tasks, per_class=args.per_class,
             include_path=args.include_path, mapping=parse_mapping(args.mapping),
-            mapping_spec=args.mapping or "AudioMarathon default", seed=args.seed,
+            mapping_spec=args.mapping or "default", seed=args.seed, holdout=args.holdout,
             head_weight_rule=args.head_weights, sigma=args.sigma,
         )
         profile, rows = calibrate(config, progress=not args.no_progress)
@@ -73,5 +77,7 @@ def run(args: argparse.Namespace) -> int:
     vectors = write_vectors(rows, args.vectors or out.with_name(out.stem + ".vectors.jsonl"))
     counts = ", ".join(f"{name}: {len(c.samples)}" for name, c in profile.classes.items())
     print(f"profile {out} ({counts} samples; sigma={profile.sigma:.4g}, layer={profile.layer})")
+    held = ", ".join(f"{task}: {len(ids)}" for task, ids in profile.held_out_items.items())
+    print(f"held out for calibration (excluded from evaluation with this profile): {held}")
     print(f"head vectors {vectors}")
     return 0

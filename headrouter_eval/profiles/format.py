@@ -2,11 +2,11 @@
 
 A profile holds, for one model and one pruning layer, per task class the centroid of
 the per-head selectivity vectors and the head-weight vector used for that class
-(see the HeadRouter section of README.md). Format version 1::
+(see the HeadRouter section of README.md). Format version 2::
 
     {
       "format": "headrouter-profile",
-      "format_version": 1,
+      "format_version": 2,
       "model": {"id": "Qwen2.5-Omni-3B", "name_or_path": "Qwen/Qwen2.5-Omni-3B",
                 "num_layers": 36, "num_heads": 16, "num_kv_heads": 2, "hidden_size": 2048},
       "layer": 2, "scoring_layer": 1,
@@ -14,9 +14,18 @@ the per-head selectivity vectors and the head-weight vector used for that class
       "sigma": 0.21, "sigma_rule": "auto: ...",
       "head_weight_rule": "selectivity_mass",
       "classes": {"semantic": {"centroid": [...H], "head_weights": [...H], "audio_mass": [...H],
-                               "tasks": ["..."], "samples": ["task:doc_id", ...]}, ...},
-      "calibration": {"mapping": {...}, "per_class": 8, "seed": 0, "created": "...", ...}
+                               "tasks": ["..."], "samples": ["task:item_id", ...]},
+                  "acoustic": {...}, "mixed": {...}},
+      "calibration": {"mapping": {...}, "per_class": 8, "seed": 0, "created": "...",
+                      "held_out": {"seed": 0, "per_task": 8, "rule": "...",
+                                   "items": {"task": ["item_id", ...], ...}}, ...}
     }
+
+Version 2 adds ``calibration.held_out``: every item held out for calibration, by task
+and stable item id (:mod:`headrouter_eval.profiles.holdout`); evaluation with the
+profile excludes them. Version 1 (two classes, samples named ``task:doc_id``, no
+held-out record) still loads: it routes as before, but nothing can be excluded for it
+(``held_out_items`` is empty), which the leaderboard reports for its runs.
 
 ``model.id`` is the last path component of the checkpoint, lower-cased, so a hub id
 and a local copy of the same checkpoint (``Qwen/Qwen2.5-Omni-3B`` and
@@ -36,7 +45,8 @@ if TYPE_CHECKING:  # only for annotations: importing pruners here would be circu
     from headrouter_eval.pruners.base import ModelInfo
 
 FORMAT_NAME = "headrouter-profile"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 ARCH_FIELDS = ("num_layers", "num_heads", "num_kv_heads", "hidden_size")
 
 
@@ -72,6 +82,12 @@ class HeadProfile:
     classes: dict[str, ClassProfile]
     calibration: dict[str, Any] = field(default_factory=dict)
     source: str = ""  # where it was loaded from (not saved)
+    format_version: int = FORMAT_VERSION  # of the file it was loaded from; always saved as FORMAT_VERSION
+
+    @property
+    def held_out_items(self) -> dict[str, list[str]]:
+        """Task -> ids of the items held out for calibration (empty for a version-1 profile)."""
+        return dict((self.calibration.get("held_out") or {}).get("items") or {})
 
     @property
     def num_heads(self) -> int:
@@ -110,9 +126,10 @@ def load_profile(path: str | Path) -> HeadProfile:
         raise ProfileError(f"HeadRouter profile {path} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise ProfileError(f"{path} is not a HeadRouter profile (field 'format' is not {FORMAT_NAME!r})")
-    if data.get("format_version") != FORMAT_VERSION:
+    version = data.get("format_version")
+    if version not in READABLE_VERSIONS:
         raise ProfileError(
-            f"{path}: field 'format_version' is {data.get('format_version')!r}; this version reads {FORMAT_VERSION}"
+            f"{path}: field 'format_version' is {version!r}; this version reads {list(READABLE_VERSIONS)}"
         )
     _check_schema(data, str(path))
     try:
@@ -121,7 +138,7 @@ def load_profile(path: str | Path) -> HeadProfile:
             model=dict(data["model"]), layer=int(data["layer"]), scoring_layer=int(data["scoring_layer"]),
             probe=dict(data["probe"]), sigma=float(data["sigma"]), sigma_rule=str(data.get("sigma_rule", "")),
             head_weight_rule=str(data.get("head_weight_rule", "")), classes=classes,
-            calibration=dict(data.get("calibration", {})), source=str(path),
+            calibration=dict(data.get("calibration", {})), source=str(path), format_version=int(version),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{path}: malformed profile ({type(exc).__name__}: {exc})") from None
@@ -182,6 +199,12 @@ def _check_shapes(profile: HeadProfile) -> None:
                 )
     if not profile.sigma > 0:
         raise ProfileError(f"{where}: field 'sigma' must be > 0, got {profile.sigma}")
+    if profile.format_version >= 2:
+        held_out = profile.calibration.get("held_out")
+        items = held_out.get("items") if isinstance(held_out, dict) else None
+        if not isinstance(items, dict) or not all(isinstance(v, list) for v in items.values()):
+            raise ProfileError(f"{where}: format_version 2 needs 'calibration.held_out.items' "
+                               "(task -> list of held-out item ids)")
 
 
 def check_profile(profile: HeadProfile, info: ModelInfo) -> None:

@@ -1,11 +1,17 @@
-"""Which task class (semantic, acoustic, ...) each lmms-eval task belongs to, for calibration and analysis.
+"""Which task class (semantic, acoustic, mixed) each lmms-eval task belongs to, for calibration and analysis.
 
-Default: AudioMarathon's split (semantic = ASR, SCR, SER; acoustic = ASC, MC, SED, SD,
-ER, SAR, SGR), matched against the *tokens* of a task name (split at ``_``, ``-``,
-``.``), so ``audiomarathon_ser`` is semantic and ``audiomarathon_er`` acoustic whatever
-the prefix. The synthetic benchmark's tasks (``hr_synth_<name>``) take the class their
-definition declares (``headrouter_eval.synth.tasks``), and a task whose name holds the
-token ``semantic`` or ``acoustic`` maps to that class.
+Default mapping (reasons in README.md, "HeadRouter as implemented here"):
+
+* AudioMarathon, matched against the *tokens* of a task name (split at ``_``, ``-``,
+  ``.``), so ``audiomarathon_ser`` is semantic and ``am_er`` acoustic whatever the
+  prefix: the paper's own split, semantic = ASR, SCR, SER; acoustic = ASC, MC, SED, SD,
+  ER, SAR, SGR. No AudioMarathon task is mixed under it.
+* MMAU-Pro, by category (``mmaupro_<category>``): :data:`MMAU_PRO_CLASSES`: categories
+  about one non-speech domain (or two) are acoustic, speech and voice chat semantic,
+  categories mixing speech with sound or music, multi-audio and open questions mixed.
+* The synthetic benchmark's tasks (``hr_synth_<name>``) take the class their definition
+  declares (``headrouter_eval.synth.tasks``).
+* A task whose name holds the token ``semantic``, ``acoustic`` or ``mixed`` maps to it.
 
 A user mapping (``--mapping``) is either a JSON/YAML file or ``task=class`` pairs
 separated by commas. Keys are task names or shell-style patterns (``hr_synth_*``);
@@ -25,6 +31,23 @@ AUDIOMARATHON_CLASSES: dict[str, str] = {
     **{task: "acoustic" for task in ("asc", "mc", "sed", "sd", "er", "sar", "sgr")},
     "semantic": "semantic",
     "acoustic": "acoustic",
+    "mixed": "mixed",
+}
+CLASSES = ("semantic", "acoustic", "mixed")
+MMAU_PRO_PREFIX = "mmaupro_"
+MMAU_PRO_CLASSES: dict[str, str] = {
+    "sound": "acoustic",  # environmental sounds: what is heard, not said
+    "music": "acoustic",  # instruments, genre, tempo, key
+    "sound_music": "acoustic",  # two non-speech domains, still no words to understand
+    "spatial": "acoustic",  # direction and distance from binaural cues
+    "speech": "semantic",  # mostly what is said (content, intent, reasoning over it)
+    "voice_chat": "semantic",  # a spoken request to understand and answer
+    "instruction_following": "semantic",  # follow spoken/written instructions; judged on content
+    "sound_speech": "mixed",  # needs the words and the sound events together
+    "music_speech": "mixed",  # lyrics or talk together with musical attributes
+    "sound_music_speech": "mixed",  # all three domains at once
+    "multi": "mixed",  # several clips of any domain compared or combined
+    "open": "mixed",  # open-ended questions over every domain
 }
 
 
@@ -77,10 +100,10 @@ def _synth_class(task: str) -> str | None:
     prefix = "hr_synth_"
     if not task.startswith(prefix):
         return None
-    from headrouter_eval.synth.tasks import TASKS
+    from headrouter_eval.synth.tasks import CALIBRATION_TASKS, TASKS
 
     name = task[len(prefix):]
-    definition = TASKS.get(name.removeprefix("calib_"))
+    definition = TASKS.get(name.removeprefix("calib_")) or CALIBRATION_TASKS.get(name.removeprefix("calib_"))
     return definition.task_class if definition is not None else None
 
 
@@ -90,13 +113,16 @@ def class_of(task: str, mapping: dict[str, str] | None) -> str:
         synth = _synth_class(task)
         if synth is not None:
             return synth
+        if task.startswith(MMAU_PRO_PREFIX) and task[len(MMAU_PRO_PREFIX):] in MMAU_PRO_CLASSES:
+            return MMAU_PRO_CLASSES[task[len(MMAU_PRO_PREFIX):]]
         tokens = [t for t in re.split(r"[_\-.]", task.lower()) if t]
         for token in reversed(tokens):  # the most specific token is usually last
             if token in AUDIOMARATHON_CLASSES:
                 return AUDIOMARATHON_CLASSES[token]
         raise MappingError(
-            f"task {task!r} is not an AudioMarathon task (no token of {sorted(AUDIOMARATHON_CLASSES)} in its "
-            "name); give its class with --mapping, e.g. --mapping '" + task + "=acoustic'"
+            f"task {task!r} is neither an AudioMarathon task (no token of {sorted(AUDIOMARATHON_CLASSES)} in its "
+            f"name) nor a MMAU-Pro category ({MMAU_PRO_PREFIX}<{'|'.join(MMAU_PRO_CLASSES)}>); give its class with "
+            "--mapping, e.g. --mapping '" + task + "=acoustic'"
         )
     if task in mapping:
         return mapping[task]

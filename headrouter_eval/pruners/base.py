@@ -84,6 +84,8 @@ class ScoringInputs:
     hidden: torch.Tensor | None = None
     attn: torch.nn.Module | None = None
     position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None
+    #: stable id of the prompt (hash of token ids and audio features), set for pruners with ``needs_prompt_id``
+    prompt_id: str = ""
 
     def last_token_attention(self) -> torch.Tensor:
         """(H, N_audio): the last token's real attention (rotary, softmax over the whole prefix)."""
@@ -107,6 +109,7 @@ class Pruner:
 
     name: ClassVar[str] = ""
     needs_attention: ClassVar[bool] = True
+    needs_prompt_id: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.retention = validate_retention(self.retention)

@@ -38,7 +38,7 @@ class SynthTask:
     """One multiple-choice task: question, fixed options, and how its events are drawn."""
 
     name: str
-    task_class: str  # "semantic" or "acoustic" (HeadRouter's routing classes)
+    task_class: str  # "semantic", "acoustic" or "mixed" (HeadRouter's routing classes)
     question: str
     options: tuple[str, ...]
     # (rng, label index) -> events without onsets, in temporal order
@@ -112,13 +112,37 @@ TASKS: dict[str, SynthTask] = {
     )
 }
 
+MIXED_OPTIONS = ("apple, then a tone", "apple, then a noise burst", "river, then a tone", "river, then a noise burst")
+
+
+def _mixed_events(rng: np.random.Generator, label: int) -> list[dict]:
+    """A spoken word, then a short sound: the answer needs both what is said and what is heard."""
+    word, sound = MIXED_OPTIONS[label].split(", then ")
+    speech = _speech_events(("apple", "river"))(rng, ("apple", "river").index(word))
+    return speech + _sound_events(rng, 0 if sound == "a tone" else 2)
+
+
+# Calibration-only tasks: they give HeadRouter's calibration prompts of a class the
+# bundled model was not trained on (it never saw these questions, so its answers are
+# not scored anywhere); calibration only needs the heads' behaviour on such prompts.
+# They are not in TASKS, so training, the test set and the benchmark group never see them.
+CALIBRATION_TASKS: dict[str, SynthTask] = {
+    t.name: t
+    for t in (
+        SynthTask("mixed", "mixed", "Which word is spoken, and which short sound follows it?", MIXED_OPTIONS,
+                  _mixed_events),
+    )
+}
+
 FILLER_KINDS = ("silence", "white", "pink", "brown", "hum")
 
 
 def get_task(name: str) -> SynthTask:
-    if name not in TASKS:
-        raise KeyError(f"unknown hr_synth task {name!r}; known: {sorted(TASKS)}")
-    return TASKS[name]
+    if name in TASKS:
+        return TASKS[name]
+    if name in CALIBRATION_TASKS:
+        return CALIBRATION_TASKS[name]
+    raise KeyError(f"unknown hr_synth task {name!r}; known: {sorted(TASKS) + sorted(CALIBRATION_TASKS)}")
 
 
 def task_salt(name: str) -> int:

@@ -11,3 +11,6 @@ from headrouter_eval.benchmarks.mmau_pro import (  # noqa: F401
     group_score,
     process_results,
 )
+from headrouter_eval.profiles.exclusion import excluding  # noqa: E402
+
+MMAUProTask = excluding(MMAUProTask)  # noqa: F811  HeadRouter calibration items are never scored

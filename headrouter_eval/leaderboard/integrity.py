@@ -1,0 +1,73 @@
+"""Calibration integrity of a leaderboard: runs that scored a calibration item, and what was held out.
+
+HeadRouter profiles (format version 2) record every item held out for their calibration.
+Every run writes the stable id of each item it scored into its pruning stats, and every
+HeadRouter run the profile it used. A run of *any* method in the leaderboard that scored
+an item some profile of the leaderboard holds out is marked ``contaminated``: listed with
+the reason, never averaged, so HeadRouter and its baselines are compared only on items
+calibration never saw. A version-1 profile has no such record; its runs get a note.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from headrouter_eval.leaderboard.runs import COMPLETE, Run
+from headrouter_eval.profiles.format import ProfileError, load_profile
+
+CONTAMINATED = "contaminated"
+
+
+def _held_out_by_profile(runs: list[Run]) -> tuple[dict[str, str], list[str]]:
+    """Item id -> the profile holding it out, over every profile used by a run; and profiles without a record."""
+    held: dict[str, str] = {}
+    unverifiable = []
+    for path in sorted({p for run in runs if run.stats for p in run.stats.profiles}):
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            unverifiable.append(f"{path} ({exc})")
+            continue
+        if profile.format_version < 2:
+            unverifiable.append(f"{path} (format version {profile.format_version}: no held-out record)")
+        for ids in profile.held_out_items.values():
+            held.update({item: path for item in ids})
+    return held, unverifiable
+
+
+def mark_contaminated(runs: list[Run]) -> list[Run]:
+    """Set ``status=contaminated`` on complete runs that scored an item a profile of these runs holds out."""
+    held, _ = _held_out_by_profile(runs)
+    for run in runs:
+        if run.status != COMPLETE or run.stats is None:
+            continue
+        leaked = sorted(run.stats.items & held.keys())
+        if leaked:
+            profiles = sorted({held[item] for item in leaked})
+            run.status = CONTAMINATED
+            run.problem = (f"scored {len(leaked)} item(s) held out to calibrate {', '.join(profiles)} "
+                           f"(first: {leaked[0]}); re-run with HEADROUTER_EXCLUDE_CALIBRATION or the task key "
+                           "exclude_calibration naming the profile")
+    return runs
+
+
+def held_out_notes(runs: list[Run]) -> list[str]:
+    """Per task, how many items evaluation excluded as calibration items (from the results files)."""
+    excluded: dict[str, set[int]] = {}
+    for run in runs:
+        if run.status != COMPLETE or run.results_file is None:
+            continue
+        configs = json.loads(Path(run.results_file).read_text(encoding="utf-8")).get("configs") or {}
+        for task, config in configs.items():
+            held = ((config or {}).get("metadata") or {}).get("held_out")
+            if isinstance(held, dict) and "excluded" in held:
+                excluded.setdefault(task, set()).add(int(held["excluded"]))
+    notes = []
+    if excluded:
+        parts = [f"{task} {'/'.join(str(n) for n in sorted(counts))}" for task, counts in sorted(excluded.items())]
+        notes.append("Items held out for HeadRouter calibration and excluded from every method's scores: "
+                     + ", ".join(parts) + ".")
+    _, unverifiable = _held_out_by_profile(runs)
+    notes += [f"Cannot check for calibration items: profile {p}." for p in unverifiable]
+    return notes
