@@ -108,6 +108,6 @@ def test_a_run_scoring_calibration_items_fails_or_is_marked_contaminated(tiny_ch
     assert board["headrouter"].status == COMPLETE and board["random"].status == COMPLETE
     assert board["uniform"].status == CONTAMINATED
     assert "scored 2 item(s) held out to calibrate" in board["uniform"].problem
-    stats = [json.loads(line) for line in next((runs / "random_clean").rglob("pruning_stats_rank0.jsonl")).open()]
+    stats = [json.loads(line) for line in next((runs / "random_clean").rglob("*_pruning_stats_rank0.jsonl")).open()]
     assert len(stats) == 2 and not {row["item"] for row in stats} & {i for ids in profile.held_out_items.values()
                                                                     for i in ids}

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=examples("headrouter-eval analyze --vectors profiles/hr-synth-k0.vectors.jsonl --out figures/",
                         "headrouter-eval analyze --vectors runs/demo/hr-synth-omni/headrouter_r0.5_L0/hr_synth/"
-                        "pruning_stats_rank0.jsonl --out figures/"))
+                        "*/*_pruning_stats_rank0.jsonl --out figures/"))
     parser.add_argument("--vectors", nargs="+", required=True, type=Path,
                         help="JSONL files of per-sample head vectors (calibration vectors or pruning stats)")
     parser.add_argument("--out", required=True, type=Path, help="folder for the PNG files")

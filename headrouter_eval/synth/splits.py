@@ -73,7 +73,11 @@ def write_test_items(n_items: int = DEFAULT_TEST_ITEMS, out_dir: Path = TEST_DIR
     return paths
 
 
-def write_calibration_items(n_items: int = 8, out_dir: Path = CALIBRATION_DIR) -> list[Path]:
+# the bundled profiles are calibrated on 16 items per calibration task (headrouter-eval calibrate --per-class 16)
+CALIBRATION_ITEMS = 16
+
+
+def write_calibration_items(n_items: int = CALIBRATION_ITEMS, out_dir: Path = CALIBRATION_DIR) -> list[Path]:
     """Write ``<task>.jsonl`` with ``n_items`` calibration rows for every task, calibration-only ones included."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
