@@ -10,6 +10,7 @@ with its own grey band. Written as PNG and PDF. Configurations without a complet
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -28,6 +29,8 @@ STYLES = {
 }
 FALLBACK = [("tab:orange", "v"), ("tab:brown", "P"), ("tab:pink", "X"), ("tab:olive", "*"), ("tab:cyan", "h")]
 FORMATS = (".png", ".pdf")
+# a method run with several seeds is labelled <method>_s<seed> (see sweep_config)
+SEED_SUFFIX = re.compile(r"_s\d+$")
 
 
 def _value(config: Config, task: str) -> float | None:
@@ -72,7 +75,7 @@ def plot_leaderboard(board: Leaderboard, stem: Path, tasks: list[str] | None = N
     panels_of = {m: default_panels(board, m) + [t for t in (tasks or []) if t not in default_panels(board, m)]
                  for m in models}
     width = max(len(p) for p in panels_of.values())
-    fig, axes = plt.subplots(len(models), width, figsize=(4.6 * width, 3.8 * len(models)), squeeze=False)
+    fig, axes = plt.subplots(len(models), width, figsize=(6.4 * width, 3.8 * len(models)), squeeze=False)
     for row, model in enumerate(models):
         configs = [c for c in board.configs if c.model == model]
         for col in range(width):
@@ -102,15 +105,26 @@ def _panel(ax, board: Leaderboard, model: str, configs: list[Config], task: str,
     span = (max(retentions) - min(retentions)) if len(retentions) > 1 else 0.1
     nudge = 0.006 * span  # lines that coincide stay visible side by side
     fallback = iter(FALLBACK)
+    styles: dict[str, tuple[str, str]] = {}
+    labelled: set[tuple[str, int]] = set()
     for index, (method, layer) in enumerate(lines):
-        colour, marker = STYLES.get(method) or next(fallback, ("grey", "."))
+        # the seeds of one method share its style (their lines show the seed spread) and one label
+        base = SEED_SUFFIX.sub("", method)
+        if base not in styles:
+            styles[base] = STYLES.get(base) or next(fallback, ("grey", "."))
+        colour, marker = styles[base]
         mine = sorted((c for c in configs if c.method == method and (c.layer if c.layer is not None else -1) == layer
                        and c.retention is not None and _value(c, task) is not None), key=lambda c: c.retention)
         if not mine:
             continue
         offset = (index - (len(lines) - 1) / 2) * nudge
         xs = [c.retention + offset for c in mine]
-        label = f"{method} L{layer}" if several_layers and layer >= 0 else method
+        seeds = sorted({m for m, lay in lines if lay == layer and SEED_SUFFIX.sub("", m) == base})
+        name = f"{base} ({len(seeds)} seeds)" if len(seeds) > 1 else method
+        label = f"{name} L{layer}" if several_layers and layer >= 0 else name
+        if (base, layer) in labelled:
+            label = "_nolegend_"
+        labelled.add((base, layer))
         # colour and marker name the method, the line style the pruning layer
         ax.plot(xs, [_value(c, task) for c in mine], color=colour, marker=marker, markersize=6,
                 linestyle=("-", ":", "-.", (0, (5, 1)))[layers.index(layer) % 4], linewidth=1.4, label=label,
@@ -137,4 +151,6 @@ def _panel(ax, board: Leaderboard, model: str, configs: list[Config], task: str,
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         note = "bands: 95% bootstrap interval" if estimates is not None else None
-        ax.legend(fontsize=7, loc="best", title=note, title_fontsize=6, framealpha=0.85)
+        # beside the panel, never over the lines
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title=note, title_fontsize=6,
+                  framealpha=0.85)
