@@ -7,11 +7,12 @@ other pruners (no ``selectivity``) are skipped; a file with no usable row is an 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from headrouter_eval.jsonl import read_jsonl
 
 
 @dataclass
@@ -35,13 +36,7 @@ def load_vectors(paths: list[str | Path]) -> HeadVectors:
     for path in map(Path, paths):
         if not path.is_file():
             raise FileNotFoundError(f"head-vector file {path} does not exist")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not JSON ({exc})") from None
+        for number, row in read_jsonl(path):
             if "selectivity" not in row:
                 continue
             if "task" not in row:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from headrouter_eval.jsonl import read_jsonl
 from headrouter_eval.leaderboard.fast_aggregates import twin_for
 from headrouter_eval.leaderboard.runs import Run
 
@@ -132,20 +133,13 @@ class Bootstrap:
         """doc_id -> row of one per-sample file; a doc id seen twice is an error (several filters?)."""
         if path not in self._rows:
             rows: dict = {}
-            with path.open(encoding="utf-8") as handle:
-                for line_no, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        row = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise ValueError(f"{path}:{line_no}: not valid JSON ({exc})") from exc
-                    if "doc_id" not in row:
-                        raise ValueError(f"{path}:{line_no}: per-sample row has no doc_id")
-                    if row["doc_id"] in rows:
-                        raise ValueError(f"{path}:{line_no}: doc_id {row['doc_id']!r} logged twice "
-                                         "(a task with several filters?)")
-                    rows[row["doc_id"]] = row
+            for line_no, row in read_jsonl(path):
+                if "doc_id" not in row:
+                    raise ValueError(f"{path}:{line_no}: per-sample row has no doc_id")
+                if row["doc_id"] in rows:
+                    raise ValueError(f"{path}:{line_no}: doc_id {row['doc_id']!r} logged twice "
+                                     "(a task with several filters?)")
+                rows[row["doc_id"]] = row
             self._rows[path] = rows
         return self._rows[path]
 

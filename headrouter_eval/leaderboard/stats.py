@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from headrouter_eval.jsonl import read_jsonl
+
 _SUMMARY_RE = re.compile(r"^(?P<run>.+)_pruning_summary_rank(?P<rank>\d+)\.json$")
 _SAMPLES_RE = re.compile(r"^(?P<run>.+)_pruning_stats_rank(?P<rank>\d+)\.jsonl$")
 SUMMARY_KEYS = ("method", "samples", "audio_tokens", "kept_tokens", "mean_prefill_s", "complete")
@@ -73,32 +75,25 @@ def _read_json(path: Path) -> dict:
 
 
 def _read_samples(path: Path, per_task: dict[str, TokenStats], result: PruningStats) -> None:
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                # A rank killed mid-write leaves a torn last line; that run is not complete
-                # anyway, and the summary check reports it, so name the line and stop.
-                raise ValueError(f"{path}:{line_no}: not valid JSON ({exc})") from exc
-            missing = [key for key in SAMPLE_KEYS if key not in record]
-            if missing:
-                raise ValueError(f"{path}:{line_no}: pruning stats record lacks {missing}")
-            if record.get("item"):
-                result.items.add(str(record["item"]))
-            if record.get("profile"):
-                result.profiles.add(str(record["profile"]))
-            stats = per_task.setdefault(str(record["task"]), TokenStats())
-            stats.add(
-                TokenStats(
-                    samples=1,
-                    audio_tokens=int(record["audio_tokens"]),
-                    kept_tokens=int(record["kept_tokens"]),
-                    prefill_s_total=float(record["prefill_s"]),
-                )
+    # a torn last line (a rank killed mid-write) raises, naming the line: that run is not
+    # complete anyway, and the summary check reports it
+    for line_no, record in read_jsonl(path):
+        missing = [key for key in SAMPLE_KEYS if key not in record]
+        if missing:
+            raise ValueError(f"{path}:{line_no}: pruning stats record lacks {missing}")
+        if record.get("item"):
+            result.items.add(str(record["item"]))
+        if record.get("profile"):
+            result.profiles.add(str(record["profile"]))
+        stats = per_task.setdefault(str(record["task"]), TokenStats())
+        stats.add(
+            TokenStats(
+                samples=1,
+                audio_tokens=int(record["audio_tokens"]),
+                kept_tokens=int(record["kept_tokens"]),
+                prefill_s_total=float(record["prefill_s"]),
             )
+        )
 
 
 def run_id_of(results_path: Path) -> str:
