@@ -22,9 +22,11 @@ import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from headrouter_eval.omni.prune import PrefillRecord
+if TYPE_CHECKING:  # a type only: the results tooling that reads stats files must not load the engine
+    from headrouter_eval.engine import PrefillRecord
+
 
 logger = logging.getLogger(__name__)
 

@@ -23,30 +23,30 @@ TINY_CHUNK_S = 4
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory) -> Path:
-    from headrouter_eval.omni.tiny import TinyOmniSpec, save_tiny_checkpoint
+    from headrouter_eval.models.tiny.qwen_omni import TinyOmniSpec, save_tiny_checkpoint
 
     return save_tiny_checkpoint(tmp_path_factory.mktemp("tiny-omni"), TinyOmniSpec(chunk_length_s=TINY_CHUNK_S))
 
 
 @pytest.fixture(scope="session")
 def processor(tiny_checkpoint):
-    from headrouter_eval.omni.loading import load_processor
+    from headrouter_eval.models.qwen_omni import FAMILY
 
-    return load_processor(tiny_checkpoint)
+    return FAMILY.load_processor(tiny_checkpoint)
 
 
 @pytest.fixture(scope="session")
 def thinker(tiny_checkpoint):
-    from headrouter_eval.omni.loading import load_thinker
+    from headrouter_eval.models.qwen_omni import FAMILY
 
-    return load_thinker(tiny_checkpoint, attn_implementation="sdpa")
+    return FAMILY.load_model(tiny_checkpoint, attn_implementation="sdpa")
 
 
 @pytest.fixture(scope="session")
 def eager_thinker(tiny_checkpoint):
-    from headrouter_eval.omni.loading import load_thinker
+    from headrouter_eval.models.qwen_omni import FAMILY
 
-    return load_thinker(tiny_checkpoint, attn_implementation="eager")
+    return FAMILY.load_model(tiny_checkpoint, attn_implementation="eager")
 
 
 @pytest.fixture(scope="session")

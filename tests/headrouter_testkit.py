@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
-from headrouter_eval.omni import internals
-from headrouter_eval.omni.spans import find_audio_layout
+from headrouter_eval.engine.spans import find_audio_layout
+from headrouter_eval.models.qwen_omni import FAMILY
 from headrouter_eval.profiles.format import ClassProfile, HeadProfile, model_fingerprint
 from headrouter_eval.pruners.base import ModelInfo, ScoringInputs
 from headrouter_eval.pruners.fastv import FastVPruner
@@ -68,8 +68,8 @@ def constructed_tail_case(thinker: torch.nn.Module) -> ScoringInputs:
     the first ``N_MARKED`` audio tokens and 0 elsewhere: the only content signal.
     The attention module is a copy of the thinker's layer 0 with hand-set q/k weights.
     """
-    attn = copy.deepcopy(internals.decoder_layers(thinker)[0].self_attn)
-    hidden_size, head_dim = thinker.config.text_config.hidden_size, attn.head_dim
+    attn = copy.deepcopy(FAMILY.attention_module(FAMILY.decoder_layers(thinker)[0]))
+    hidden_size, head_dim = FAMILY.sizes(thinker.config).hidden, attn.head_dim
     half = head_dim // 2
     positional, content = 4.0, 8.0
     with torch.no_grad():
@@ -82,7 +82,7 @@ def constructed_tail_case(thinker: torch.nn.Module) -> ScoringInputs:
         attn.k_proj.weight.view(-1, head_dim, hidden_size)[:, CONTENT_PAIR, 0] = 1.0  # k content = hidden[:, 0]
     assert ROPE_PAIR < half and CONTENT_PAIR < half
 
-    ids = internals.audio_token_ids(thinker.config)
+    ids = FAMILY.audio_token_ids(thinker.config)
     text = [65] * 5
     input_ids = torch.tensor(text + [ids.bos] + [ids.audio] * N_AUDIO + [ids.eos] + [66] * 6)
     layout = find_audio_layout(input_ids, ids)
@@ -90,5 +90,5 @@ def constructed_tail_case(thinker: torch.nn.Module) -> ScoringInputs:
     hidden[layout.audio_positions[:N_MARKED], 0] = 1.0
     rotary = thinker.model.language_model.rotary_emb
     position_embeddings = rotary(hidden[None], torch.arange(len(input_ids))[None])
-    return ScoringInputs(layout=layout, keep=N_MARKED, scoring_layer=0, hidden=hidden, attn=attn,
-                         position_embeddings=position_embeddings)
+    return ScoringInputs(layout=layout, keep=N_MARKED, scoring_layer=0,
+                         probe=FAMILY.probe_attention(attn, hidden, position_embeddings))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from headrouter_eval.adapters.qwen_omni import FastvQwenOmni, VanillaQwenOmni
+from headrouter_eval.adapters.lmms_model import FastvQwenOmni, VanillaQwenOmni
 from headrouter_eval.pruners import keep_count
 
 from .conftest import REPO_ROOT
@@ -37,9 +37,9 @@ def test_vanilla_refuses_a_retention(tiny_checkpoint):
 
 def test_only_the_thinker_is_loaded(tiny_checkpoint):
     model = VanillaQwenOmni(pretrained=str(tiny_checkpoint))
-    names = {name.split(".")[0] for name, _ in model.thinker.named_parameters()}
+    names = {name.split(".")[0] for name, _ in model.model.named_parameters()}
     assert names == {"model", "lm_head"}
-    assert type(model.thinker).__name__ == "Qwen2_5OmniThinkerForConditionalGeneration"
+    assert type(model.model).__name__ == "Qwen2_5OmniThinkerForConditionalGeneration"
 
 
 @pytest.mark.slow
@@ -101,7 +101,7 @@ def test_model_args_are_typed_and_named(tiny_checkpoint, kwargs, message):
 
 
 def test_random_seed_must_be_an_integer(tiny_checkpoint):
-    from headrouter_eval.adapters.qwen_omni import RandomQwenOmni
+    from headrouter_eval.adapters.lmms_model import RandomQwenOmni
 
     with pytest.raises(ValueError, match=r"model arg seed must be an integer, got 0.5"):
         RandomQwenOmni(pretrained=str(tiny_checkpoint), retention=0.5, seed=0.5)
@@ -126,7 +126,7 @@ def test_wrong_architecture_is_refused_before_building(tiny_checkpoint, tmp_path
     shutil.copytree(tiny_checkpoint, text_only)
     config = json.loads((text_only / "config.json").read_text())
     (text_only / "config.json").write_text(json.dumps({**config, "model_type": "qwen2"}))
-    with pytest.raises(ValueError, match=r"is a 'qwen2' checkpoint \(config.json model_type\); this adapter loads "
-                                         r"only Qwen2.5-Omni: model_type one of \['qwen2_5_omni', "
-                                         r"'qwen2_5_omni_thinker'\]"):
+    with pytest.raises(ValueError, match=r"is a 'qwen2' checkpoint \(config.json model_type, architectures .*\); "
+                                         r"the Qwen2.5-Omni integration loads model_type one of \['qwen2_5_omni', "
+                                         r"'qwen2_5_omni_thinker'\]; no family of headrouter-eval loads it"):
         VanillaQwenOmni(pretrained=str(text_only))

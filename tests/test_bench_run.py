@@ -84,8 +84,8 @@ def test_targets_reported_not_asserted(report):
 
 def test_real_size_preset_builds_on_meta():
     model = build_random_model(get_preset("3b"), device=torch.device("meta"), dtype="bf16", attn="sdpa")
-    text = model.thinker.config.text_config
-    shape = (text.num_hidden_layers, text.hidden_size, text.num_key_value_heads, text.vocab_size)
+    sizes = model.family.sizes(model.thinker.config)
+    shape = (sizes.layers, sizes.hidden, sizes.kv_heads, sizes.vocab)
     assert shape == (36, 2048, 2, 151936)
     assert model.thinker.dtype == torch.bfloat16
 
@@ -109,24 +109,24 @@ def test_eager_fastv_keeps_what_row_only_fastv_keeps():
     """The comparison is fair: both FastV implementations pick the same tokens (fp32, tiny model)."""
     from headrouter_eval.bench.eager_fastv import EagerFastVPruner, capture_attention_map, eager_attention
     from headrouter_eval.bench.inputs import build_input
-    from headrouter_eval.omni.internals import audio_token_ids
-    from headrouter_eval.omni.prune import PruningEngine
+    from headrouter_eval.engine import PruningEngine
 
     model = build_random_model(get_preset("tiny"), device=torch.device("cpu"), dtype="fp32", attn="sdpa")
     thinker = model.thinker
-    bench_input = build_input(model.processor, audio_token_ids(thinker.config), 8, device=torch.device("cpu"),
-                              dtype=torch.float32)
+    family = model.family
+    bench_input = build_input(family, model.processor, family.audio_token_ids(thinker.config), 8,
+                              device=torch.device("cpu"), dtype=torch.float32)
     picked = {}
 
     def run(name, pruner):
         original = pruner.select
         pruner.select = lambda inputs: picked.setdefault(name, original(inputs))
-        with PruningEngine(thinker, pruner, layer=2), torch.inference_mode():
+        with PruningEngine(thinker, family, pruner, layer=2), torch.inference_mode():
             thinker(**bench_input.inputs)
 
     run("rows", PRUNERS["fastv"](retention=0.5))
     eager = EagerFastVPruner(retention=0.5)
-    with eager_attention(thinker), capture_attention_map(thinker, eager, scoring_layer=1):
+    with eager_attention(thinker, family), capture_attention_map(thinker, family, eager, scoring_layer=1):
         run("eager", eager)
     assert thinker.config._attn_implementation == "sdpa"  # restored
     assert torch.equal(picked["rows"], picked["eager"])

@@ -7,7 +7,8 @@ import logging
 import pytest
 import torch
 
-from headrouter_eval.omni.prune import PruningEngine
+from headrouter_eval.engine import PruningEngine
+from headrouter_eval.models.qwen_omni import FAMILY as QWEN_OMNI
 from headrouter_eval.profiles.format import save_profile
 from headrouter_eval.pruners import make_pruner
 from headrouter_eval.pruners.head_probe import probe_heads, selectivity
@@ -29,7 +30,7 @@ def two_spans(make_inputs, speech, tone):
 
 
 def run(thinker, pruner, inputs, layer=2):
-    with PruningEngine(thinker, pruner, layer=layer) as engine, torch.no_grad():
+    with PruningEngine(thinker, QWEN_OMNI, pruner, layer=layer) as engine, torch.no_grad():
         thinker(**inputs)
     return engine
 
@@ -159,7 +160,7 @@ def test_bad_options_are_refused_with_the_option_named(options, message):
 
 
 def test_oracle_class_missing_from_profile_lists_the_classes(thinker, tmp_path):
-    engine = PruningEngine(thinker, None, layer=2)
+    engine = PruningEngine(thinker, QWEN_OMNI, None, layer=2)
     heads = engine.model_info().num_heads
     path = save_profile(make_profile(engine.model_info(), {"semantic": ([0.5] * heads, [1 / heads] * heads)}),
                         tmp_path / "p.json")

@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from headrouter_eval.omni.prune import PruningEngine
+from headrouter_eval.engine import PruningEngine
+from headrouter_eval.models.qwen_omni import FAMILY as QWEN_OMNI
 from headrouter_eval.profiles import cli as profiles_cli
 from headrouter_eval.profiles.calibrate import CalibrationConfig, build_profile, choose_samples, config_from_model_args
 from headrouter_eval.profiles.format import ProfileError, load_profile, save_profile
@@ -23,7 +24,7 @@ CAL_TASKS = REPO_ROOT / "tests" / "fixtures" / "headrouter_tasks"
 
 @pytest.fixture(scope="module")
 def info(thinker):
-    return PruningEngine(thinker, None, layer=2).model_info()
+    return PruningEngine(thinker, QWEN_OMNI, None, layer=2).model_info()
 
 
 def uniform_profile(info, **changes):
@@ -58,15 +59,15 @@ def test_profile_for_another_model_is_refused_naming_the_field(thinker, info, tm
     path = save_profile(profile, tmp_path / "other.json")
     pruner = make_pruner("headrouter", retention=0.5, profile=str(path))
     with pytest.raises(ProfileError, match=message):
-        PruningEngine(thinker, pruner, layer=2)
+        PruningEngine(thinker, QWEN_OMNI, pruner, layer=2)
 
 
 def test_profile_for_another_layer_is_refused(thinker, info, tmp_path):
     path = save_profile(uniform_profile(info), tmp_path / "k2.json")
     pruner = make_pruner("headrouter", retention=0.5, profile=str(path))
     with pytest.raises(ProfileError, match=r"layer is 2 in the profile but the model prunes at layer=3"):
-        PruningEngine(thinker, pruner, layer=3)
-    PruningEngine(thinker, pruner, layer=2)  # the right layer binds
+        PruningEngine(thinker, QWEN_OMNI, pruner, layer=3)
+    PruningEngine(thinker, QWEN_OMNI, pruner, layer=2)  # the right layer binds
 
 
 def test_same_checkpoint_under_another_path_is_accepted(info):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from headrouter_eval.omni.spans import AudioLayout
 from headrouter_eval.pruners import PRUNERS, ScoringInputs, keep_count, make_pruner, validate_retention
 from headrouter_eval.pruners.base import top_k_with_span_floor
+from headrouter_eval.pruners.layout import AudioLayout
 from headrouter_eval.pruners.prompt_id import prompt_id, seed_for
 from headrouter_eval.pruners.uniform import span_allocation, uniform_indices
 

@@ -116,7 +116,6 @@ def run_bench(args: argparse.Namespace) -> int:
     from headrouter_eval.bench.router_cost import ROUTER_METHOD, router_lines
     from headrouter_eval.bench.runner import SweepSettings, available_methods, check_methods, run_sweep
     from headrouter_eval.bench.summary import RunContext, build_rows, evaluate_targets
-    from headrouter_eval.omni.internals import audio_token_ids
 
     logging.basicConfig(level=logging.WARNING)
     if args.threads is not None:
@@ -144,14 +143,14 @@ def run_bench(args: argparse.Namespace) -> int:
     else:
         model = build_random_model(get_preset(args.size, args.chunk_seconds), device=device, dtype=args.dtype,
                                    attn=args.attn, seed=args.seed)
-    thinker = model.thinker
+    thinker, family = model.thinker, model.family
     dtype = thinker.dtype
-    bench_input = build_input(model.processor, audio_token_ids(thinker.config), args.audio_seconds,
+    bench_input = build_input(family, model.processor, family.audio_token_ids(thinker.config), args.audio_seconds,
                               device=device, dtype=dtype, seed=args.seed)
     settings = SweepSettings(methods=args.methods, retentions=args.retentions, layer=args.layer,
                              warmup=args.warmup, repeats=args.repeats, decode_tokens=args.decode_tokens,
                              attention=args.attn, seed=args.seed)
-    measurements = run_sweep(thinker, bench_input, settings, model.processor.tokenizer.pad_token_id)
+    measurements = run_sweep(thinker, family, bench_input, settings, model.processor.tokenizer.pad_token_id)
     size = args.size or "pretrained"
     ctx = RunContext(size=size, device=device.type, audio_seconds=args.audio_seconds, layer=args.layer, dtype=dtype)
     rows = build_rows(measurements, thinker.config, bench_input, ctx)

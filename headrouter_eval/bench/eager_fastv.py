@@ -8,7 +8,7 @@ scoring layer's attention-probability map until the pruning layer has used it, a
 the same score as our FastV (last token's row, audio columns, mean over heads). The
 kept set is the same; what differs is the cost: every layer materialises its T x T
 map, and one of them stays alive until the pruning decision. The engine's row-only
-scoring (``headrouter_eval.omni.probe``) is what this is compared against.
+scoring (``headrouter_eval.pruners.probe``) is what this is compared against.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from headrouter_eval.omni import internals
+from headrouter_eval.models import ModelFamily
 from headrouter_eval.pruners.base import Pruner, ScoringInputs
 
 
@@ -44,20 +44,22 @@ class EagerFastVPruner(Pruner):
 
 
 @contextmanager
-def eager_attention(thinker: torch.nn.Module) -> Iterator[None]:
-    """Run ``thinker`` (all of it) with eager attention inside the block, then restore its kernel."""
-    original = thinker.config._attn_implementation
-    thinker.set_attn_implementation("eager")
+def eager_attention(model: torch.nn.Module, family: ModelFamily) -> Iterator[None]:
+    """Run ``model`` (all of it) with eager attention inside the block, then restore its kernel."""
+    original = family.attention_implementation(model)
+    family.set_attention(model, "eager")
     try:
         yield
     finally:
-        thinker.set_attn_implementation(original)
+        family.set_attention(model, original)
 
 
 @contextmanager
-def capture_attention_map(thinker: torch.nn.Module, pruner: EagerFastVPruner, scoring_layer: int) -> Iterator[None]:
+def capture_attention_map(
+    model: torch.nn.Module, family: ModelFamily, pruner: EagerFastVPruner, scoring_layer: int
+) -> Iterator[None]:
     """Hand the scoring layer's prefill attention map (1, H, T, T) to ``pruner``."""
-    attn = internals.decoder_layers(thinker)[scoring_layer].self_attn
+    attn = family.attention_module(family.decoder_layers(model)[scoring_layer])
 
     def keep_map(module, args, output):
         weights = output[1] if isinstance(output, tuple) and len(output) > 1 else None

@@ -1,24 +1,24 @@
 """Synthetic long-audio prompts, built by the lmms-eval adapter's own prompt function.
 
 The waveform is a seeded mix of a slow chirp, gated tones and noise at 16 kHz: its
-content does not matter for cost, only its length (25 audio tokens per second). The
-prompt goes through ``headrouter_eval.adapters.qwen_omni.build_prompt_inputs``, the
-function the adapter and calibration use, so audio longer than the feature
-extractor's window is split into consecutive bos..eos spans exactly as in an
-evaluation, and the messages, system prompt and chat template are the same.
+content does not matter for cost, only its length (about 25 audio tokens per second).
+The prompt goes through the family's ``prompt_inputs``, the function the adapter and
+calibration use, so audio longer than the feature extractor's window is split into
+consecutive bos..eos spans exactly as in an evaluation, and the messages, system
+prompt and chat template are the same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
 from headrouter_eval.audio import TARGET_SR
-from headrouter_eval.omni.internals import AudioTokenIds
-from headrouter_eval.omni.loading import AudioOnlyOmniProcessor
-from headrouter_eval.omni.spans import find_audio_layout
+from headrouter_eval.engine.spans import find_audio_layout
+from headrouter_eval.models import ModelFamily
 
 MIN_SECONDS, MAX_SECONDS = 1.0, 300.0
 QUESTION = "What happens in this recording? Describe the sounds and any speech in one sentence."
@@ -49,8 +49,9 @@ def synth_waveform(seconds: float, seed: int = 0) -> np.ndarray:
 
 
 def build_input(
-    processor: AudioOnlyOmniProcessor,
-    token_ids: AudioTokenIds,
+    family: ModelFamily,
+    processor: Any,
+    token_ids: Any,
     seconds: float,
     *,
     device: torch.device,
@@ -58,16 +59,12 @@ def build_input(
     seed: int = 0,
 ) -> BenchInput:
     """The benchmark prompt with ``seconds`` of audio, on ``device``, features in ``dtype``."""
-    # the adapter module imports lmms-eval: import it only when a prompt is actually built
-    from headrouter_eval.adapters.qwen_omni import QWEN_SYSTEM_PROMPT, build_prompt_inputs
-
     if not MIN_SECONDS <= seconds <= MAX_SECONDS:
         raise ValueError(f"--audio-seconds must be in [{MIN_SECONDS:g}, {MAX_SECONDS:g}], got {seconds:g}")
-    audio = {"array": synth_waveform(seconds, seed), "sampling_rate": TARGET_SR}
-    batch = build_prompt_inputs(processor, QUESTION, [audio], QWEN_SYSTEM_PROMPT, where="synthetic benchmark audio")
+    batch = family.prompt_inputs(processor, QUESTION, [synth_waveform(seconds, seed)])
     layout = find_audio_layout(batch["input_ids"][0], token_ids)
     batch = batch.to(device)
-    batch["input_features"] = batch["input_features"].to(dtype)
+    batch[family.features_kwarg] = batch[family.features_kwarg].to(dtype)
     return BenchInput(
         inputs=dict(batch),
         audio_seconds=float(seconds),

@@ -1,7 +1,7 @@
 """Build the thinker (and its processor) the benchmark measures.
 
 Either random weights in a preset's shape, or a real checkpoint through the project's
-one loading path (``headrouter_eval.omni.loading``). Random models are constructed
+one loading path (the family's ``load_model``). Random models are constructed
 directly on the target device and in the target dtype (a ``torch.device`` context plus
 ``dtype=`` at construction), so a 7B thinker never goes through a slow fp32 CPU init.
 """
@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from headrouter_eval.bench.presets import SizePreset
-from headrouter_eval.omni.internals import THINKER_CLASS
-from headrouter_eval.omni.loading import AudioOnlyOmniProcessor, load_processor, load_thinker, resolve_dtype
-from headrouter_eval.omni.tiny import build_config, build_feature_extractor, build_tokenizer
+from headrouter_eval.models import ModelFamily, family_of_checkpoint
+from headrouter_eval.models.loading import resolve_dtype
+from headrouter_eval.models.qwen_omni import FAMILY as QWEN_OMNI
+from headrouter_eval.models.qwen_omni import audio_only_processor
+from headrouter_eval.models.tiny.qwen_omni import build_feature_extractor, build_thinker_config, build_tokenizer
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "flash_attention_2", "eager")
 
@@ -26,7 +29,8 @@ class BenchModel:
     """A thinker ready to benchmark, its processor and a label for the report."""
 
     thinker: torch.nn.Module
-    processor: AudioOnlyOmniProcessor
+    family: ModelFamily
+    processor: Any
     label: str
     description: str
     random_weights: bool
@@ -49,24 +53,14 @@ def build_random_model(
     """A random-weight thinker with ``preset``'s shapes, built in place on ``device``."""
     check_attn_implementation(attn, device)
     tokenizer = build_tokenizer()
-    thinker_config = build_config(preset.spec, tokenizer).thinker_config
-    text = thinker_config.text_config
-    if preset.vocab_size is not None:
-        text.vocab_size = preset.vocab_size  # the byte-level tokenizer's ids all stay below it
-    if preset.mrope_section is not None:
-        text.rope_parameters = {**text.rope_parameters, "mrope_section": list(preset.mrope_section)}
+    thinker_config = build_thinker_config(preset.spec, tokenizer, vocab_size=preset.vocab_size,
+                                          mrope_section=preset.mrope_section)
     torch.manual_seed(seed)
     with torch.device(device):
-        thinker = THINKER_CLASS._from_config(
-            thinker_config, dtype=resolve_dtype(dtype, device), attn_implementation=attn
-        )
+        thinker = QWEN_OMNI.random_model(thinker_config, dtype=resolve_dtype(dtype, device), attn_implementation=attn)
     thinker.eval()
-    feature_extractor = build_feature_extractor(preset.spec.chunk_length_s)
-    processor = AudioOnlyOmniProcessor(
-        image_processor=None, video_processor=None, feature_extractor=feature_extractor,
-        tokenizer=tokenizer, chat_template=tokenizer.chat_template,
-    )
-    return BenchModel(thinker, processor, preset.name, preset.description, random_weights=True)
+    processor = audio_only_processor(tokenizer, build_feature_extractor(preset.spec.chunk_length_s))
+    return BenchModel(thinker, QWEN_OMNI, processor, preset.name, preset.description, random_weights=True)
 
 
 def load_pretrained_model(
@@ -74,10 +68,12 @@ def load_pretrained_model(
 ) -> BenchModel:
     """A real checkpoint, loaded exactly as the lmms-eval adapter loads it."""
     check_attn_implementation(attn, device)
-    thinker = load_thinker(pretrained, device=device, dtype=dtype, attn_implementation=attn)
-    text = thinker.config.text_config
+    family = family_of_checkpoint(pretrained)
+    thinker = family.load_model(pretrained, device=device, dtype=dtype, attn_implementation=attn)
+    sizes = family.sizes(thinker.config)
     description = (
-        f"checkpoint {pretrained}: {text.num_hidden_layers} layers, hidden {text.hidden_size}, "
-        f"{text.num_attention_heads} heads / {text.num_key_value_heads} KV heads, MLP {text.intermediate_size}"
+        f"{family.title} checkpoint {pretrained}: {sizes.layers} layers, hidden {sizes.hidden}, "
+        f"{sizes.heads} heads / {sizes.kv_heads} KV heads, MLP {sizes.mlp}"
     )
-    return BenchModel(thinker, load_processor(pretrained), f"pretrained:{pretrained}", description, False)
+    return BenchModel(thinker, family, family.load_processor(pretrained), f"pretrained:{pretrained}", description,
+                      False)

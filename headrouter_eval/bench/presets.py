@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from headrouter_eval.omni.tiny import TinyOmniSpec
+from headrouter_eval.models.tiny.qwen_omni import TinyOmniSpec
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from headrouter_eval.omni.prune import PrefillRecord, PruningEngine
+from headrouter_eval.engine import PrefillRecord, PruningEngine
+from headrouter_eval.models import ModelFamily
 from headrouter_eval.pruners.base import Pruner
 
 
@@ -117,8 +118,8 @@ class ConfigRun:
         return self.method if self.pruner is None else f"{self.method} r={self.pruner.retention:g}"
 
     def run_once(
-        self, thinker: torch.nn.Module, inputs: dict, *, layer: int, decode_tokens: int, pad_token_id: int | None,
-        keep: bool,
+        self, thinker: torch.nn.Module, family: ModelFamily, inputs: dict, *, layer: int, decode_tokens: int,
+        pad_token_id: int | None, keep: bool,
     ) -> None:
         """One ``generate`` with a fresh engine attached; its numbers are kept when ``keep``."""
         device = next(thinker.parameters()).device
@@ -138,7 +139,7 @@ class ConfigRun:
             self.result.weights_bytes = torch.cuda.memory_allocated(device)
         self._scoring.clear()
         timer = _ForwardTimer(thinker, device)
-        engine = PruningEngine(thinker, self.pruner, layer=layer, on_prefill=after_prefill)
+        engine = PruningEngine(thinker, family, self.pruner, layer=layer, on_prefill=after_prefill)
         try:
             with engine, torch.inference_mode():
                 thinker.generate(**inputs, max_new_tokens=decode_tokens, min_new_tokens=decode_tokens,

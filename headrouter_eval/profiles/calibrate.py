@@ -165,31 +165,34 @@ def choose_samples(by_class: dict[str, list[list[Candidate]]], per_class: int, s
 
 def calibrate(config: CalibrationConfig, *, progress: bool = True) -> tuple[HeadProfile, list[dict[str, Any]]]:
     """Run the model over the chosen samples; the profile and one row of head vectors per sample."""
-    from headrouter_eval.adapters.qwen_omni import QWEN_SYSTEM_PROMPT, build_prompt_inputs
-    from headrouter_eval.omni.loading import load_processor, load_thinker
-    from headrouter_eval.omni.prune import PruningEngine
+    from headrouter_eval.audio import load_audio
+    from headrouter_eval.engine import PruningEngine
+    from headrouter_eval.models import family_of_checkpoint
     from headrouter_eval.pruners.headrouter import HeadRouterPruner
 
     by_class, held_out = collect_candidates(config)
     samples = choose_samples(by_class, config.per_class, config.seed)
     device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    processor = load_processor(config.pretrained)
-    thinker = load_thinker(config.pretrained, device=device, dtype=config.dtype,
-                           attn_implementation=config.attn_implementation)
+    family = family_of_checkpoint(config.pretrained)
+    processor = family.load_processor(config.pretrained)
+    model = family.load_model(config.pretrained, device=device, dtype=config.dtype,
+                              attn_implementation=config.attn_implementation)
     pruner = HeadRouterPruner(retention=1.0, routing="uniform", **config.probe)
     rows = []
-    with PruningEngine(thinker, pruner, layer=config.layer) as engine:
+    with PruningEngine(model, family, pruner, layer=config.layer) as engine:
         info = engine.model_info()
         for sample in tqdm(samples, desc="calibrating", disable=not progress):
             context, gen_kwargs, doc_to_visual, doc_id, task, split = sample.args
             where = f"doc {doc_id} of task {task}"
             visuals = doc_to_visual(sample.dataset[split][doc_id]) if doc_to_visual is not None else []
-            system = (gen_kwargs or {}).get("system_prompt") or config.system_prompt or QWEN_SYSTEM_PROMPT
-            inputs = build_prompt_inputs(processor, context, visuals, system, where=where).to(device)
-            if "input_features" in inputs:
-                inputs["input_features"] = inputs["input_features"].to(thinker.dtype)
+            # the adapter's prompt exactly: the task's system prompt, else ours, else the family's
+            system = (gen_kwargs or {}).get("system_prompt") or config.system_prompt
+            clips = [load_audio(item, where=where) for item in visuals]
+            inputs = family.prompt_inputs(processor, context, clips, system).to(device)
+            if family.features_kwarg in inputs:
+                inputs[family.features_kwarg] = inputs[family.features_kwarg].to(model.dtype)
             with torch.inference_mode():
-                thinker(**inputs, use_cache=False)
+                model(**inputs, use_cache=False)
             record = engine.last_record
             if not record.extra:
                 raise ValueError(f"{where}: the prompt has no audio tokens, so it has no head vector to calibrate on")

@@ -2,7 +2,9 @@
 
 A pruner is a small dataclass with one method, :meth:`Pruner.score`. Everything
 shared (how many tokens to keep, the per-span floor, gathering, positions, hooks)
-lives here and in ``headrouter_eval.omni.prune``, so a new method is ~30-100 lines.
+lives here and in ``headrouter_eval.engine``, so a new method is ~30-100 lines.
+Pruners see tensors and small callables only (:class:`ScoringInputs`): this package
+imports torch and nothing from transformers or lmms-eval.
 
 The keep-count rule, used everywhere:
     keep = max(ceil(retention * N_audio), n_spans)
@@ -20,8 +22,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from headrouter_eval.omni import probe
-from headrouter_eval.omni.spans import AudioLayout
+from headrouter_eval.pruners.layout import AudioLayout
+from headrouter_eval.pruners.probe import AttentionProbe
 
 
 def validate_retention(retention: float) -> float:
@@ -73,32 +75,26 @@ class ModelInfo:
 class ScoringInputs:
     """What a pruner sees at the scoring layer for one prompt.
 
-    ``hidden`` is the scoring layer's post-norm attention input (T, hidden) and
-    ``attn`` its attention module; both are ``None`` for pruners that declare
-    ``needs_attention = False`` (the engine then skips that work).
+    ``probe`` holds the scoring layer's post-norm attention input and projections; it
+    is ``None`` for pruners that declare ``needs_attention = False`` (the engine then
+    skips that work).
     """
 
     layout: AudioLayout
     keep: int
     scoring_layer: int
-    hidden: torch.Tensor | None = None
-    attn: torch.nn.Module | None = None
-    position_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None
+    probe: AttentionProbe | None = None
     #: stable id of the prompt (hash of token ids and audio features), set for pruners with ``needs_prompt_id``
     prompt_id: str = ""
 
     def last_token_attention(self) -> torch.Tensor:
         """(H, N_audio): the last token's real attention (rotary, softmax over the whole prefix)."""
-        last = torch.tensor([self.layout.seq_len - 1], device=self.hidden.device)
-        rows = probe.causal_attention_rows(self.attn, self.hidden, self.position_embeddings, last)
-        return rows[:, 0, self.layout.audio_positions]
+        last = torch.tensor([self.layout.seq_len - 1], device=self.probe.hidden.device)
+        return self.probe.causal_rows(last)[:, 0, self.layout.audio_positions]
 
     def audio_logits(self, query_positions: torch.Tensor, *, rope: bool) -> torch.Tensor:
         """(H, Q, N_audio) scaled q.k logits from ``query_positions`` to the audio tokens."""
-        return probe.attention_logits(
-            self.attn, self.hidden, self.position_embeddings, query_positions,
-            self.layout.audio_positions, rope=rope,
-        )
+        return self.probe.logits(query_positions, self.layout.audio_positions, rope=rope)
 
 
 @dataclass

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
-from headrouter_eval.omni import probe
-from headrouter_eval.omni.spans import AudioLayout
+from headrouter_eval.pruners.layout import AudioLayout
 
 QUERY_MODES = ("text", "last")
 PROBE_MODES = ("norope", "rope")
@@ -61,7 +60,7 @@ def probe_heads(inputs, *, rope: bool, queries: str, softmax: str) -> HeadProbe:
     layout = inputs.layout
     rows = query_positions(layout, queries)
     keys = torch.arange(int(rows.max()) + 1, device=rows.device)
-    logits = probe.attention_logits(inputs.attn, inputs.hidden, inputs.position_embeddings, rows, keys, rope=rope)
+    logits = inputs.probe.logits(rows, keys, rope=rope)
     future = keys[None, :] > rows[:, None]
     prefix = torch.softmax(logits.masked_fill(future[None], float("-inf")), dim=-1)  # (H, Q, T)
     audio = layout.audio_positions

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from headrouter_eval.omni.internals import audio_tower
 from headrouter_eval.synth.frame_labels import frame_loss, token_labels
-from headrouter_eval.synth.prompt import prompt_text
+from headrouter_eval.synth.model_init import QWEN_OMNI, prompt_text
 from headrouter_eval.synth.render import render
 from headrouter_eval.synth.splits import check_train_seed
 from headrouter_eval.synth.tasks import make_recipe
@@ -80,7 +79,7 @@ def answer_loss(thinker: torch.nn.Module, batch: Batch, frame_head: torch.nn.Mod
     captured = []
     hook = None
     if frame_head is not None:
-        hook = audio_tower(thinker).register_forward_hook(
+        hook = QWEN_OMNI.audio_encoder(thinker).register_forward_hook(
             lambda module, args, output: captured.append(output.last_hidden_state))
     try:
         out = thinker(**batch.inputs, use_cache=False)

@@ -98,12 +98,12 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     import torch
 
-    from headrouter_eval.omni.loading import load_processor, load_thinker
     from headrouter_eval.synth.evaluate import evaluate
+    from headrouter_eval.synth.model_init import QWEN_OMNI
     from headrouter_eval.synth.tasks import TASKS
 
     torch.set_num_threads(args.threads)
-    thinker, processor = load_thinker(args.pretrained), load_processor(args.pretrained)
+    thinker, processor = QWEN_OMNI.load_model(args.pretrained), QWEN_OMNI.load_processor(args.pretrained)
     result = {
         "vanilla": evaluate(thinker, processor, list(TASKS), limit=args.limit),
         "erased_events": evaluate(thinker, processor, list(TASKS), erase=True, limit=args.limit),

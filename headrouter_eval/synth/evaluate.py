@@ -13,7 +13,7 @@ import json
 
 import torch
 
-from headrouter_eval.synth.prompt import prompt_text
+from headrouter_eval.synth.model_init import prompt_text
 from headrouter_eval.synth.render import render
 from headrouter_eval.synth.splits import load_test_items
 from headrouter_eval.synth.tasks import get_task

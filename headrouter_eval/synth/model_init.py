@@ -13,8 +13,9 @@ import math
 
 import torch
 
-from headrouter_eval.omni.internals import THINKER_CLASS
-from headrouter_eval.omni.tiny import TinyOmniSpec, build_config, build_tokenizer
+from headrouter_eval.models.qwen_omni import FAMILY as QWEN_OMNI
+from headrouter_eval.models.tiny.qwen_omni import TinyOmniSpec, build_thinker_config, build_tokenizer
+from headrouter_eval.synth.prompt import question_text
 
 # Sizes of the bundled model (about 1.2 M thinker parameters). n_window=8 gives the
 # audio encoder 0.16 s attention windows, so a short event stays in its own few
@@ -29,10 +30,9 @@ HR_SYNTH_SPEC = TinyOmniSpec(
 
 def build_thinker(spec: TinyOmniSpec, seed: int) -> torch.nn.Module:
     """A freshly initialised thinker with ``spec``'s sizes (stock transformers class)."""
-    config = build_config(spec, build_tokenizer()).thinker_config
-    config._attn_implementation = "sdpa"
+    config = build_thinker_config(spec, build_tokenizer())
     torch.manual_seed(seed)
-    thinker = THINKER_CLASS(config)
+    thinker = QWEN_OMNI.random_model(config, dtype=torch.float32, attn_implementation="sdpa")
     fan_in_init(thinker, seed)
     return thinker
 
@@ -54,3 +54,8 @@ def fan_in_init(model: torch.nn.Module, seed: int) -> None:
             module.weight.fill_(1.0)  # LayerNorm / RMSNorm
             if getattr(module, "bias", None) is not None:
                 module.bias.zero_()
+
+
+def prompt_text(processor, task: str) -> str:
+    """The generation prompt string (before audio expansion) of one single-clip item of ``task``."""
+    return QWEN_OMNI.prompt_text(processor, question_text(task), n_clips=1)

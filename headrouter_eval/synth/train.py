@@ -14,7 +14,7 @@ Recipe (each choice was needed in a trial on this machine):
 
 Training clips are drawn from seeds >= ``TRAIN_SEED_BASE`` only (asserted per item);
 the test items use seeds below it. After training the weights are saved as a full
-hub-layout checkpoint, reloaded through :func:`headrouter_eval.omni.loading.load_thinker`
+hub-layout checkpoint, reloaded through ``headrouter_eval.models.qwen_omni.FAMILY.load_model``
 (the path the adapter takes), and scored on the test items twice: as they are and
 with the informative events erased (filler only). The report goes to
 ``training_report.json`` next to the weights.
@@ -97,10 +97,9 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
 
     ``command`` is recorded in the report as the command line that produced it.
     """
-    from headrouter_eval.omni.loading import load_processor, load_thinker
-    from headrouter_eval.omni.tiny import save_tiny_checkpoint
+    from headrouter_eval.models.tiny.qwen_omni import save_tiny_checkpoint
     from headrouter_eval.synth.evaluate import evaluate
-    from headrouter_eval.synth.model_init import HR_SYNTH_SPEC, build_thinker
+    from headrouter_eval.synth.model_init import HR_SYNTH_SPEC, QWEN_OMNI, build_thinker
 
     torch.set_num_threads(cfg.threads)
     started, load_start = time.time(), os.getloadavg()
@@ -109,7 +108,7 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
         # The processor comes from a saved checkpoint so training tokenises exactly as
         # the adapter will (same tokenizer files, chat template, feature extractor).
         save_tiny_checkpoint(tmp, spec)
-        processor = load_processor(tmp)
+        processor = QWEN_OMNI.load_processor(tmp)
     thinker = build_thinker(spec, cfg.seed).train()
     n_params = sum(p.numel() for p in thinker.parameters())
     # Auxiliary frame classifier on the audio tower's outputs (see frame_labels); not shipped.
@@ -149,8 +148,8 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
     save_tiny_checkpoint(cfg.out_dir, spec, thinker_state=thinker.state_dict())
     # Score the *saved* checkpoint through the adapter's loading path, not the
     # in-memory module, so the report describes exactly what is shipped.
-    shipped = load_thinker(cfg.out_dir)
-    shipped_processor = load_processor(cfg.out_dir)
+    shipped = QWEN_OMNI.load_model(cfg.out_dir)
+    shipped_processor = QWEN_OMNI.load_processor(cfg.out_dir)
     log("evaluating the saved checkpoint on the test items (vanilla, then events erased)")
     vanilla = evaluate(shipped, shipped_processor, list(cfg.tasks), limit=cfg.eval_limit)
     erased = evaluate(shipped, shipped_processor, list(cfg.tasks), erase=True, limit=cfg.eval_limit)

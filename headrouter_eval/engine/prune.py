@@ -1,10 +1,14 @@
-"""Attach a pruner to a stock Qwen2.5-Omni thinker: real audio-token pruning at layer K.
+"""Attach a pruner to a stock transformers audio LLM: real audio-token pruning at layer K.
+
+Model-independent: what it needs to know about a model it asks the model's family
+(:class:`headrouter_eval.models.base.ModelFamily`), so the same engine prunes every
+family.
 
 :class:`PruningEngine` registers forward pre-hooks on one model instance (nothing is
 patched class-wide) and removes them all on :meth:`detach` / leaving the ``with``
 block, restoring the original behaviour exactly.
 
-At prefill (DESIGN section 3):
+At prefill:
 1. layers 0..K-1 run on the full sequence;
 2. the pruner scores the audio tokens at the scoring layer ``max(K-1, 0)`` from that
    layer's post-norm attention input (recomputing only the attention rows it needs)
@@ -14,7 +18,7 @@ At prefill (DESIGN section 3):
    only those: compute and KV memory really drop. Kept tokens keep their original
    rotary positions (rows of cos/sin are sliced, never recomputed).
 
-While decoding, ``generate`` advances the original 3-D position ids itself, so new
+While decoding, ``generate`` advances the original position ids itself, so new
 tokens continue at the original positions whatever the pruned cache holds; the only
 fix-up needed is slicing the key columns of an explicit 4-D mask (eager attention)
 in layers >= K. With SDPA and no padding the mask is ``None`` and causal order is
@@ -34,14 +38,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from headrouter_eval.omni import internals
-from headrouter_eval.omni.spans import AudioLayout, find_audio_layout
+from headrouter_eval.engine.cache import check_starts_at_zero, generation_cache
+from headrouter_eval.engine.spans import find_audio_layout
 from headrouter_eval.pruners.base import ModelInfo, Pruner, ScoringInputs, keep_count
+from headrouter_eval.pruners.layout import AudioLayout
 from headrouter_eval.pruners.prompt_id import prompt_id
+
+if TYPE_CHECKING:
+    from headrouter_eval.models.base import ModelFamily
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +85,10 @@ class _PrefillState:
 
 
 class PruningEngine:
-    """Prune audio tokens of a thinker's prompts at decoder layer ``layer``.
+    """Prune audio tokens of a model's prompts at decoder layer ``layer``.
+
+    ``model`` is the family's generating model (e.g. the Qwen2.5-Omni thinker), loaded
+    by ``family.load_model``.
 
     ``pruner=None`` runs the model unpruned but still records prefill stats (this is
     how "vanilla" is measured, with the same timing code as every pruner).
@@ -86,20 +97,22 @@ class PruningEngine:
 
     def __init__(
         self,
-        thinker: torch.nn.Module,
+        model: torch.nn.Module,
+        family: ModelFamily,
         pruner: Pruner | None,
         layer: int = 2,
         on_prefill: Callable[[PrefillRecord], None] | None = None,
     ) -> None:
-        internals.check_thinker(thinker)
-        n_layers = len(internals.decoder_layers(thinker))
+        family.check_model(model)
+        n_layers = len(family.decoder_layers(model))
         if not 0 <= int(layer) < n_layers:
             raise ValueError(f"layer must be in [0, {n_layers - 1}] for this {n_layers}-layer model, got {layer}")
-        self.thinker = thinker
+        self.model = model
+        self.family = family
         self.pruner = pruner
         self.layer = int(layer)
         self.scoring_layer = max(self.layer - 1, 0)
-        self.token_ids = internals.audio_token_ids(thinker.config)
+        self.token_ids = family.audio_token_ids(model.config)
         self.on_prefill = on_prefill
         self.last_record: PrefillRecord | None = None
         #: sequence positions kept from layer K on at the last prefill (None when nothing was pruned)
@@ -110,13 +123,13 @@ class PruningEngine:
             pruner.bind(self.model_info())
 
     def model_info(self) -> ModelInfo:
-        config = internals.text_config(self.thinker)
+        sizes = self.family.sizes(self.model.config)
         return ModelInfo(
-            name_or_path=str(getattr(self.thinker.config, "_name_or_path", "") or ""),
-            num_layers=config.num_hidden_layers,
-            num_heads=config.num_attention_heads,
-            num_kv_heads=config.num_key_value_heads,
-            hidden_size=config.hidden_size,
+            name_or_path=str(getattr(self.model.config, "_name_or_path", "") or ""),
+            num_layers=sizes.layers,
+            num_heads=sizes.heads,
+            num_kv_heads=sizes.kv_heads,
+            hidden_size=sizes.hidden,
             layer=self.layer,
             scoring_layer=self.scoring_layer,
         )
@@ -125,11 +138,11 @@ class PruningEngine:
     def attach(self) -> PruningEngine:
         if self._handles:
             raise RuntimeError("this PruningEngine is already attached")
-        layers = internals.decoder_layers(self.thinker)
+        layers = self.family.decoder_layers(self.model)
         hook = self._handles.append
-        hook(self.thinker.register_forward_pre_hook(self._before_forward, with_kwargs=True))
-        hook(self.thinker.register_forward_hook(self._after_forward))
-        tower = internals.audio_tower(self.thinker)
+        hook(self.model.register_forward_pre_hook(self._before_forward, with_kwargs=True))
+        hook(self.model.register_forward_hook(self._after_forward))
+        tower = self.family.audio_encoder(self.model)
         hook(tower.register_forward_pre_hook(self._before_encoder))
         hook(tower.register_forward_hook(self._after_encoder))
         if self.pruner is not None:
@@ -152,16 +165,16 @@ class PruningEngine:
     def __exit__(self, *exc: object) -> None:
         self.detach()
 
-    # ----------------------------------------------------------------- thinker-level hooks
+    # ----------------------------------------------------------------- model-level hooks
     def _before_forward(self, module, args, kwargs):
         input_ids = kwargs.get("input_ids", args[0] if args else None)
-        cache = internals.generation_cache(kwargs)
+        cache = generation_cache(kwargs)
         is_prefill = cache is None or cache.get_seq_length() == 0
         if not is_prefill:
             if self._state is not None:
                 self._state.in_prefill = False
             return None
-        _check_starts_at_zero(kwargs.get(internals.LAYER_KWARG_POSITION_IDS), cache)
+        check_starts_at_zero(kwargs.get("position_ids"), cache)
         if input_ids is None:
             raise ValueError("the pruning engine needs input_ids to find the audio tokens (got only inputs_embeds)")
         if input_ids.shape[0] != 1:
@@ -172,7 +185,7 @@ class PruningEngine:
         layout = find_audio_layout(input_ids[0], self.token_ids)
         self._state = _PrefillState(layout=layout)
         if self.pruner is not None and self.pruner.needs_prompt_id and layout is not None:
-            self._state.prompt_id = prompt_id(input_ids, kwargs.get(internals.THINKER_KWARG_FEATURES))
+            self._state.prompt_id = prompt_id(input_ids, kwargs.get(self.family.features_kwarg))
         n_audio = layout.n_audio if layout else 0
         self._state.record = PrefillRecord(
             audio_tokens=n_audio, kept_tokens=n_audio, n_spans=layout.n_spans if layout else 0,
@@ -237,11 +250,12 @@ class PruningEngine:
         kept_positions = torch.nonzero(keep_mask).flatten()
         state.kept_positions = kept_positions
 
-        cos, sin = kwargs[internals.LAYER_KWARG_EMBEDDINGS]
+        family = self.family
+        cos, sin = kwargs[family.layer_embeddings_kwarg]
         sliced = {
-            internals.LAYER_KWARG_EMBEDDINGS: (cos[:, kept_positions], sin[:, kept_positions]),
-            internals.LAYER_KWARG_MASK: _slice_prefill_mask(kwargs.get(internals.LAYER_KWARG_MASK), kept_positions),
-            internals.LAYER_KWARG_POSITION_IDS: None,
+            family.layer_embeddings_kwarg: (cos[:, kept_positions], sin[:, kept_positions]),
+            family.layer_mask_kwarg: _slice_prefill_mask(kwargs.get(family.layer_mask_kwarg), kept_positions),
+            family.layer_position_ids_kwarg: None,
         }
         state.sliced_kwargs = sliced
         record = state.record
@@ -258,14 +272,13 @@ class PruningEngine:
         keep = keep_count(layout.n_audio, self.pruner.retention, layout.n_spans)
         inputs = ScoringInputs(layout=layout, keep=keep, scoring_layer=self.scoring_layer,
                                prompt_id=state.prompt_id)
-        if self.pruner.needs_attention:
-            scoring = internals.decoder_layers(self.thinker)[self.scoring_layer]
-            raw = hidden if self.layer == 0 else state.scoring_hidden
-            with torch.no_grad():
-                inputs.hidden = scoring.input_layernorm(raw[0])
-            inputs.attn = scoring.self_attn
-            inputs.position_embeddings = kwargs[internals.LAYER_KWARG_EMBEDDINGS]
         with torch.no_grad():
+            if self.pruner.needs_attention:
+                scoring = self.family.decoder_layers(self.model)[self.scoring_layer]
+                raw = hidden if self.layer == 0 else state.scoring_hidden
+                inputs.probe = self.family.attention_probe(
+                    scoring, raw, kwargs[self.family.layer_embeddings_kwarg]
+                )
             return self.pruner.select(inputs)
 
     def _follow_pruning(self, module, args, kwargs):
@@ -277,50 +290,30 @@ class PruningEngine:
     def _fix_decode_mask(self, module, args, kwargs):
         """While decoding, drop the pruned key columns from an explicit 4-D mask."""
         state = self._state
-        mask = kwargs.get(internals.LAYER_KWARG_MASK)
+        mask = kwargs.get(self.family.layer_mask_kwarg)
         if state is None or state.kept_positions is None or not isinstance(mask, torch.Tensor) or mask.dim() != 4:
             return None
         full_prompt = state.layout.seq_len
         dropped = full_prompt - int(state.kept_positions.numel())
         kv_full = mask.shape[-1]
-        cache = internals.generation_cache(kwargs)
+        cache = generation_cache(kwargs)
         if cache is None:
             raise RuntimeError(
                 f"decoding with an explicit attention mask but no cache in the layer call (keywords: {sorted(kwargs)})"
             )
-        cached = cache.get_seq_length(internals.cache_layer_index(module))
+        cached = cache.get_seq_length(self.family.cache_layer_index(module))
         q_len = args[0].shape[1]
         if kv_full == cached + q_len:  # already in pruned coordinates (layer=0 builds it from a pruned cache)
             return None
         if kv_full != cached + q_len + dropped:
             raise RuntimeError(f"cannot align a {kv_full}-column attention mask with a pruned cache of {cached}")
         columns = torch.cat([state.kept_positions, torch.arange(full_prompt, kv_full, device=mask.device)])
-        return args, {**kwargs, internals.LAYER_KWARG_MASK: mask[..., columns]}
+        return args, {**kwargs, self.family.layer_mask_kwarg: mask[..., columns]}
 
     def _sync(self) -> None:
-        device = next(self.thinker.parameters()).device
+        device = next(self.model.parameters()).device
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-
-
-def _check_starts_at_zero(position_ids: torch.Tensor | None, cache) -> None:
-    """A prefill starts at position 0; anything else is a decode step the engine misread.
-
-    This is the second line of defence behind :func:`internals.generation_cache`: if a
-    transformers release hands the cache over in a way neither recognises, decode steps
-    arrive looking cache-less, and treating them as prefills would overwrite the stats.
-    """
-    if position_ids is None or position_ids.numel() == 0:
-        return
-    start = int(position_ids.min())
-    if start != 0:
-        raise RuntimeError(
-            f"the pruning engine saw a second prefill in one request: a forward call starting at position {start} "
-            f"with {'no cache' if cache is None else 'an empty cache'} "
-            f"(transformers {internals.TRANSFORMERS_VERSION}). "
-            "The generation cache was not found in the call's arguments; see CACHE_KWARGS in "
-            "headrouter_eval/omni/internals.py."
-        )
 
 
 def _slice_prefill_mask(mask: torch.Tensor | None, kept: torch.Tensor) -> torch.Tensor | None:

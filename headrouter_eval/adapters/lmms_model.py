@@ -1,10 +1,11 @@
-"""lmms-eval simple model: a Qwen2.5-Omni thinker with an audio-token pruner attached.
+"""lmms-eval simple model: an audio LLM with an audio-token pruner attached.
 
-One class, parameterised by the pruning method; the registered model ids
-(``vanilla_qwen_omni``, ``fastv_qwen_omni``, ...) are its one-line subclasses at the
-bottom. Model args (``--model_args k=v,...``):
+One class, :class:`PrunedAudioLM`, parameterised by model family and pruning method;
+the registered model ids (``<method>_<family>``: ``vanilla_qwen_omni``,
+``fastv_qwen2_audio``, ...) are subclasses generated at the bottom from
+``headrouter_eval/catalog.py``. Model args (``--model_args k=v,...``):
 
-    pretrained           hub id or local folder (full Qwen2.5-Omni or thinker-only)
+    pretrained           hub id or local folder of the family's checkpoint
     retention            fraction of audio tokens kept, in (0, 1]      (default 1.0)
     layer                decoder layer K where pruning happens          (default 2)
     attn_implementation  sdpa | flash_attention_2 | eager               (default sdpa)
@@ -16,9 +17,9 @@ bottom. Model args (``--model_args k=v,...``):
     batch_size           only 1 (the engine prunes one prompt at a time)
     anything else        is passed to the pruner (e.g. seed=, or HeadRouter's profile=, sigma=)
 
-Prompt protocol (AudioMarathon's Qwen2.5-Omni runs): messages [system, user], the user
-content being the audio items first, then the task's text. Audio longer than the
-feature extractor's window is split into consecutive items, each its own span.
+The prompt is the family's (``ModelFamily.prompt_inputs``): messages [system, user],
+the user content being the audio items first, then the task's text; audio longer than
+the feature extractor's window is split into consecutive items, each its own span.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from lmms_eval.utils import Collator
 from tqdm import tqdm
 
 from headrouter_eval.adapters import model_args
-from headrouter_eval.audio import TARGET_SR, load_audio
-from headrouter_eval.omni.loading import load_processor, load_thinker
-from headrouter_eval.omni.prune import PrefillRecord, PruningEngine
+from headrouter_eval.audio import load_audio
+from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
+from headrouter_eval.engine import PrefillRecord, PruningEngine
+from headrouter_eval.models import ModelFamily, get_family
 from headrouter_eval.profiles.holdout import item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats import (
@@ -51,43 +53,11 @@ from headrouter_eval.stats import (
 
 logger = logging.getLogger(__name__)
 
-QWEN_SYSTEM_PROMPT = (
-    "You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving "
-    "auditory and visual inputs, as well as generating text and speech."
-)
-# Shorter leftovers of a split clip hold under 0.1 s of sound and would encode to ~2 tokens.
-MIN_SPLIT_TAIL_SAMPLES = TARGET_SR // 10
-
-
-def split_audio(processor, wav) -> list:
-    """Cut audio longer than the feature extractor's window into consecutive items."""
-    window = processor.feature_extractor.n_samples
-    if len(wav) <= window:
-        return [wav]
-    pieces = [wav[i:i + window] for i in range(0, len(wav), window)]
-    if len(pieces[-1]) < MIN_SPLIT_TAIL_SAMPLES:
-        pieces.pop()
-    return pieces
-
-
-def build_prompt_inputs(processor, context: str, visuals: list | None, system_prompt: str, *, where: str = ""):
-    """Processor outputs (CPU tensors) for one request, in the benchmark's prompt protocol.
-
-    Shared by the adapter and HeadRouter's calibration so both see exactly the same
-    prompt: messages [system, user], the audio items first (each long clip split at the
-    feature extractor's window), then the task's text.
-    """
-    clips = [piece for item in (visuals or []) for piece in split_audio(processor, load_audio(item, where=where))]
-    content = [{"type": "audio"} for _ in clips] + [{"type": "text", "text": context}]
-    messages = [{"role": "system", "content": system_prompt}, {"role": "user", "content": content}]
-    text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    return processor(text=text, audio=clips or None, return_tensors="pt", padding=True)
-
-
-class QwenOmniPruned(lmms):
-    """Qwen2.5-Omni thinker + pruner as an lmms-eval simple model (generation tasks)."""
+class PrunedAudioLM(lmms):
+    """A model family's generating model + pruner as an lmms-eval simple model (generation tasks)."""
 
     method: ClassVar[str] = "vanilla"
+    family_name: ClassVar[str] = "qwen_omni"
 
     def __init__(
         self,
@@ -121,7 +91,7 @@ class QwenOmniPruned(lmms):
             )
         retention = validate_retention(model_args.number("retention", retention))
         if self.method == "vanilla" and retention != 1.0:
-            raise ValueError(f"vanilla_qwen_omni does not prune; drop retention={retention} or pick a pruner")
+            raise ValueError(f"{self.model_id} does not prune; drop retention={retention} or pick a pruner")
         self.pruner = self._make_pruner(retention, pruner_options)
 
         accelerator = Accelerator()
@@ -147,15 +117,16 @@ class QwenOmniPruned(lmms):
             torch.distributed.broadcast_object_list(stamp, src=0)
             self.run_id = stamp[0]
         self._calls = 0
-        self.processor = load_processor(pretrained)
-        self.thinker = load_thinker(
+        self.family: ModelFamily = get_family(self.family_name)
+        self.processor = self.family.load_processor(pretrained)
+        self.model = self.family.load_model(
             pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation
         )
-        self.engine = PruningEngine(self.thinker, self.pruner, layer=layer).attach()
-        self.system_prompt = system_prompt or QWEN_SYSTEM_PROMPT
+        self.engine = PruningEngine(self.model, self.family, self.pruner, layer=layer).attach()
+        self.system_prompt = system_prompt
         self.max_new_tokens = max_new_tokens
         self.batch_size_per_gpu = 1
-        self.stats_meta = {"method": self.method, "retention": retention, "layer": layer,
+        self.stats_meta = {"method": self.method, "family": self.family_name, "retention": retention, "layer": layer,
                            "pretrained": str(pretrained), "world_size": world_size}
         profile = getattr(self.pruner, "_profile", None)
         # the profile's held-out items: scoring one of them would let calibration leak into the result
@@ -173,7 +144,11 @@ class QwenOmniPruned(lmms):
         try:
             return make_pruner(self.method, retention=retention, **options)
         except TypeError as exc:
-            raise ValueError(f"bad model args {sorted(options)} for {self.method}_qwen_omni: {exc}") from exc
+            raise ValueError(f"bad model args {sorted(options)} for {self.model_id}: {exc}") from exc
+
+    @property
+    def model_id(self) -> str:
+        return model_id(self.method, self.family_name)
 
     # ------------------------------------------------------------------ lmms-eval API
     @property
@@ -238,16 +213,17 @@ class QwenOmniPruned(lmms):
         where = f"doc {doc_id} of task {task}"
         visuals = doc_to_visual(self.task_dict[task][split][doc_id]) if doc_to_visual is not None else []
         system = gen_kwargs.pop("system_prompt", None) or self.system_prompt
-        inputs = build_prompt_inputs(self.processor, context, visuals, system, where=where)
-        inputs = inputs.to(self.device)
-        if "input_features" in inputs:
-            inputs["input_features"] = inputs["input_features"].to(self.thinker.dtype)
+        clips = [load_audio(item, where=where) for item in (visuals or [])]
+        inputs = self.family.prompt_inputs(self.processor, context, clips, system).to(self.device)
+        features = self.family.features_kwarg
+        if features in inputs:
+            inputs[features] = inputs[features].to(self.model.dtype)
 
         until = gen_kwargs.pop("until", None) or []
         until = [until] if isinstance(until, str) else list(until)
         generation = self._generation_args(gen_kwargs)
         with torch.inference_mode():
-            output = self.thinker.generate(**inputs, **generation)
+            output = self.model.generate(**inputs, **generation)
         reply = self.tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
         for stop in until:
             if stop and stop in reply:
@@ -289,21 +265,15 @@ def check_world_size(actual: int) -> None:
         )
 
 
-class VanillaQwenOmni(QwenOmniPruned):
-    method = "vanilla"
+def _adapter_class(method: str, family: str) -> type[PrunedAudioLM]:
+    cls = type(class_name(method, family), (PrunedAudioLM,),
+               {"method": method, "family_name": family, "__module__": __name__,
+                "__doc__": f"lmms-eval model ``{model_id(method, family)}``."})
+    return cls
 
 
-class FastvQwenOmni(QwenOmniPruned):
-    method = "fastv"
-
-
-class RandomQwenOmni(QwenOmniPruned):
-    method = "random"
-
-
-class UniformQwenOmni(QwenOmniPruned):
-    method = "uniform"
-
-
-class HeadrouterQwenOmni(QwenOmniPruned):
-    method = "headrouter"
+# one class per lmms-eval model id (headrouter_eval/registry.py points at them by name)
+ADAPTERS: dict[str, type[PrunedAudioLM]] = {
+    model_id(method, family): _adapter_class(method, family) for family in FAMILIES for method in METHODS
+}
+globals().update({cls.__name__: cls for cls in ADAPTERS.values()})

@@ -158,6 +158,23 @@ def build_config(spec: TinyOmniSpec, tokenizer):
     return Qwen2_5OmniConfig(thinker_config=thinker, talker_config=talker, token2wav_config=token2wav)
 
 
+def build_thinker_config(
+    spec: TinyOmniSpec, tokenizer, *, vocab_size: int | None = None, mrope_section: tuple[int, int, int] | None = None
+):
+    """The thinker part of :func:`build_config`, optionally with a real vocabulary size and M-RoPE sections.
+
+    ``vocab_size`` larger than the byte tokenizer's keeps every id valid (the benchmark's
+    real-size shapes compute logits over the real vocabulary).
+    """
+    config = build_config(spec, tokenizer).thinker_config
+    if vocab_size is not None:
+        config.text_config.vocab_size = vocab_size
+    if mrope_section is not None:
+        config.text_config.rope_parameters = {**config.text_config.rope_parameters,
+                                              "mrope_section": list(mrope_section)}
+    return config
+
+
 def save_tiny_checkpoint(path: str | Path, spec: TinyOmniSpec | None = None, thinker_state: dict | None = None) -> Path:
     """Write a tiny full Qwen2.5-Omni checkpoint (weights, config, tokenizer, extractor) to ``path``.
 

@@ -1,4 +1,4 @@
-"""Where the audio sits in a prompt: every ``<|audio_bos|> <|AUDIO|>... <|audio_eos|>`` span.
+"""Find where the audio sits in a prompt: every ``<audio bos> <audio>... <audio eos>`` span.
 
 A prompt may hold several spans (long audio split at the feature extractor's window,
 MMAU-Pro's multi-clip questions); pruning treats their audio tokens as one pool with
@@ -11,30 +11,24 @@ from dataclasses import dataclass
 
 import torch
 
-from headrouter_eval.omni.internals import AudioTokenIds
+from headrouter_eval.pruners.layout import AudioLayout
+
+
+@dataclass(frozen=True)
+class AudioTokenIds:
+    """The placeholder id the processor repeats once per audio token, and the ids around each clip.
+
+    Every family's integration module reads them from its checkpoint's config. ``bos`` /
+    ``eos`` may be ``None`` where a model does not say (the span check is then skipped).
+    """
+
+    audio: int
+    bos: int | None
+    eos: int | None
 
 
 class PromptLayoutError(ValueError):
     """The prompt's audio placeholders are not in the bos / audio... / eos form the model expects."""
-
-
-@dataclass(frozen=True)
-class AudioLayout:
-    """Positions of the audio tokens of one prompt (batch item), all spans together."""
-
-    seq_len: int
-    audio_positions: torch.Tensor  # (N,) ascending sequence positions of <|AUDIO|> tokens
-    span_ids: torch.Tensor  # (N,) index of the span each audio token belongs to
-    spans: tuple[tuple[int, int], ...]  # per span: [start, end) positions of its audio tokens
-    query_positions: torch.Tensor  # text tokens after the last span (instruction + assistant prefix)
-
-    @property
-    def n_audio(self) -> int:
-        return int(self.audio_positions.numel())
-
-    @property
-    def n_spans(self) -> int:
-        return len(self.spans)
 
 
 def find_audio_layout(input_ids: torch.Tensor, ids: AudioTokenIds) -> AudioLayout | None:
@@ -53,7 +47,7 @@ def find_audio_layout(input_ids: torch.Tensor, ids: AudioTokenIds) -> AudioLayou
     for start, end in zip(starts, ends):
         before = int(input_ids[start - 1]) if start > 0 else None
         after = int(input_ids[end]) if end < seq_len else None
-        if before != ids.bos or after != ids.eos:
+        if ids.bos is not None and ids.eos is not None and (before != ids.bos or after != ids.eos):
             raise PromptLayoutError(
                 f"audio tokens at positions {start}..{end - 1} are not wrapped in audio bos/eos "
                 f"(found {before} before, {after} after; expected {ids.bos} and {ids.eos})"

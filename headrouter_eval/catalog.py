@@ -1,0 +1,32 @@
+"""The names of everything a user picks: pruning methods, model families, model ids.
+
+The one source of truth for both lists: lmms-eval model ids are ``<method>_<family>``
+(``headrouter_qwen_omni``, ``fastv_qwen2_audio``, ...), each served by a class the
+adapter module generates from the same two tuples. Plain strings only (no imports), so
+the lmms-eval registry, the models package and the command line can all read it.
+"""
+
+from __future__ import annotations
+
+#: pruning methods; every one except ``vanilla`` is a class in ``headrouter_eval.pruners.PRUNERS``
+METHODS = ("vanilla", "fastv", "random", "uniform", "headrouter")
+#: model families; each is a module ``headrouter_eval.models.<family>``
+FAMILIES = ("qwen_omni", "qwen2_audio", "qwen3_omni")
+
+
+def model_id(method: str, family: str) -> str:
+    return f"{method}_{family}"
+
+
+def class_name(method: str, family: str) -> str:
+    """Name of the adapter class serving ``model_id(method, family)``, e.g. ``HeadrouterQwenOmni``."""
+    return "".join(part.capitalize() for part in (method, *family.split("_")))
+
+
+def parse_model_id(name: str) -> tuple[str, str] | None:
+    """``(method, family)`` of one of our model ids, or ``None``."""
+    for method in METHODS:
+        for family in FAMILIES:
+            if name == model_id(method, family):
+                return method, family
+    return None

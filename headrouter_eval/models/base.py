@@ -1,0 +1,255 @@
+"""What a model family's integration module provides: the interface the engine is written against.
+
+The engine (``headrouter_eval.engine``) prunes any decoder-only audio LLM whose
+transformers implementation follows the transformers 5 conventions below; everything
+else it asks of a :class:`ModelFamily`. A family module (``qwen_omni.py``,
+``qwen2_audio.py``, ...) subclasses it, names its transformers classes and config
+fields, and overrides only what differs from the defaults here.
+
+Conventions every family shares (checked with transformers 5.23 and 5.24), so the
+defaults implement them once:
+* the generating model holds its decoder at ``model.model.language_model`` (a text model
+  with ``.layers``) and its audio encoder at ``model.model.audio_tower``;
+* each decoder layer is called once per forward with keyword arguments, among them
+  ``position_embeddings=(cos, sin)`` (one row per token, the same tensors for every
+  layer, any M-RoPE sections already merged, so rows can be sliced after pruning),
+  ``attention_mask`` (``None`` or a 4-D mask) and ``position_ids``;
+* a layer's attention input is ``layer.input_layernorm(hidden)``; its attention module
+  ``layer.self_attn`` has ``q_proj``/``k_proj``, ``head_dim``,
+  ``num_key_value_groups``, ``scaling`` and ``layer_idx`` (its slot in the KV cache);
+* ``generate`` keeps the prompt's position ids in its own kwargs and advances them by
+  one per step, so decoding continues from the *original* positions whatever the
+  pruned KV cache holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from headrouter_eval.engine.spans import AudioTokenIds
+from headrouter_eval.models.loading import check_checkpoint, resolve_dtype
+from headrouter_eval.pruners.probe import AttentionProbe
+
+# Shorter leftovers of a split clip hold under 0.1 s of sound and would encode to ~2 tokens.
+MIN_SPLIT_TAIL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class DecoderSizes:
+    """The text decoder's shapes: what pruners, FLOPs and reports need to know."""
+
+    layers: int
+    hidden: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    mlp: int  # dense MLP width; for a mixture of experts, one expert's width
+    vocab: int
+    experts: int = 0  # 0: dense MLP in every layer
+    experts_per_token: int = 0
+
+
+class ModelFamily:
+    """One family of audio LLMs in transformers; subclass per family, one instance each."""
+
+    #: suffix of the lmms-eval model ids (``<method>_<name>``), e.g. ``qwen_omni``
+    name: ClassVar[str]
+    #: human name for messages and reports
+    title: ClassVar[str]
+    #: the transformers class that generates text (the thinker, for omni models)
+    model_class: ClassVar[type]
+    #: ``model_type`` values of ``config.json`` this family loads
+    model_types: ClassVar[tuple[str, ...]]
+    #: rotary form of the decoder, for docs and reports: "M-RoPE (3-D)" or "1-D RoPE"
+    rotary: ClassVar[str]
+    #: ``apply_rotary_pos_emb(q, k, cos, sin, unsqueeze_dim)`` of the family's modeling module
+    apply_rotary: ClassVar[Callable]
+    #: whether attention normalises q and k per head (``q_norm``/``k_norm``) before rotary
+    qk_norm: ClassVar[bool] = False
+    #: system prompt when the task sets none; ``None`` sends no system message
+    default_system_prompt: ClassVar[str | None] = None
+    #: keyword of the model's forward holding the audio features (log-mel frames)
+    features_kwarg: ClassVar[str] = "input_features"
+
+    # keywords of a decoder layer call that are per-token and get sliced after pruning
+    layer_embeddings_kwarg: ClassVar[str] = "position_embeddings"
+    layer_mask_kwarg: ClassVar[str] = "attention_mask"
+    layer_position_ids_kwarg: ClassVar[str] = "position_ids"
+
+    # ------------------------------------------------------------------ loading
+    def check_checkpoint(self, pretrained: str | Path) -> str:
+        """Refuse a missing folder or another family's checkpoint, from ``config.json`` alone."""
+        return check_checkpoint(pretrained, self)
+
+    def load_processor(self, pretrained: str | Path) -> Any:
+        """Tokenizer, chat template and feature extractor of ``pretrained``, as one processor."""
+        raise NotImplementedError
+
+    def load_model(
+        self,
+        pretrained: str | Path,
+        *,
+        device: str | torch.device = "cpu",
+        dtype: str | torch.dtype | None = None,
+        attn_implementation: str = "sdpa",
+    ) -> torch.nn.Module:
+        """The generating model of ``pretrained`` in eval mode on ``device``."""
+        self.check_checkpoint(pretrained)
+        model = self.model_class.from_pretrained(
+            pretrained, dtype=resolve_dtype(dtype, device), attn_implementation=attn_implementation
+        )
+        return model.to(device).eval()
+
+    def random_model(self, config: Any, *, dtype: torch.dtype, attn_implementation: str) -> torch.nn.Module:
+        """A random-weight model from the generating class's config (built on the current device)."""
+        return self.model_class._from_config(config, dtype=dtype, attn_implementation=attn_implementation)
+
+    def set_attention(self, model: torch.nn.Module, attn_implementation: str) -> None:
+        """Switch the model's attention kernel (``sdpa``, ``eager``, ...)."""
+        model.set_attn_implementation(attn_implementation)
+
+    def attention_implementation(self, model: torch.nn.Module) -> str:
+        return model.config._attn_implementation
+
+    # ------------------------------------------------------------------ structure
+    def check_model(self, model: torch.nn.Module) -> None:
+        """Fail early, naming the missing piece, if this is not the class or transformers moved something."""
+        if not isinstance(model, self.model_class):
+            raise TypeError(
+                f"expected a {self.model_class.__name__} ({self.title}), got {type(model).__name__}; "
+                f"load it with headrouter_eval.models.get_family({self.name!r}).load_model"
+            )
+        layer = self.decoder_layers(model)[0]
+        needed = ["input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.layer_idx",
+                  "self_attn.head_dim", "self_attn.num_key_value_groups", "self_attn.scaling"]
+        if self.qk_norm:
+            needed += ["self_attn.q_norm", "self_attn.k_norm"]
+        for path in needed:
+            obj = layer
+            for part in path.split("."):
+                if not hasattr(obj, part):
+                    raise RuntimeError(
+                        f"transformers changed {self.title}: its decoder layer has no '{path}'. "
+                        f"Update headrouter_eval/models/{self.name}.py for this transformers version."
+                    )
+                obj = getattr(obj, part)
+
+    def decoder_layers(self, model: torch.nn.Module) -> torch.nn.ModuleList:
+        return model.model.language_model.layers
+
+    def audio_encoder(self, model: torch.nn.Module) -> torch.nn.Module:
+        return model.model.audio_tower
+
+    def text_config(self, config: Any) -> Any:
+        """The decoder's config inside the generating model's config."""
+        return config.text_config
+
+    def audio_token_ids(self, config: Any) -> AudioTokenIds:
+        """Audio placeholder / bos / eos ids from the generating model's config (never hard-coded)."""
+        return AudioTokenIds(audio=config.audio_token_id, bos=config.audio_start_token_id,
+                             eos=config.audio_end_token_id)
+
+    def sizes(self, config: Any) -> DecoderSizes:
+        """Decoder shapes from the generating model's config."""
+        text = self.text_config(config)
+        return DecoderSizes(
+            layers=text.num_hidden_layers, hidden=text.hidden_size, heads=text.num_attention_heads,
+            kv_heads=text.num_key_value_heads,
+            head_dim=getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads,
+            mlp=text.intermediate_size, vocab=text.vocab_size,
+        )
+
+    def attention_module(self, layer: torch.nn.Module) -> torch.nn.Module:
+        """A decoder layer's attention module (eager attention returns its weights as output[1])."""
+        return layer.self_attn
+
+    def cache_layer_index(self, layer: torch.nn.Module) -> int:
+        """The slot of a decoder layer in the KV cache."""
+        return layer.self_attn.layer_idx
+
+    def attention_probe(
+        self, layer: torch.nn.Module, layer_input: torch.Tensor, position_embeddings: tuple[torch.Tensor, torch.Tensor]
+    ) -> AttentionProbe:
+        """The scoring layer's attention for one prompt, from its input hidden states (1, T, hidden)."""
+        return self.probe_attention(
+            self.attention_module(layer), layer.input_layernorm(layer_input[0]), position_embeddings
+        )
+
+    def probe_attention(
+        self, attn: torch.nn.Module, hidden: torch.Tensor, position_embeddings: tuple[torch.Tensor, torch.Tensor]
+    ) -> AttentionProbe:
+        """An attention module's probe over post-norm ``hidden`` (T, hidden_size)."""
+        head_dim = attn.head_dim
+        q_norm = attn.q_norm if self.qk_norm else None
+        k_norm = attn.k_norm if self.qk_norm else None
+
+        def projection(linear: torch.nn.Module, norm: torch.nn.Module | None):
+            def project(rows: torch.Tensor) -> torch.Tensor:
+                heads = linear(rows).view(rows.shape[0], -1, head_dim)
+                if norm is not None:
+                    heads = norm(heads)
+                return heads.transpose(0, 1)
+            return project
+
+        cos, sin = position_embeddings
+        cos, sin = cos[0], sin[0]  # (T, head_dim): batch of one
+
+        def rotate(heads: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+            rotated, _ = self.apply_rotary(heads, heads, cos[positions], sin[positions], unsqueeze_dim=0)
+            return rotated
+
+        return AttentionProbe(
+            hidden=hidden,
+            queries=projection(attn.q_proj, q_norm),
+            keys=projection(attn.k_proj, k_norm),
+            rotate=rotate,
+            kv_groups=attn.num_key_value_groups,
+            scaling=attn.scaling,
+        )
+
+    # ------------------------------------------------------------------ prompt
+    def messages(self, context: str, n_clips: int, system_prompt: str | None) -> list[dict]:
+        """Chat messages of one request: [system,] user with the audio items first, then the text."""
+        content = [{"type": "audio"} for _ in range(n_clips)] + [{"type": "text", "text": context}]
+        system = [] if system_prompt is None else [{"role": "system", "content": system_prompt}]
+        return [*system, {"role": "user", "content": content}]
+
+    def clip_window(self, processor: Any) -> int | None:
+        """Samples per audio item the processor encodes without cutting; ``None``: no limit."""
+        return processor.feature_extractor.n_samples
+
+    def split_clip(self, processor: Any, wav: np.ndarray) -> list[np.ndarray]:
+        """Cut audio longer than the processor's window into consecutive items, each its own span."""
+        window = self.clip_window(processor)
+        if window is None or len(wav) <= window:
+            return [wav]
+        pieces = [wav[i:i + window] for i in range(0, len(wav), window)]
+        if len(pieces[-1]) < MIN_SPLIT_TAIL_SECONDS * processor.feature_extractor.sampling_rate:
+            pieces.pop()
+        return pieces
+
+    def prompt_text(self, processor: Any, context: str, n_clips: int, system_prompt: str | None = None) -> str:
+        """The generation prompt string (before audio expansion), through the checkpoint's chat template."""
+        system = self.default_system_prompt if system_prompt is None else system_prompt
+        return processor.apply_chat_template(
+            self.messages(context, n_clips, system or None), add_generation_prompt=True, tokenize=False
+        )
+
+    def prompt_inputs(
+        self, processor: Any, context: str, clips: list[np.ndarray], system_prompt: str | None = None
+    ) -> Any:
+        """Processor outputs (CPU tensors) for one request: the one prompt format of this family.
+
+        Used alike by the lmms-eval adapter, calibration, the efficiency benchmark and the
+        synthetic benchmark. ``clips`` are 16 kHz mono arrays; each longer than the
+        processor's window is split into consecutive items first.
+        """
+        items = [piece for wav in clips for piece in self.split_clip(processor, wav)]
+        text = self.prompt_text(processor, context, len(items), system_prompt)
+        return processor(text=text, audio=items or None, return_tensors="pt", padding=True)

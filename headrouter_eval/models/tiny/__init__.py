@@ -1,0 +1,1 @@
+"""Tiny hub-layout checkpoint builders, one module per model family (built from configs, no downloads)."""

@@ -1,0 +1,157 @@
+"""Build tiny Qwen2-Audio checkpoints in the layout of ``Qwen/Qwen2-Audio-7B-Instruct``.
+
+No weights can be downloaded where this project is built and tested, so tests build
+models from configs. :func:`save_tiny_checkpoint` writes a
+``Qwen2AudioForConditionalGeneration`` (Whisper-style ``Qwen2AudioEncoder`` audio tower,
+linear projector, Qwen2 text decoder) with seeded random weights, plus a byte-level
+tokenizer carrying Qwen2-Audio's special tokens and chat template and the Whisper feature
+extractor of the real ``preprocessor_config.json`` (which names ``Qwen2AudioProcessor``), so that
+``AutoProcessor.from_pretrained(path)`` and
+``Qwen2AudioForConditionalGeneration.from_pretrained(path)`` take the code path a hub
+checkpoint takes.
+
+Qwen2-Audio specifics the tiny model keeps: the encoder only accepts mel inputs of exactly
+``2 * max_source_positions`` frames (1500 -> 3000 frames = 30 s), so the processor pads
+every clip to 30 s (``padding="max_length"``) and marks the real frames in
+``feature_attention_mask``; one audio token per 40 ms (25 per second).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from headrouter_eval.models.tiny._tokenizer import build_byte_tokenizer, token_ids
+
+#: tokenizer attribute -> token, as in the real tokenizer_config.json
+NAMED_TOKENS = {
+    "audio_token": "<|AUDIO|>",
+    "audio_bos_token": "<|audio_bos|>",
+    "audio_eos_token": "<|audio_eos|>",
+}
+PAD_TOKEN = "<|endoftext|>"
+EOS_TOKEN = "<|im_end|>"
+IM_START = "<|im_start|>"
+
+# Qwen2-Audio-Instruct's chat format: a default system turn when the first message is not
+# one, then <|im_start|>role\n ... <|im_end|>\n turns. In a list content, audio item number i
+# (counted over the whole conversation) renders as "Audio i: <|audio_bos|><|AUDIO|><|audio_eos|>\n";
+# the processor expands <|AUDIO|> to one token per 40 ms of audio.
+CHAT_TEMPLATE = (
+    "{% set n_audio = namespace(value=0) %}"
+    "{% for message in messages %}"
+    "{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+    "{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    "{% if item['type'] == 'audio' or 'audio' in item or 'audio_url' in item %}"
+    "{% set n_audio.value = n_audio.value + 1 %}"
+    "Audio {{ n_audio.value }}: <|audio_bos|><|AUDIO|><|audio_eos|>\n"
+    "{% elif 'text' in item %}{{ item['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@dataclass
+class TinyQwen2AudioSpec:
+    """Sizes of a tiny Qwen2-Audio. Defaults build in well under a second and save to ~1 MB."""
+
+    hidden_size: int = 64
+    num_layers: int = 4
+    num_heads: int = 4
+    num_kv_heads: int = 2
+    intermediate_size: int = 128
+    audio_d_model: int = 64
+    audio_layers: int = 2
+    audio_heads: int = 4
+    audio_ffn: int = 128
+    seed: int = 0
+    extra_text: dict = field(default_factory=dict)
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden_size // self.num_heads
+
+
+def build_tokenizer():
+    """Byte-level tokenizer with Qwen2-Audio's special tokens and chat template."""
+    return build_byte_tokenizer(
+        NAMED_TOKENS, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN, unnamed=[IM_START], chat_template=CHAT_TEMPLATE
+    )
+
+
+def build_feature_extractor():
+    """The Whisper log-mel extractor of Qwen2-Audio's ``preprocessor_config.json`` (128 bins, 30 s, 16 kHz)."""
+    from transformers import WhisperFeatureExtractor
+
+    return WhisperFeatureExtractor(
+        feature_size=128, sampling_rate=16_000, hop_length=160, n_fft=400, chunk_length=30,
+        padding_value=0.0, padding_side="right", return_attention_mask=True,
+    )
+
+
+def build_processor(tokenizer=None, feature_extractor=None):
+    """The stock ``Qwen2AudioProcessor`` over our tokenizer and feature extractor."""
+    from transformers import Qwen2AudioProcessor
+
+    tokenizer = tokenizer or build_tokenizer()
+    return Qwen2AudioProcessor(
+        feature_extractor=feature_extractor or build_feature_extractor(),
+        tokenizer=tokenizer,
+        chat_template=tokenizer.chat_template,
+    )
+
+
+def build_config(spec: TinyQwen2AudioSpec, tokenizer):
+    """A ``Qwen2AudioConfig`` with ``spec``'s sizes and our tokenizer's ids."""
+    from transformers import Qwen2AudioConfig
+
+    ids = token_ids(tokenizer, {**NAMED_TOKENS, "pad": PAD_TOKEN, "eos": EOS_TOKEN})
+    text = dict(
+        model_type="qwen2", vocab_size=len(tokenizer), hidden_size=spec.hidden_size,
+        intermediate_size=spec.intermediate_size, num_hidden_layers=spec.num_layers,
+        num_attention_heads=spec.num_heads, num_key_value_heads=spec.num_kv_heads,
+        max_position_embeddings=8192, rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+        tie_word_embeddings=False, pad_token_id=ids["pad"], eos_token_id=ids["eos"], **spec.extra_text,
+    )
+    audio = dict(
+        model_type="qwen2_audio_encoder", num_mel_bins=128, encoder_layers=spec.audio_layers,
+        encoder_attention_heads=spec.audio_heads, encoder_ffn_dim=spec.audio_ffn, d_model=spec.audio_d_model,
+        # the encoder insists on exactly 2 * max_source_positions mel frames: 3000 = the 30 s window
+        max_source_positions=1500,
+    )
+    return Qwen2AudioConfig(audio_config=audio, text_config=text, audio_token_index=ids["audio_token"],
+                            pad_token_id=ids["pad"])
+
+
+def build_generation_config(tokenizer):
+    """Stop on ``<|im_end|>`` or ``<|endoftext|>``, as the Instruct checkpoint's generation_config does."""
+    from transformers import GenerationConfig
+
+    ids = token_ids(tokenizer, {"pad": PAD_TOKEN, "eos": EOS_TOKEN})
+    return GenerationConfig(eos_token_id=[ids["eos"], ids["pad"]], pad_token_id=ids["pad"])
+
+
+def save_tiny_checkpoint(path: str | Path, spec: TinyQwen2AudioSpec | None = None) -> Path:
+    """Write a tiny Qwen2-Audio checkpoint (weights, configs, tokenizer, processor files) to ``path``."""
+    import torch
+    from transformers import Qwen2AudioForConditionalGeneration
+
+    spec = spec or TinyQwen2AudioSpec()
+    path = Path(path)
+    tokenizer = build_tokenizer()
+    config = build_config(spec, tokenizer)
+    torch.manual_seed(spec.seed)
+    model = Qwen2AudioForConditionalGeneration(config).eval()
+    model.generation_config = build_generation_config(tokenizer)
+    model.save_pretrained(path)  # transformers writes the hub's key names (language_model.model.*, audio_tower.*)
+    tokenizer.save_pretrained(path)
+    # the hub layout: preprocessor_config.json naming the processor class, no processor_config.json
+    feature_extractor = build_feature_extractor()
+    feature_extractor.processor_class = "Qwen2AudioProcessor"
+    feature_extractor.save_pretrained(path)
+    return path

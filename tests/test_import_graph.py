@@ -1,0 +1,183 @@
+"""The architecture's dependency rules, checked from the source (AST), not from a running import.
+
+Every ``import`` statement counts, including those inside functions: a lazy import is
+still a dependency. Rules (ARCHITECTURE.md, "Rules the code keeps"):
+* pruners reach neither transformers nor lmms-eval (nor accelerate), directly or through
+  any package module they import;
+* the lmms-eval registration module and the name catalogue reach no torch;
+* results tooling (leaderboard/) and task utilities never reach the engine or the models;
+* model internals are named only under ``headrouter_eval/models/``: nothing else imports
+  ``transformers.models.*`` or a model class, or touches a decoder's attributes.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "headrouter_eval"
+# tasks/ is reachable as headrouter_eval/tasks (a link, so the YAMLs ship in the wheel)
+TASK_UTILS = sorted((ROOT / "tasks").rglob("*.py"))
+
+# attribute names that only a family's integration module may use: where the decoder,
+# its layers' parts and the config's sub-configs live, and private kernel settings
+INTERNAL_ATTRIBUTES = {
+    "self_attn", "language_model", "audio_tower", "input_layernorm", "q_proj", "k_proj", "v_proj", "o_proj",
+    "q_norm", "k_norm", "rotary_emb", "layer_idx", "num_key_value_groups", "text_config", "audio_config",
+    "thinker_config", "_attn_implementation", "set_attn_implementation",
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+MODULES.update({"headrouter_eval." + module_name(p): p for p in TASK_UTILS})
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node except those under ``if TYPE_CHECKING:`` (type-only imports are not dependencies)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING":
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+
+
+@cache
+def direct_imports(name: str) -> frozenset[str]:
+    """Absolute names of everything module ``name`` imports (package modules resolved to modules)."""
+    path = MODULES[name]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in _runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES)
+    # importing a.b.c runs a/__init__ and a/b/__init__ too
+    with_parents = set(found)
+    for item in found:
+        parts = item.split(".")
+        with_parents.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return frozenset(with_parents)
+
+
+@cache
+def reachable(name: str) -> frozenset[str]:
+    """Everything ``name`` imports, transitively through package modules."""
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        for item in direct_imports(current):
+            if item not in seen:
+                seen.add(item)
+                if item in MODULES:
+                    todo.append(item)
+    return frozenset(seen)
+
+
+def external(name: str) -> set[str]:
+    return {item.split(".")[0] for item in reachable(name) if not item.startswith("headrouter_eval")}
+
+
+def path_to(start: str, target_prefix: str) -> list[str]:
+    """One import chain from ``start`` to a module starting with ``target_prefix`` (for messages)."""
+    parents, todo = {start: None}, [start]
+    while todo:
+        current = todo.pop(0)
+        for item in sorted(direct_imports(current)):
+            if item in parents:
+                continue
+            parents[item] = current
+            if item == target_prefix or item.startswith(target_prefix + "."):
+                chain = [item]
+                while parents[chain[-1]] is not None:
+                    chain.append(parents[chain[-1]])
+                return chain[::-1]
+            if item in MODULES:
+                todo.append(item)
+    return []
+
+
+PRUNER_MODULES = sorted(m for m in MODULES if m.startswith("headrouter_eval.pruners"))
+
+
+@pytest.mark.parametrize("module", PRUNER_MODULES)
+def test_pruners_reach_neither_transformers_nor_lmms_eval(module):
+    for banned in ("transformers", "lmms_eval", "accelerate"):
+        assert banned not in external(module), f"{module} reaches {banned}: {' -> '.join(path_to(module, banned))}"
+
+
+@pytest.mark.parametrize("module", ["headrouter_eval.registry", "headrouter_eval.catalog"])
+def test_registration_reaches_no_torch(module):
+    assert "torch" not in external(module), " -> ".join(path_to(module, "torch"))
+    assert "transformers" not in external(module), " -> ".join(path_to(module, "transformers"))
+
+
+RESULTS_TOOLING = sorted(m for m in MODULES if m.startswith("headrouter_eval.leaderboard"))
+
+
+@pytest.mark.parametrize("module", RESULTS_TOOLING)
+def test_results_tooling_never_reaches_the_engine(module):
+    for banned in ("headrouter_eval.engine", "headrouter_eval.models", "headrouter_eval.adapters"):
+        assert not path_to(module, banned), " -> ".join(path_to(module, banned))
+
+
+@pytest.mark.parametrize("path", TASK_UTILS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_task_utilities_never_reach_the_engine(path):
+    module = "headrouter_eval." + module_name(path)
+    for banned in ("headrouter_eval.engine", "headrouter_eval.models", "headrouter_eval.adapters"):
+        assert not path_to(module, banned), " -> ".join(path_to(module, banned))
+
+
+OUTSIDE_MODELS = sorted(m for m in MODULES if not m.startswith("headrouter_eval.models"))
+
+
+def _model_classes() -> set[str]:
+    import transformers
+
+    return {name for name in dir(transformers) if name.endswith(("ForConditionalGeneration", "Processor"))
+            and name.startswith(("Qwen", "Voxtral"))}
+
+
+@pytest.mark.parametrize("module", OUTSIDE_MODELS)
+def test_model_internals_are_named_only_in_the_integration_modules(module):
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    model_classes = _model_classes()
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("transformers"):
+            if node.module.startswith("transformers.models"):
+                problems.append(f"line {node.lineno}: imports {node.module}")
+            problems += [f"line {node.lineno}: imports {a.name}" for a in node.names if a.name in model_classes]
+        elif isinstance(node, ast.Import):
+            problems += [f"line {node.lineno}: imports {a.name}" for a in node.names
+                         if a.name.startswith("transformers.models")]
+        elif isinstance(node, ast.Attribute) and node.attr in INTERNAL_ATTRIBUTES:
+            problems.append(f"line {node.lineno}: .{node.attr}")
+    assert not problems, f"{MODULES[module].relative_to(ROOT)} names model internals: {problems}"
+
+
+def test_the_checks_see_real_imports():
+    """Guard against a checker that passes because it reads nothing."""
+    assert "torch" in external("headrouter_eval.pruners.base")
+    assert "headrouter_eval.pruners.probe" in reachable("headrouter_eval.pruners.base")
+    assert "transformers" in external("headrouter_eval.models.qwen_omni")
+    assert path_to("headrouter_eval.adapters.lmms_model", "headrouter_eval.engine")
+    assert "lmms_eval" in external("headrouter_eval.registry")
