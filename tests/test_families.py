@@ -1,0 +1,90 @@
+"""Every model family end to end: real lmms-eval runs, calibration, and refusing the wrong checkpoint.
+
+The engine's equivalence proofs run per family in ``test_engine.py``; this file checks
+the paths a user takes: ``lmms-eval eval --model <method>_<family>`` on a bundled task,
+``headrouter-eval calibrate`` on a family's checkpoint, and a clear refusal when a
+checkpoint of one family is handed to another family's model id.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
+from headrouter_eval.models import get_family
+from headrouter_eval.profiles.format import load_profile
+
+from .lmms_cli import read_results, read_stats, run_lmms_eval
+from .test_profiles import CAL_TASKS, calibrate_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+OTHER_FAMILIES = [name for name in FAMILIES if name != "qwen_omni"]
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory, tiny_checkpoint) -> dict[str, Path]:
+    folders = {"qwen_omni": tiny_checkpoint}
+    for name in OTHER_FAMILIES:
+        tiny = importlib.import_module(f"headrouter_eval.models.tiny.{name}")
+        folders[name] = tiny.save_tiny_checkpoint(tmp_path_factory.mktemp(name))
+    return folders
+
+
+def test_every_family_and_method_has_a_registered_model_id():
+    from headrouter_eval.adapters import lmms_model
+    from headrouter_eval.registry import MANIFESTS
+
+    ids = {m.model_id: m.simple_class_path for m in MANIFESTS}
+    assert len(ids) == len(FAMILIES) * len(METHODS)
+    for family in FAMILIES:
+        for method in METHODS:
+            path = ids[model_id(method, family)]
+            cls = getattr(lmms_model, path.rsplit(".", 1)[1])
+            assert path.endswith(class_name(method, family)) and (cls.method, cls.family_name) == (method, family)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_checkpoint_of_another_family_is_refused_naming_what_was_found(family, checkpoints):
+    target = get_family(family)
+    for other, folder in checkpoints.items():
+        if other == family:
+            continue
+        found = json.loads((folder / "config.json").read_text())["model_type"]
+        with pytest.raises(ValueError, match=rf"is a '{found}' checkpoint .*the {target.title} integration loads "
+                                             rf".*it is a {get_family(other).title} checkpoint: use the \*_{other} "
+                                             "model ids"):
+            target.load_model(folder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", OTHER_FAMILIES)
+def test_lmms_eval_runs_every_family_on_a_bundled_task(family, checkpoints, tmp_path):
+    """A real ``lmms-eval eval`` of each family's headrouter and fastv ids on two hr_synth items."""
+    for method in ("fastv", "uniform"):
+        out = tmp_path / method
+        result = run_lmms_eval(model_id(method, family), f"pretrained={checkpoints[family]},retention=0.5,layer=1",
+                               "hr_synth_word", ROOT / "tasks", out, "--limit", "2", "--verbosity", "WARNING")
+        assert result.returncode == 0, result.stderr[-3000:]
+        results = read_results(out)
+        assert "hr_synth_word" in results["results"]
+        stats = read_stats(out)
+        assert len(stats) == 2
+        for row in stats.values():
+            assert row["pruned"] and 0 < row["kept_tokens"] < row["audio_tokens"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", OTHER_FAMILIES)
+def test_calibrate_accepts_every_family(family, checkpoints, tmp_path):
+    out = tmp_path / f"{family}.json"
+    code = calibrate_cli("--model-args", f"pretrained={checkpoints[family]},layer=2", "--tasks",
+                         "hrcal_semantic,hrcal_acoustic", "--include-path", str(CAL_TASKS), "--per-class", "2",
+                         "--out", str(out), "--no-progress")
+    assert code == 0
+    profile = load_profile(out)
+    assert sorted(profile.classes) == ["acoustic", "semantic"] and profile.layer == 2
+    assert profile.model["num_heads"] == 4
