@@ -1,4 +1,4 @@
-"""HeadRouter: routed head-weighted audio-token pruning (arXiv 2604.23717; DESIGN section 4).
+"""HeadRouter: routed head-weighted audio-token pruning (arXiv 2604.23717).
 
 Per prompt, at the scoring layer (``headrouter_eval.pruners.head_probe`` has the formulas):
 
