@@ -42,7 +42,7 @@ def test_files_and_provenance(report):
     out, data = report
     assert (out / "report.md").is_file() and (out / "efficiency.png").stat().st_size > 0
     env = data["environment"]
-    assert env["command"].startswith("headrouter-eval bench --size tiny")
+    assert env["command"].startswith("headrouter-eval bench --family qwen_omni --size tiny")
     for key in ("machine", "device", "torch", "transformers", "git"):
         assert env[key]
     assert data["input"]["n_spans"] == 2  # split by the adapter's own prompt function
@@ -82,12 +82,52 @@ def test_targets_reported_not_asserted(report):
     assert statuses["peak memory of every pruned run <= vanilla"] == "not measured"
 
 
-def test_real_size_preset_builds_on_meta():
-    model = build_random_model(get_preset("3b"), device=torch.device("meta"), dtype="bf16", attn="sdpa")
+# family, size -> (layers, hidden, heads, kv heads, head_dim, mlp, vocab, experts, active), encoder, billions of params
+REAL_SIZES = {
+    ("qwen_omni", "3b"): ((36, 2048, 16, 2, 128, 11008, 151936, 0, 0), (32, 1280, 5120), (3.5, 4.5)),
+    ("qwen_omni", "7b"): ((28, 3584, 28, 4, 128, 18944, 152064, 0, 0), (32, 1280, 5120), (7.0, 9.0)),
+    ("qwen2_audio", "7b"): ((32, 4096, 32, 32, 128, 11008, 156032, 0, 0), (32, 1280, 5120), (7.5, 9.0)),
+    ("qwen3_omni", "30b-a3b"): ((48, 2048, 32, 4, 128, 768, 152064, 128, 8), (32, 1280, 5120), (29.0, 33.0)),
+}
+
+
+@pytest.mark.parametrize(("family", "size"), list(REAL_SIZES), ids=lambda v: v)
+def test_real_size_preset_builds_on_meta(family, size):
+    model = build_random_model(get_preset(size, family=family), device=torch.device("meta"), dtype="bf16",
+                               attn="sdpa")
+    assert model.family.name == family and model.thinker.dtype == torch.bfloat16
     sizes = model.family.sizes(model.thinker.config)
-    shape = (sizes.layers, sizes.hidden, sizes.kv_heads, sizes.vocab)
-    assert shape == (36, 2048, 2, 151936)
-    assert model.thinker.dtype == torch.bfloat16
+    encoder = model.family.encoder_sizes(model.thinker.config)
+    decoder_shape, encoder_shape, billions = REAL_SIZES[family, size]
+    assert (sizes.layers, sizes.hidden, sizes.heads, sizes.kv_heads, sizes.head_dim, sizes.mlp, sizes.vocab,
+            sizes.experts, sizes.experts_per_token) == decoder_shape
+    assert (encoder.layers, encoder.d_model, encoder.ffn) == encoder_shape and encoder.output_dim == sizes.hidden
+    # the modules were built with those shapes, not just the config (head_dim 128 is not hidden / heads for Qwen3)
+    params = sum(p.numel() for p in model.thinker.parameters()) / 1e9
+    assert billions[0] < params < billions[1], params
+
+
+@pytest.mark.parametrize("family", ["qwen_omni", "qwen2_audio", "qwen3_omni"])
+def test_tiny_preset_of_every_family_runs(family, tmp_path):
+    out = tmp_path / family
+    assert _run(["bench", "--family", family, "--size", "tiny", "--audio-seconds", "4", "--methods", "fastv,uniform",
+                 "--retentions", "0.5", "--warmup", "0", "--repeats", "1", "--decode-tokens", "2", "--threads", "1",
+                 "--device", "cpu", "--no-plot", "--out", str(out)]) == 0
+    data = json.loads((out / "report.json").read_text())
+    assert data["model"]["family"] == family and f"--family {family}" in data["environment"]["command"]
+    rows = data["rows"]
+    assert [r["method"] for r in rows] == ["vanilla", "fastv", "uniform"]
+    vanilla = rows[0]
+    assert vanilla["audio_tokens"] == data["input"]["n_audio_tokens"] > 0
+    for row in rows[1:]:
+        assert row["kept_tokens"] == math.ceil(0.5 * vanilla["audio_tokens"])
+        assert row["decoder_gflops"] < vanilla["decoder_gflops"]
+        assert row["encoder_gflops"] == vanilla["encoder_gflops"] > 0
+
+
+def test_size_of_another_family_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="unknown size '3b' for qwen3_omni"):
+        _run(["bench", "--family", "qwen3_omni", "--size", "3b", "--device", "cpu", "--out", str(tmp_path)])
 
 
 def test_unknown_method_is_refused(tmp_path):

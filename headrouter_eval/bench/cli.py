@@ -2,7 +2,12 @@
 
     headrouter-eval bench --size small --audio-seconds 60 --out results/efficiency/cpu-small
     headrouter-eval bench --size 3b --audio-seconds 300 --device cuda --attn flash_attention_2
+    headrouter-eval bench --family qwen3_omni --size 30b-a3b --audio-seconds 300 --device cuda
     headrouter-eval bench --router-cost --size 3b --audio-seconds 300 --device cuda
+
+Random-weight sizes per family (--family, default qwen_omni): qwen_omni tiny, small,
+3b, 7b; qwen2_audio tiny, 7b; qwen3_omni tiny, 30b-a3b. --pretrained takes a
+checkpoint of any family instead.
 
 The full mode measures vanilla and every method at every retention and writes
 ``report.json``, ``report.md`` and ``efficiency.png`` under ``--out``. The router-cost
@@ -18,6 +23,11 @@ import logging
 import shlex
 from pathlib import Path
 
+from headrouter_eval.catalog import FAMILIES
+
+DEFAULT_FAMILY = "qwen_omni"
+# every preset name of every family (bench/presets.py); a size the family lacks is refused by name
+SIZES = ["tiny", "small", "3b", "7b", "30b-a3b"]
 DEFAULT_RETENTIONS = (0.9, 0.7, 0.5, 0.3)
 ROUTER_COST_RETENTION = 0.5
 CPU_NOTES = [
@@ -50,9 +60,12 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("bench", help="efficiency benchmark: prefill latency, memory, FLOPs per pruner",
                               description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--size", choices=["tiny", "small", "3b", "7b"], default=None,
-                       help="random-weight thinker of this shape (default tiny)")
-    which.add_argument("--pretrained", default=None, help="a Qwen2.5-Omni checkpoint (hub id or folder)")
+    which.add_argument("--size", choices=SIZES, default=None,
+                       help="random-weight thinker of this shape of --family (default tiny)")
+    which.add_argument("--pretrained", default=None,
+                       help="a checkpoint of any supported family (hub id or folder); its family is read from it")
+    p.add_argument("--family", choices=FAMILIES, default=DEFAULT_FAMILY,
+                   help="model family of the --size presets (default qwen_omni)")
     p.add_argument("--audio-seconds", type=float, default=30.0, help="synthetic audio length, 1-300 s (default 30)")
     p.add_argument("--retentions", type=_floats, default=None,
                    help="comma-separated, default 0.9,0.7,0.5,0.3 (router-cost mode: 0.5)")
@@ -70,7 +83,8 @@ def register(subparsers) -> None:
     p.add_argument("--threads", type=int, default=None,
                    help="CPU threads for torch (default: torch's own choice); 1 is steadier on a shared machine")
     p.add_argument("--chunk-seconds", type=int, default=None,
-                   help="feature-extractor window for --size models (default 30 s, Whisper's)")
+                   help="feature-extractor window for qwen_omni --size models (default 30 s, Whisper's; "
+                        "300 s for 3b and 7b)")
     p.add_argument("--seed", type=int, default=0, help="weights, audio and random-pruner seed (default 0)")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default results/efficiency/<size>-<device>-<seconds>s; "
@@ -84,7 +98,10 @@ def register(subparsers) -> None:
 def command_from_args(args: argparse.Namespace) -> str:
     """The full command line that reproduces this run (every option spelt out)."""
     parts = ["headrouter-eval", "bench"]
-    parts += ["--pretrained", args.pretrained] if args.pretrained else ["--size", args.size]
+    if args.pretrained:
+        parts += ["--pretrained", args.pretrained]
+    else:
+        parts += ["--family", args.family, "--size", args.size]
     parts += ["--audio-seconds", f"{args.audio_seconds:g}", "--retentions", ",".join(f"{r:g}" for r in args.retentions),
               "--methods", ",".join(args.methods), "--layer", str(args.layer), "--warmup", str(args.warmup),
               "--repeats", str(args.repeats), "--decode-tokens", str(args.decode_tokens), "--attn", args.attn,
@@ -104,6 +121,8 @@ def command_from_args(args: argparse.Namespace) -> str:
 
 def run_bench(args: argparse.Namespace) -> int:
     """Handler of ``headrouter-eval bench``."""
+    from dataclasses import asdict
+
     import torch
 
     from headrouter_eval import provenance
@@ -134,15 +153,18 @@ def run_bench(args: argparse.Namespace) -> int:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit(f"--device {args.device} asked for CUDA, but no CUDA device is available here; "
                          "use --device cpu (tiny or small sizes)")
-    if device.type == "cpu" and args.size in ("3b", "7b"):
-        logging.getLogger(__name__).warning(
-            "building the %s shape on CPU: several billion parameters in %s, tens of GB of RAM and minutes per "
-            "prefill; the real sizes are meant for a GPU", args.size, args.dtype)
     if args.pretrained:
         model = load_pretrained_model(args.pretrained, device=device, dtype=args.dtype, attn=args.attn)
     else:
-        model = build_random_model(get_preset(args.size, args.chunk_seconds), device=device, dtype=args.dtype,
-                                   attn=args.attn, seed=args.seed)
+        try:
+            preset = get_preset(args.size, args.chunk_seconds, family=args.family)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
+        if device.type == "cpu" and preset.real:
+            logging.getLogger(__name__).warning(
+                "building the %s shape on CPU: billions of parameters in %s, tens of GB of RAM and minutes per "
+                "prefill; the real sizes are meant for a GPU", preset.name, args.dtype)
+        model = build_random_model(preset, device=device, dtype=args.dtype, attn=args.attn, seed=args.seed)
     thinker, family = model.thinker, model.family
     dtype = thinker.dtype
     bench_input = build_input(family, model.processor, family.audio_token_ids(thinker.config), args.audio_seconds,
@@ -152,17 +174,19 @@ def run_bench(args: argparse.Namespace) -> int:
                              attention=args.attn, seed=args.seed)
     measurements = run_sweep(thinker, family, bench_input, settings, model.processor.tokenizer.pad_token_id)
     size = args.size or "pretrained"
-    ctx = RunContext(size=size, device=device.type, audio_seconds=args.audio_seconds, layer=args.layer, dtype=dtype)
-    rows = build_rows(measurements, thinker.config, bench_input, ctx)
+    family_name = family.name
+    ctx = RunContext(size=size, device=device.type, audio_seconds=args.audio_seconds, layer=args.layer, dtype=dtype,
+                     family=family_name)
+    decoder, encoder = family.sizes(thinker.config), family.encoder_sizes(thinker.config)
+    rows = build_rows(measurements, decoder, encoder, bench_input, ctx)
     env = provenance.describe(device, command_from_args(args))
-    text = flops.text_shape(thinker.config)
     payload = {
         "benchmark": "headrouter-eval bench" + (" --router-cost" if args.router_cost else ""),
         "environment": env,
         "model": {"label": model.label, "description": model.description, "random_weights": model.random_weights,
                   "dtype": str(dtype).replace("torch.", ""), "attention": args.attn, "layer": args.layer,
-                  "num_layers": text.layers, "text_shape": vars(text),
-                  "encoder_shape": vars(flops.encoder_shape(thinker.config))},
+                  "family": family_name, "num_layers": decoder.layers, "text_shape": asdict(decoder),
+                  "encoder_shape": asdict(encoder)},
         "input": {"audio_seconds": args.audio_seconds, "seq_len": bench_input.seq_len,
                   "n_audio_tokens": bench_input.n_audio_tokens, "n_spans": bench_input.n_spans,
                   "query_len": bench_input.query_len, "feature_lens": bench_input.feature_lens},
@@ -179,7 +203,8 @@ def run_bench(args: argparse.Namespace) -> int:
         if args.out is not None:
             write_router_cost(payload, lines, args.out)
         return 0
-    out = args.out or Path("results/efficiency") / f"{size}-{device.type}-{args.audio_seconds:g}s"
+    prefix = "" if args.pretrained or family_name == DEFAULT_FAMILY else f"{family_name}-"
+    out = args.out or Path("results/efficiency") / f"{prefix}{size}-{device.type}-{args.audio_seconds:g}s"
     paths = write_report(payload, out)
     if not args.no_plot:
         title = f"{model.label}, {args.audio_seconds:g} s audio, {env['device']}, K={args.layer}"
@@ -195,9 +220,10 @@ def _notes(args: argparse.Namespace, device) -> list[str]:
         notes += CPU_NOTES
     if args.repeats < 5:
         notes.append(f"only {args.repeats} timed repeat(s) per configuration: medians are indicative only "
-                     "(the issue asks for at least 5)")
+                     "(at least 5 are needed for stable medians)")
     notes.append("scoring ms is timed around the pruner's select() with a synchronise on both sides; the engine's "
-                 "own scoring_s (engine_scoring_ms in the JSON) does not synchronise before starting its clock.")
+                 "own scoring_s (engine_scoring_ms in the JSON) is synchronised too (headrouter_eval/engine/prune.py) "
+                 "and also covers building the keep mask and slicing the layer's inputs.")
     if "fastv_eager" in args.methods:
         notes.append("fastv_eager: FastV as usually implemented, the whole thinker on eager attention, the scoring "
                      "layer's full attention map kept until the pruning layer; its speedups are against vanilla "

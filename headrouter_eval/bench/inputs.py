@@ -1,7 +1,8 @@
 """Synthetic long-audio prompts, built by the lmms-eval adapter's own prompt function.
 
 The waveform is a seeded mix of a slow chirp, gated tones and noise at 16 kHz: its
-content does not matter for cost, only its length (about 25 audio tokens per second).
+content does not matter for cost, only its length (25 audio tokens per second for
+Qwen2.5-Omni and Qwen2-Audio, about 13 for Qwen3-Omni).
 The prompt goes through the family's ``prompt_inputs``, the function the adapter and
 calibration use, so audio longer than the feature extractor's window is split into
 consecutive bos..eos spans exactly as in an evaluation, and the messages, system

@@ -1,13 +1,18 @@
-"""Build the thinker (and its processor) the benchmark measures.
+"""Build the thinker (and its processor) the benchmark measures, for any model family.
 
 Either random weights in a preset's shape, or a real checkpoint through the project's
-one loading path (the family's ``load_model``). Random models are constructed
-directly on the target device and in the target dtype (a ``torch.device`` context plus
-``dtype=`` at construction), so a 7B thinker never goes through a slow fp32 CPU init.
+one loading path (the family's ``load_model``). A random model's config and processor
+come from the family's tiny-checkpoint module (``headrouter_eval/models/tiny/``), and
+the model from ``family.random_model``, constructed directly on the target device and
+in the target dtype (a ``torch.device`` context plus ``dtype=`` at construction), so a
+7B thinker never goes through a slow fp32 CPU init. Nothing here names a transformers
+class or where a config keeps its parts: the generating config is found by the
+family's class, the decoder's config through transformers' ``get_text_config``.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +20,8 @@ from typing import Any
 import torch
 
 from headrouter_eval.bench.presets import SizePreset
-from headrouter_eval.models import ModelFamily, family_of_checkpoint
+from headrouter_eval.models import ModelFamily, family_of_checkpoint, get_family
 from headrouter_eval.models.loading import resolve_dtype
-from headrouter_eval.models.qwen_omni import FAMILY as QWEN_OMNI
-from headrouter_eval.models.qwen_omni import audio_only_processor
-from headrouter_eval.models.tiny.qwen_omni import build_feature_extractor, build_thinker_config, build_tokenizer
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "flash_attention_2", "eager")
 
@@ -47,20 +49,65 @@ def check_attn_implementation(attn: str, device: torch.device) -> None:
             raise ValueError("flash_attention_2 requested but the flash-attn package is not installed")
 
 
+def _qwen_omni_processor(tiny, tokenizer, spec):
+    from headrouter_eval.models.qwen_omni import audio_only_processor
+
+    return audio_only_processor(tokenizer, tiny.build_feature_extractor(spec.chunk_length_s))
+
+
+def _stock_processor(tiny, tokenizer, spec):
+    return tiny.build_processor(tokenizer)
+
+
+# family -> processor over the tiny module's tokenizer (Qwen2.5-Omni's tiny module has no build_processor)
+TINY_PROCESSORS = {"qwen_omni": _qwen_omni_processor, "qwen2_audio": _stock_processor,
+                   "qwen3_omni": _stock_processor}
+
+
+def generating_config(family: ModelFamily, config: Any) -> Any:
+    """The config of ``family``'s generating class inside a full-model config (the config itself if it is one)."""
+    wanted = family.model_class.config_class
+    if isinstance(config, wanted):
+        return config
+    for key in getattr(config, "sub_configs", {}):
+        sub = getattr(config, key, None)
+        if isinstance(sub, wanted):
+            return sub
+    raise TypeError(f"{type(config).__name__} holds no {wanted.__name__} ({family.title})")
+
+
+def apply_decoder_overrides(config: Any, overrides: dict) -> None:
+    """Set a preset's decoder fields on the decoder's config; a dict value is merged into the existing dict."""
+    decoder = config.get_text_config(decoder=True)
+    for key, value in overrides.items():
+        current = getattr(decoder, key, None)
+        setattr(decoder, key, {**current, **value} if isinstance(value, dict) and isinstance(current, dict)
+                else value)
+
+
+def random_model_config(preset: SizePreset) -> tuple[ModelFamily, Any, Any]:
+    """The family, the generating model's config and the processor of ``preset``."""
+    family = get_family(preset.family)
+    tiny = importlib.import_module(f"headrouter_eval.models.tiny.{preset.family}")
+    tokenizer = tiny.build_tokenizer()
+    config = generating_config(family, tiny.build_config(preset.spec, tokenizer))
+    apply_decoder_overrides(config, preset.decoder_overrides)
+    return family, config, TINY_PROCESSORS[preset.family](tiny, tokenizer, preset.spec)
+
+
 def build_random_model(
     preset: SizePreset, *, device: torch.device, dtype: str | torch.dtype | None, attn: str, seed: int = 0
 ) -> BenchModel:
     """A random-weight thinker with ``preset``'s shapes, built in place on ``device``."""
     check_attn_implementation(attn, device)
-    tokenizer = build_tokenizer()
-    thinker_config = build_thinker_config(preset.spec, tokenizer, vocab_size=preset.vocab_size,
-                                          mrope_section=preset.mrope_section)
+    family, config, processor = random_model_config(preset)
     torch.manual_seed(seed)
     with torch.device(device):
-        thinker = QWEN_OMNI.random_model(thinker_config, dtype=resolve_dtype(dtype, device), attn_implementation=attn)
+        thinker = family.random_model(config, dtype=resolve_dtype(dtype, device), attn_implementation=attn)
     thinker.eval()
-    processor = audio_only_processor(tokenizer, build_feature_extractor(preset.spec.chunk_length_s))
-    return BenchModel(thinker, QWEN_OMNI, processor, preset.name, preset.description, random_weights=True)
+    label = preset.name if preset.family == "qwen_omni" else f"{preset.family}-{preset.name}"
+    description = preset.description if preset.real else f"{family.title} {preset.description}"
+    return BenchModel(thinker, family, processor, label, description, random_weights=True)
 
 
 def load_pretrained_model(

@@ -1,7 +1,7 @@
-"""From raw measurements to report rows: FLOPs, speedups, overheads, and the issue's targets.
+"""From raw measurements to report rows: FLOPs, speedups, overheads, and the efficiency targets.
 
 Speedups are against vanilla with the benchmark's kernel (``--attn``):
-* ideal decoder speedup ``L / (K + (L - K) r)`` (DESIGN section 6);
+* ideal decoder speedup ``L / (K + (L - K) r)`` (K layers on all T tokens, L - K on r T);
 * measured decoder speedup: vanilla (prefill - encoder) / pruned (prefill - encoder),
   medians; its ratio to the ideal is the target quantity;
 * end-to-end prefill speedup: vanilla prefill / pruned prefill (encoder included, and
@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from transformers import PretrainedConfig
 
 from headrouter_eval.bench import flops
 from headrouter_eval.bench.inputs import BenchInput
 from headrouter_eval.bench.timing import Measurement
+from headrouter_eval.models.base import DecoderSizes, EncoderSizes
 
 TARGET_RETENTION = 0.5
-TARGET_CONDITIONS = {"device": "cuda", "size": "3b", "audio_seconds": 300.0, "layer": 2}
+TARGET_CONDITIONS = {"family": "qwen_omni", "device": "cuda", "size": "3b", "audio_seconds": 300.0, "layer": 2}
 SPEEDUP_TARGET = 0.85  # measured decoder speedup / ideal
 ROUTER_TARGET_PCT = 1.0  # HeadRouter scoring, % of vanilla prefill
 
@@ -35,6 +35,7 @@ class RunContext:
     audio_seconds: float
     layer: int
     dtype: torch.dtype
+    family: str = "qwen_omni"
 
 
 def ideal_speedup(num_layers: int, layer: int, retention: float) -> float:
@@ -53,10 +54,10 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def build_rows(
-    measurements: list[Measurement], config: PretrainedConfig, bench_input: BenchInput, ctx: RunContext
+    measurements: list[Measurement], text: DecoderSizes, encoder: EncoderSizes, bench_input: BenchInput,
+    ctx: RunContext,
 ) -> list[dict]:
-    """One report row per measurement, vanilla first."""
-    text, encoder = flops.text_shape(config), flops.encoder_shape(config)
+    """One report row per measurement, vanilla first, from the family's decoder and encoder shapes."""
     bytes_per_value = torch.finfo(ctx.dtype).bits // 8
     encoder_flops = flops.encoder_flops(encoder, bench_input.feature_lens)
     vanilla = next(m for m in measurements if m.method == "vanilla")
@@ -110,10 +111,11 @@ def build_rows(
 
 
 def _conditions_note(ctx: RunContext) -> tuple[bool, str]:
-    here = {"device": ctx.device, "size": ctx.size, "audio_seconds": ctx.audio_seconds, "layer": ctx.layer}
+    here = {"family": ctx.family, "device": ctx.device, "size": ctx.size, "audio_seconds": ctx.audio_seconds,
+            "layer": ctx.layer}
     differ = [f"{k} {here[k]} (target {v})" for k, v in TARGET_CONDITIONS.items() if here[k] != v]
     if not differ:
-        return True, "run under the target conditions (GPU, 3B, 300 s, K = 2)"
+        return True, "run under the target conditions (Qwen2.5-Omni, GPU, 3B, 300 s, K = 2)"
     return False, "NOT the target conditions: " + ", ".join(differ) + "; indicative only"
 
 

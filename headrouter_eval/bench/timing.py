@@ -9,8 +9,9 @@ pruning engine attached (``pruner=None`` is vanilla, with the same timing code):
   our own synchronised hooks on the thinker (generation bookkeeping between steps is
   excluded; it is the same for every method);
 * scoring (router) time is timed around ``pruner.select`` with a CUDA synchronise on
-  both sides; the engine's own ``scoring_s`` is kept too, but it does not synchronise
-  before starting its clock, so on a GPU it can include the tail of earlier layers;
+  both sides; the engine's own ``scoring_s`` is kept too: it synchronises before and
+  after as well (``_prune_here`` in ``headrouter_eval/engine/prune.py``) and also covers
+  building the keep mask and slicing the pruning layer's inputs;
 * peak memory is ``torch.cuda.max_memory_allocated`` after a reset, read when the
   prefill forward returns. On CPU it is not measured (``None``): process RSS is not
   comparable to allocator peaks and moves with the other jobs on a shared machine.

@@ -55,6 +55,29 @@ class DecoderSizes:
     experts_per_token: int = 0
 
 
+@dataclass(frozen=True)
+class EncoderSizes:
+    """The audio encoder's shapes, for the benchmark's FLOPs formula (``headrouter_eval/bench/flops.py``).
+
+    The defaults describe Qwen2.5-Omni's Whisper-style encoder: two 1-D convolutions
+    (kernel 3, strides 1 and 2), attention within windows of ``window`` mel frames, an
+    average pool by 2, then a projection to ``output_dim``.
+    """
+
+    d_model: int
+    layers: int
+    ffn: int
+    mel_bins: int
+    window: int | None  # mel frames per attention window; None: the whole item
+    output_dim: int  # width of the audio embeddings handed to the decoder
+    # True: every item is padded to ``window`` frames and the encoder computes all of them (Qwen2-Audio)
+    pads_to_window: bool = False
+    # set: a stem of three 3x3 stride-2 2-D convolutions with this many channels over chunks of
+    # ``conv_chunk`` mel frames, no pooling, two output projections (Qwen3-Omni); None: the Whisper stem
+    conv2d_channels: int | None = None
+    conv_chunk: int | None = None
+
+
 class ModelFamily:
     """One family of audio LLMs in transformers; subclass per family, one instance each."""
 
@@ -163,6 +186,14 @@ class ModelFamily:
             kv_heads=text.num_key_value_heads,
             head_dim=getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads,
             mlp=text.intermediate_size, vocab=text.vocab_size,
+        )
+
+    def encoder_sizes(self, config: Any) -> EncoderSizes:
+        """Audio-encoder shapes from the generating model's config (Whisper stem, windows of 2 * n_window frames)."""
+        audio = config.audio_config
+        return EncoderSizes(
+            d_model=audio.d_model, layers=audio.encoder_layers, ffn=audio.encoder_ffn_dim,
+            mel_bins=audio.num_mel_bins, window=2 * audio.n_window, output_dim=audio.output_dim,
         )
 
     def attention_module(self, layer: torch.nn.Module) -> torch.nn.Module:

@@ -28,7 +28,7 @@ from transformers import AutoTokenizer, Qwen2AudioForConditionalGeneration, Qwen
 from transformers.models.qwen2 import modeling_qwen2
 
 from headrouter_eval.engine.spans import AudioTokenIds
-from headrouter_eval.models.base import ModelFamily
+from headrouter_eval.models.base import EncoderSizes, ModelFamily
 
 AUDIO_BOS, AUDIO_EOS = "<|audio_bos|>", "<|audio_eos|>"
 
@@ -55,6 +55,16 @@ class Qwen2Audio(ModelFamily):
     def audio_token_ids(self, config: Any) -> AudioTokenIds:
         return AudioTokenIds(audio=config.audio_token_id, bos=getattr(config, "audio_bos_token_id", None),
                              eos=getattr(config, "audio_eos_token_id", None))
+
+    def encoder_sizes(self, config: Any) -> EncoderSizes:
+        # Whisper encoder over the whole padded item (2 * max_source_positions = 3000 mel frames,
+        # full attention); the multimodal projector maps d_model to the decoder's width
+        audio = config.audio_config
+        return EncoderSizes(
+            d_model=audio.d_model, layers=audio.encoder_layers, ffn=audio.encoder_ffn_dim,
+            mel_bins=audio.num_mel_bins, window=2 * audio.max_source_positions,
+            output_dim=self.sizes(config).hidden, pads_to_window=True,
+        )
 
 
 FAMILY = Qwen2Audio()

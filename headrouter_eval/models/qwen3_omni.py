@@ -26,7 +26,7 @@ from transformers import AutoTokenizer, Qwen3OmniMoeThinkerForConditionalGenerat
 from transformers.models.qwen3_omni_moe import modeling_qwen3_omni_moe
 from transformers.models.qwen3_omni_moe.processing_qwen3_omni_moe import Qwen3OmniMoeProcessor
 
-from headrouter_eval.models.base import DecoderSizes, ModelFamily
+from headrouter_eval.models.base import DecoderSizes, EncoderSizes, ModelFamily
 
 
 class AudioOnlyQwen3OmniProcessor(Qwen3OmniMoeProcessor):
@@ -75,6 +75,16 @@ class Qwen3Omni(ModelFamily):
             or text.hidden_size // text.num_attention_heads,
             mlp=text.moe_intermediate_size, vocab=text.vocab_size, experts=text.num_experts,
             experts_per_token=text.num_experts_per_tok,
+        )
+
+
+    def encoder_sizes(self, config: Any) -> EncoderSizes:
+        # 2-D conv stem over chunks of 2 * n_window frames; attention within n_window_infer frames
+        audio = config.audio_config
+        return EncoderSizes(
+            d_model=audio.d_model, layers=audio.encoder_layers, ffn=audio.encoder_ffn_dim,
+            mel_bins=audio.num_mel_bins, window=audio.n_window_infer, output_dim=audio.output_dim,
+            conv2d_channels=audio.downsample_hidden_size, conv_chunk=2 * audio.n_window,
         )
 
 
