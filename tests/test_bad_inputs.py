@@ -139,7 +139,7 @@ def _misspelt_profile(checkpoint: Path, tmp_path: Path) -> str:
     ("fastv_qwen_omni", lambda c, t: f"pretrained={c},retention=0.5,device_map=auto",
      "unknown model arg(s) ['device_map'] for fastv_qwen_omni"),
     ("vanilla_qwen_omni", lambda c, t: f"pretrained={t / 'no_such_model'}", "no such folder"),
-    ("vanilla_qwen_omni", _wrong_architecture, "is a 'qwen2' checkpoint (config.json model_type)"),
+    ("vanilla_qwen_omni", _wrong_architecture, "is a 'qwen2' checkpoint (config.json model_type, architectures"),
     ("vanilla_qwen_omni", lambda c, t: f"pretrained={c},stats_dir={t / 'blocker'}",
      "model arg stats_dir=" + "{blocker} is a file, not a folder"),
     ("headrouter_qwen_omni", _misspelt_profile, "unknown key 'sigam' (did you mean 'sigma'?)"),

@@ -21,10 +21,10 @@ def test_help_is_plain_with_an_example(command):
 
 
 def test_models_lists_our_ids():
-    from headrouter_eval.registry import METHODS
+    from headrouter_eval.catalog import FAMILIES, METHODS
 
     code, out, _ = cli("models")
-    assert code == 0 and out.split() == [f"{m}_qwen_omni" for m in METHODS]
+    assert code == 0 and out.split() == [f"{m}_{f}" for f in FAMILIES for m in METHODS]
 
 
 def test_synth_train_needs_an_out_folder():
