@@ -92,7 +92,7 @@ def test_missing_audio_file_fails_the_run_naming_file_and_doc(tiny_checkpoint, t
         ({"retention": "half"}, "model arg retention must be a number, got 'half'"),
         ({"retention": 0.5, "device_map": "auto"},
          r"unknown model arg\(s\) \['device_map'\] for fastv_qwen_omni .*device_map: this adapter places the "
-         "whole thinker on one device: use device="),
+         "whole model on one device: use device="),
     ],
 )
 def test_model_args_are_typed_and_named(tiny_checkpoint, kwargs, message):

@@ -77,7 +77,12 @@ def test_analyze_command_writes_pngs_that_say_what_they_show(vectors_file, tmp_p
     analysis_cli.register(parser.add_subparsers())
     args = parser.parse_args(["analyze", "--vectors", str(vectors_file), "--out", str(tmp_path / "figs")])
     assert args.func(args) == 0
-    assert "15 samples, 3 tasks, 6 heads" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "15 samples, 3 tasks, 6 heads" in printed
+    # semantic (two tasks at 0.1 and 0.2) and acoustic (0.7) are far apart: every sample finds its class
+    assert "nearest-centroid accuracy 1.00 (chance 0.67)" in printed
+    separation = json.loads((tmp_path / "figs" / analysis_cli.SEPARATION_FILE).read_text())
+    assert separation["classes"] == {"acoustic": 5, "semantic": 10} and separation["silhouette"] > 0.5
     heatmap = Image.open(tmp_path / "figs" / analysis_cli.HEATMAP_FILE)
     tsne = Image.open(tmp_path / "figs" / analysis_cli.TSNE_FILE)
     assert heatmap.format == tsne.format == "PNG" and min(heatmap.size + tsne.size) > 200
@@ -109,3 +114,21 @@ def test_pruning_stats_of_an_evaluation_are_read_with_their_scoring_layer(tmp_pa
     stats.write_text("\n".join(json.dumps({"task": "t", "layer": 2, "selectivity": [0.1, 0.3]}) for _ in range(3)))
     vectors = load_vectors([stats])
     assert vectors.scoring_layer == 1 and vectors.selectivity.shape == (3, 2) and vectors.classes == [None] * 3
+
+
+def test_class_separation_tells_clusters_from_noise():
+    from headrouter_eval.analysis.separation import class_separation
+    from headrouter_eval.analysis.vectors import HeadVectors
+
+    rng = np.random.default_rng(1)
+    classes = ["semantic", "acoustic", "mixed"] * 20
+    centres = {"semantic": 0.1, "acoustic": 0.5, "mixed": 0.9}
+    clustered = np.array([centres[c] + rng.normal(0, 0.02, 4) for c in classes])
+    noise = rng.uniform(0, 1, (60, 4))
+    tight = class_separation(HeadVectors(tasks=classes, classes=classes, selectivity=clustered))
+    loose = class_separation(HeadVectors(tasks=classes, classes=classes, selectivity=noise))
+    assert tight["nearest_centroid_accuracy_loo"] == 1.0 and tight["silhouette"] > 0.8
+    assert loose["nearest_centroid_accuracy_loo"] < 0.6 and abs(loose["silhouette"]) < 0.1
+    assert tight["chance"] == loose["chance"] == round(1 / 3, 4)
+    unlabelled = HeadVectors(tasks=classes, classes=[None] * 60, selectivity=noise)
+    assert class_separation(unlabelled) is None

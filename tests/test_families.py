@@ -88,3 +88,13 @@ def test_calibrate_accepts_every_family(family, checkpoints, tmp_path):
     profile = load_profile(out)
     assert sorted(profile.classes) == ["acoustic", "semantic"] and profile.layer == 2
     assert profile.model["num_heads"] == 4
+
+
+def test_results_tooling_reads_every_familys_model_ids():
+    """Sweeps and leaderboards take any family's ids: method, and whether retention/layer apply."""
+    from headrouter_eval.leaderboard.runs import is_pruning_model, method_of, prunes
+
+    for family in FAMILIES:
+        assert method_of(model_id("fastv", family)) == "fastv" and prunes(model_id("headrouter", family))
+        assert is_pruning_model(model_id("vanilla", family)) and not prunes(model_id("vanilla", family))
+    assert not is_pruning_model("dummy") and method_of("dummy") == "dummy"

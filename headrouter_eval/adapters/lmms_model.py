@@ -138,7 +138,7 @@ class PrunedAudioLM(lmms):
         self.stats_dir = stats_dir or (str(results_folder(output_path)) if output_path else None)
 
     def _make_pruner(self, retention: float, options: dict[str, Any]):
-        options = model_args.pruner_options(self.method, PRUNERS.get(self.method), options)
+        options = model_args.pruner_options(self.model_id, PRUNERS.get(self.method), options)
         if self.method == "vanilla":
             return None
         try:

@@ -13,10 +13,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-# Model args of other Qwen2.5-Omni adapters that users carry over; each gets a pointer
-# to what this adapter takes instead of a bare "unknown".
+# Model args of other adapters (lmms-eval's own Qwen2.5-Omni one among them) that users carry
+# over; each gets a pointer to what this adapter takes instead of a bare "unknown".
 FOREIGN_ARGS = {
-    "device_map": "this adapter places the whole thinker on one device: use device=cuda:0 (or cpu), "
+    "device_map": "this adapter places the whole model on one device: use device=cuda:0 (or cpu), "
                   "and accelerate/torchrun for several GPUs",
     "use_flash_attention_2": "use attn_implementation=flash_attention_2",
     "max_num_frames": "video frames are not used by this audio-only adapter",
@@ -64,7 +64,7 @@ def folder_for_output(name: str, value: Any) -> Path:
     return path
 
 
-def pruner_options(method: str, pruner_cls: type | None, options: dict[str, Any]) -> dict[str, Any]:
+def pruner_options(model: str, pruner_cls: type | None, options: dict[str, Any]) -> dict[str, Any]:
     """Check ``options`` against the pruner dataclass's fields (none for vanilla): names, then types."""
     fields = {} if pruner_cls is None else {
         f.name: f for f in dataclasses.fields(pruner_cls) if f.init and f.name != "retention"}
@@ -73,7 +73,7 @@ def pruner_options(method: str, pruner_cls: type | None, options: dict[str, Any]
         hints = "; ".join(f"{key}: {FOREIGN_ARGS[key]}" for key in unknown if key in FOREIGN_ARGS)
         accepted = ", ".join(sorted(fields)) or "none besides the common ones"
         raise ValueError(
-            f"unknown model arg(s) {unknown} for {method}_qwen_omni (its own model args: {accepted}; common: "
+            f"unknown model arg(s) {unknown} for {model} (its own model args: {accepted}; common: "
             f"pretrained, retention, layer, attn_implementation, dtype, device, system_prompt, max_new_tokens, "
             f"stats_dir, batch_size){'; ' + hints if hints else ''}"
         )

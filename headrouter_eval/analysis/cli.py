@@ -1,9 +1,11 @@
 """``headrouter-eval analyze``: draw the head-behaviour figures from per-sample head vectors.
 
 Input: calibration's ``*.vectors.jsonl`` and/or an evaluation's
-``pruning_stats_rank*.jsonl`` of ``headrouter_qwen_omni`` (both hold ``task`` and
-``selectivity`` per sample). Output in ``--out``: ``selectivity_heatmap.png`` and
-``head_vectors_tsne.png``.
+``pruning_stats_rank*.jsonl`` of a ``headrouter_*`` model (both hold ``task`` and
+``selectivity`` per sample). Output in ``--out``: ``selectivity_heatmap.png``,
+``head_vectors_tsne.png`` and ``class_separation.json`` (how clearly the routing classes
+separate: leave-one-out nearest-centroid accuracy against chance, and the silhouette
+score; also printed).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 HEATMAP_FILE = "selectivity_heatmap.png"
 TSNE_FILE = "head_vectors_tsne.png"
+SEPARATION_FILE = "class_separation.json"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
     from headrouter_eval.analysis.figures import head_vector_tsne, save_png, selectivity_heatmap
+    from headrouter_eval.analysis.separation import class_separation, describe
     from headrouter_eval.analysis.vectors import load_vectors
 
     try:
@@ -47,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     heatmap = save_png(selectivity_heatmap(vectors), args.out / HEATMAP_FILE)
     tsne = save_png(tsne_figure, args.out / TSNE_FILE)
+    separation = class_separation(vectors)
+    (args.out / SEPARATION_FILE).write_text(json.dumps(separation, indent=2) + "\n", encoding="utf-8")
     print(f"{len(vectors.tasks)} samples, {len(vectors.task_names)} tasks, {vectors.selectivity.shape[1]} heads")
-    print(f"wrote {heatmap}\nwrote {tsne}")
+    print(describe(separation))
+    print(f"wrote {heatmap}\nwrote {tsne}\nwrote {args.out / SEPARATION_FILE}")
     return 0

@@ -146,8 +146,6 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.methods is None:
         args.methods = [ROUTER_METHOD] if args.router_cost else available_methods()
     check_methods(args.methods)
-    if args.router_cost and ROUTER_METHOD not in available_methods():
-        raise SystemExit("--router-cost needs the headrouter pruner, which is not installed in this checkout")
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           "cpu" if args.device == "auto" else args.device)
     if device.type == "cuda" and not torch.cuda.is_available():

@@ -34,7 +34,8 @@ t_i = ceil(c / 2^i):
     attention windows of n_window_infer frames (8 chunks of 13 positions at the
     published settings), no pooling, then proj1 2 p D D and proj2 2 p D d_out.
 
-Scoring (the pruner's own extra work at the scoring layer, not in the model):
+Scoring (the pruner's own extra work at the scoring layer, not in the model; each pruner states
+its own in ``Pruner.scoring_flops``, headrouter_eval/pruners/):
     fastv: k for all T keys and q for the last token, one row of logits:
            2 T d (H_kv h) + 2 d (H h) + 2 H h T
     headrouter: k for all T keys (its audio-mass term needs the prefix softmax), q for
@@ -133,16 +134,20 @@ def encoder_flops(sizes: EncoderSizes, feature_lens: list[int]) -> int:
 
 
 def scoring_flops(method: str, sizes: DecoderSizes, seq_len: int, query_len: int) -> int | None:
-    """The pruner's extra scoring FLOPs (see the module formula); ``None`` for an unknown method."""
-    d, h = sizes.hidden, sizes.head_dim
-    q_width, kv_width = sizes.heads * h, sizes.kv_heads * h
-    if method == "fastv":
-        return 2 * seq_len * d * kv_width + 2 * d * q_width + 2 * sizes.heads * h * seq_len
-    if method == "headrouter":
-        return 2 * seq_len * d * kv_width + 2 * query_len * d * q_width + 2 * sizes.heads * h * query_len * seq_len
-    if method in ("vanilla", "random", "uniform", "fastv_eager", "vanilla_eager"):
+    """The pruner's extra scoring FLOPs, as the pruner itself states them; ``None`` for an unknown method.
+
+    The unpruned runs and eager FastV (which reads a map the model computed anyway) add none.
+    """
+    from headrouter_eval.pruners import PRUNERS
+    from headrouter_eval.pruners.base import ModelInfo
+
+    if method in ("vanilla", "fastv_eager", "vanilla_eager"):
         return 0
-    return None
+    if method not in PRUNERS:
+        return None
+    info = ModelInfo("", num_layers=sizes.layers, num_heads=sizes.heads, num_kv_heads=sizes.kv_heads,
+                     hidden_size=sizes.hidden, layer=0, scoring_layer=0, head_dim=sizes.head_dim)
+    return PRUNERS[method].scoring_flops(info, seq_len, query_len)
 
 
 def kv_cache_bytes(sizes: DecoderSizes, lengths: list[int], bytes_per_value: int) -> int:

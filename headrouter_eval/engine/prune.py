@@ -130,6 +130,7 @@ class PruningEngine:
             num_heads=sizes.heads,
             num_kv_heads=sizes.kv_heads,
             hidden_size=sizes.hidden,
+            head_dim=sizes.head_dim,
             layer=self.layer,
             scoring_layer=self.scoring_layer,
         )

@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from headrouter_eval.catalog import parse_model_id
 from headrouter_eval.leaderboard.scoring import MetricChoice, MetricChoiceError, pick_metric
 from headrouter_eval.leaderboard.stats import PruningStats, read_pruning_stats, run_id_of
 
 MANIFEST_NAME = "sweep_run.json"
 LOG_NAME = "lmms_eval.log"
 ERROR_MARKER = "Error during evaluation"
-OUR_MODEL_SUFFIX = "_qwen_omni"
 VANILLA = "vanilla"
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # loguru colours its log lines
@@ -83,12 +83,14 @@ class Run:
 
 
 def is_pruning_model(model_id: str) -> bool:
-    """Our adapters write pruning stats; other lmms-eval models (e.g. ``dummy``) do not."""
-    return model_id.endswith(OUR_MODEL_SUFFIX)
+    """Our adapters (``<method>_<family>``) write pruning stats; other lmms-eval models (e.g. ``dummy``) do not."""
+    return parse_model_id(model_id) is not None
 
 
 def method_of(model_id: str) -> str:
-    return model_id[: -len(OUR_MODEL_SUFFIX)] if is_pruning_model(model_id) else model_id
+    """The pruning method of one of our model ids (``fastv`` of ``fastv_qwen2_audio``); others unchanged."""
+    parsed = parse_model_id(model_id)
+    return parsed[0] if parsed is not None else model_id
 
 
 def prunes(model_id: str) -> bool:

@@ -4,9 +4,10 @@ For N samples per task class, taken from any lmms-eval task(s) (through lmms-eva
 own TaskManager and the tasks' own prompts), the model runs one prefill with the
 HeadRouter pruner attached at ``retention=1.0`` and ``routing=uniform``: nothing is
 pruned, and the pruner reports the sample's per-head selectivity ``s`` and audio mass
-``m`` at the scoring layer, through exactly the code used at evaluation time. The
-prompt is built by the adapter's ``build_prompt_inputs`` and the model loaded by
-``load_thinker``/``load_processor``, as in ``lmms-eval eval``.
+``m`` at the scoring layer, through exactly the code used at evaluation time. Any
+integrated model family works: the family is read from the checkpoint's
+``config.json``, and its ``prompt_inputs`` / ``load_model`` / ``load_processor`` build
+the prompt and the model, as in ``lmms-eval eval``.
 
 Profile per class c (this project's rule; the paper gives no formula):
 * centroid ``mu_c`` = mean of ``s`` over the class's samples (paper 3.3.2);
@@ -44,7 +45,6 @@ from headrouter_eval.profiles.holdout import held_out_indices, item_id
 from headrouter_eval.profiles.mapping import class_of
 from headrouter_eval.pruners.routing import auto_sigma, head_weights
 
-MODEL_NAME = "headrouter_qwen_omni"  # tasks' per-model prompt kwargs are looked up under this id, as in eval
 LOAD_KEYS = ("pretrained", "layer", "device", "dtype", "attn_implementation", "system_prompt")
 PROBE_KEYS = ("probe", "queries", "softmax")
 
@@ -107,13 +107,16 @@ def holdout_size(config: CalibrationConfig) -> int:
     return size
 
 
-def collect_candidates(config: CalibrationConfig) -> tuple[dict[str, list[list[Candidate]]], dict[str, list[str]]]:
+def collect_candidates(
+    config: CalibrationConfig, model_name: str = "headrouter_qwen_omni"
+) -> tuple[dict[str, list[list[Candidate]]], dict[str, list[str]]]:
     """Per class, per task, the held-out requests of the task (built by the task itself, as in eval),
-    and per task the ids of every held-out item."""
+    and per task the ids of every held-out item. ``model_name`` is the lmms-eval model id the
+    tasks' per-model prompt settings are looked up under, as in eval."""
     from lmms_eval.evaluator_utils import get_task_list
     from lmms_eval.tasks import TaskManager, get_task_dict
 
-    manager = TaskManager("WARNING", include_path=config.include_path, model_name=MODEL_NAME)
+    manager = TaskManager("WARNING", include_path=config.include_path, model_name=model_name)
     unknown = [name for name in config.tasks if name not in manager.all_tasks]
     if unknown:
         raise ValueError(f"unknown lmms-eval task(s) {unknown}; is the folder holding them in --include-path "
@@ -166,14 +169,15 @@ def choose_samples(by_class: dict[str, list[list[Candidate]]], per_class: int, s
 def calibrate(config: CalibrationConfig, *, progress: bool = True) -> tuple[HeadProfile, list[dict[str, Any]]]:
     """Run the model over the chosen samples; the profile and one row of head vectors per sample."""
     from headrouter_eval.audio import load_audio
+    from headrouter_eval.catalog import model_id
     from headrouter_eval.engine import PruningEngine
     from headrouter_eval.models import family_of_checkpoint
     from headrouter_eval.pruners.headrouter import HeadRouterPruner
 
-    by_class, held_out = collect_candidates(config)
+    family = family_of_checkpoint(config.pretrained)
+    by_class, held_out = collect_candidates(config, model_id("headrouter", family.name))
     samples = choose_samples(by_class, config.per_class, config.seed)
     device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    family = family_of_checkpoint(config.pretrained)
     processor = family.load_processor(config.pretrained)
     model = family.load_model(config.pretrained, device=device, dtype=config.dtype,
                               attn_implementation=config.attn_implementation)

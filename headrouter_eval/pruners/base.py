@@ -69,6 +69,11 @@ class ModelInfo:
     hidden_size: int
     layer: int  # pruning layer K
     scoring_layer: int
+    head_dim: int = 0  # 0: hidden_size // num_heads
+
+    @property
+    def dim_per_head(self) -> int:
+        return self.head_dim or self.hidden_size // self.num_heads
 
 
 @dataclass
@@ -120,6 +125,16 @@ class Pruner:
     def select(self, inputs: ScoringInputs) -> torch.Tensor:
         """Ascending indices into ``inputs.layout.audio_positions`` of the tokens to keep."""
         return top_k_with_span_floor(self.score(inputs), inputs.keep, inputs.layout.span_ids)
+
+    @classmethod
+    def scoring_flops(cls, model: ModelInfo, seq_len: int, query_len: int) -> int:
+        """FLOPs :meth:`score` adds to a prefill of ``seq_len`` tokens (one multiply-add = 2).
+
+        ``query_len`` is the number of text tokens after the audio. The efficiency
+        benchmark reports it beside the measured scoring time; 0 for methods that read
+        no attention.
+        """
+        return 0
 
     def sample_stats(self) -> dict[str, Any]:
         """Extra per-sample facts for the stats file (e.g. HeadRouter's routing)."""

@@ -15,13 +15,20 @@ from dataclasses import dataclass
 
 import torch
 
-from headrouter_eval.pruners.base import Pruner, ScoringInputs
+from headrouter_eval.pruners.base import ModelInfo, Pruner, ScoringInputs
 from headrouter_eval.pruners.head_probe import probe_heads, uniform_weights, weighted_scores
 
 
 @dataclass
 class FastVPruner(Pruner):
     name = "fastv"
+
+    @classmethod
+    def scoring_flops(cls, model: ModelInfo, seq_len: int, query_len: int) -> int:
+        """k for all T keys, q for the last token, one row of logits: 2 T d (H_kv h) + 2 d (H h) + 2 H h T."""
+        h, d = model.dim_per_head, model.hidden_size
+        heads, kv_heads = model.num_heads, model.num_kv_heads
+        return 2 * seq_len * d * kv_heads * h + 2 * d * heads * h + 2 * heads * h * seq_len
 
     def score(self, inputs: ScoringInputs) -> torch.Tensor:
         heads = probe_heads(inputs, rope=True, queries="last", softmax="prefix")

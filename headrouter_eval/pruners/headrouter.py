@@ -151,6 +151,15 @@ class HeadRouterPruner(Pruner):
             check_profile(self._profile, model)
 
     @torch.no_grad()  # scoring only reads the model; callers outside the engine need no autograd
+    @classmethod
+    def scoring_flops(cls, model: ModelInfo, seq_len: int, query_len: int) -> int:
+        """k for all T keys (the audio-mass term needs the prefix softmax), q for the Q text queries,
+        Q x T logits: 2 T d (H_kv h) + 2 Q d (H h) + 2 H h Q T (its default settings; the measured
+        router time is the authoritative number)."""
+        h, d = model.dim_per_head, model.hidden_size
+        return (2 * seq_len * d * model.num_kv_heads * h + 2 * query_len * d * model.num_heads * h
+                + 2 * model.num_heads * h * query_len * seq_len)
+
     def score(self, inputs: ScoringInputs) -> torch.Tensor:
         heads = probe_heads(inputs, rope=self.probe == "rope", queries=self.queries, softmax=self.softmax)
         s = selectivity(heads.distributions)
