@@ -98,3 +98,22 @@ def test_results_tooling_reads_every_familys_model_ids():
         assert method_of(model_id("fastv", family)) == "fastv" and prunes(model_id("headrouter", family))
         assert is_pruning_model(model_id("vanilla", family)) and not prunes(model_id("vanilla", family))
     assert not is_pruning_model("dummy") and method_of("dummy") == "dummy"
+
+
+@pytest.mark.parametrize("family", OTHER_FAMILIES)
+def test_bad_model_args_are_refused_alike_for_every_family(family, checkpoints):
+    """The adapter's checks do not depend on the family: each error names the arg or the field."""
+    from headrouter_eval.adapters.lmms_model import ADAPTERS
+    from headrouter_eval.demo import BUNDLED_PROFILE
+
+    folder = str(checkpoints[family])
+    with pytest.raises(ValueError, match=r"retention must be in \(0, 1\]"):
+        ADAPTERS[model_id("fastv", family)](pretrained=folder, retention=1.5)
+    with pytest.raises(ValueError, match=r"layer must be in \[0, 3\]"):
+        ADAPTERS[model_id("uniform", family)](pretrained=folder, retention=0.5, layer=4)
+    with pytest.raises(ValueError, match=rf"unknown model arg\(s\) \['sigam'\] for {model_id('fastv', family)}"):
+        ADAPTERS[model_id("fastv", family)](pretrained=folder, retention=0.5, sigam=1)
+    # the bundled model's profile belongs to the Qwen2.5-Omni model: refused, naming the field
+    with pytest.raises(ValueError, match=r"model\.id is 'hr_synth_omni' in the profile"):
+        ADAPTERS[model_id("headrouter", family)](pretrained=folder, retention=0.5, layer=0,
+                                                 profile=str(BUNDLED_PROFILE).format(layer=0))
