@@ -78,6 +78,30 @@ class EncoderSizes:
     conv_chunk: int | None = None
 
 
+class AudioOnlyProcessorMixin:
+    """Let an omni processor work without its image and video processors (the video one needs torchvision).
+
+    Mixed in before the stock processor class by the families whose processor insists on
+    them; audio work needs neither.
+    """
+
+    def check_argument_for_proper_class(self, argument_name: str, argument: Any):
+        if argument is None and argument_name in ("image_processor", "video_processor"):
+            return None
+        return super().check_argument_for_proper_class(argument_name, argument)
+
+    @property
+    def model_input_names(self) -> list[str]:
+        names = list(self.tokenizer.model_input_names) + list(self.feature_extractor.model_input_names)
+        return list(dict.fromkeys(names)) + ["feature_attention_mask"]
+
+    @classmethod
+    def audio_only(cls, tokenizer: Any, feature_extractor: Any) -> Any:
+        """The processor over ``tokenizer`` (and its chat template) and ``feature_extractor`` alone."""
+        return cls(image_processor=None, video_processor=None, feature_extractor=feature_extractor,
+                   tokenizer=tokenizer, chat_template=tokenizer.chat_template)
+
+
 class ModelFamily:
     """One family of audio LLMs in transformers; subclass per family, one instance each."""
 

@@ -26,28 +26,15 @@ from transformers import AutoTokenizer, Qwen3OmniMoeThinkerForConditionalGenerat
 from transformers.models.qwen3_omni_moe import modeling_qwen3_omni_moe
 from transformers.models.qwen3_omni_moe.processing_qwen3_omni_moe import Qwen3OmniMoeProcessor
 
-from headrouter_eval.models.base import DecoderSizes, EncoderSizes, ModelFamily
+from headrouter_eval.models.base import AudioOnlyProcessorMixin, DecoderSizes, EncoderSizes, ModelFamily
 
 
-class AudioOnlyQwen3OmniProcessor(Qwen3OmniMoeProcessor):
-    """``Qwen3OmniMoeProcessor`` that works without image/video processors (no torchvision)."""
-
-    def check_argument_for_proper_class(self, argument_name: str, argument: Any):
-        if argument is None and argument_name in ("image_processor", "video_processor"):
-            return None
-        return super().check_argument_for_proper_class(argument_name, argument)
-
-    @property
-    def model_input_names(self) -> list[str]:
-        names = list(self.tokenizer.model_input_names) + list(self.feature_extractor.model_input_names)
-        return list(dict.fromkeys(names)) + ["feature_attention_mask"]
+class AudioOnlyQwen3OmniProcessor(AudioOnlyProcessorMixin, Qwen3OmniMoeProcessor):
+    """``Qwen3OmniMoeProcessor`` without image/video processors (no torchvision)."""
 
 
 def audio_only_processor(tokenizer, feature_extractor) -> AudioOnlyQwen3OmniProcessor:
-    return AudioOnlyQwen3OmniProcessor(
-        image_processor=None, video_processor=None, feature_extractor=feature_extractor,
-        tokenizer=tokenizer, chat_template=tokenizer.chat_template,
-    )
+    return AudioOnlyQwen3OmniProcessor.audio_only(tokenizer, feature_extractor)
 
 
 class Qwen3Omni(ModelFamily):

@@ -19,13 +19,12 @@ Names every Qwen2.5-Omni internal this project relies on (checked with transform
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from transformers import AutoTokenizer, Qwen2_5OmniThinkerForConditionalGeneration, WhisperFeatureExtractor
 from transformers.models.qwen2_5_omni import modeling_qwen2_5_omni
 from transformers.models.qwen2_5_omni.processing_qwen2_5_omni import Qwen2_5OmniProcessor
 
-from headrouter_eval.models.base import ModelFamily
+from headrouter_eval.models.base import AudioOnlyProcessorMixin, ModelFamily
 
 QWEN_SYSTEM_PROMPT = (
     "You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving "
@@ -33,25 +32,12 @@ QWEN_SYSTEM_PROMPT = (
 )
 
 
-class AudioOnlyOmniProcessor(Qwen2_5OmniProcessor):
-    """``Qwen2_5OmniProcessor`` that works without image/video processors (no torchvision)."""
-
-    def check_argument_for_proper_class(self, argument_name: str, argument: Any):
-        if argument is None and argument_name in ("image_processor", "video_processor"):
-            return None
-        return super().check_argument_for_proper_class(argument_name, argument)
-
-    @property
-    def model_input_names(self) -> list[str]:
-        names = list(self.tokenizer.model_input_names) + list(self.feature_extractor.model_input_names)
-        return list(dict.fromkeys(names)) + ["feature_attention_mask"]
+class AudioOnlyOmniProcessor(AudioOnlyProcessorMixin, Qwen2_5OmniProcessor):
+    """``Qwen2_5OmniProcessor`` without image/video processors (no torchvision)."""
 
 
 def audio_only_processor(tokenizer, feature_extractor) -> AudioOnlyOmniProcessor:
-    return AudioOnlyOmniProcessor(
-        image_processor=None, video_processor=None, feature_extractor=feature_extractor,
-        tokenizer=tokenizer, chat_template=tokenizer.chat_template,
-    )
+    return AudioOnlyOmniProcessor.audio_only(tokenizer, feature_extractor)
 
 
 class QwenOmni(ModelFamily):

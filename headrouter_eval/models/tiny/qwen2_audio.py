@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headrouter_eval.models.tiny._tokenizer import build_byte_tokenizer, token_ids
+from headrouter_eval.models.tiny._common import build_byte_tokenizer, save_checkpoint, stop_generation_config, token_ids
 
 #: tokenizer attribute -> token, as in the real tokenizer_config.json
 NAMED_TOKENS = {
@@ -128,30 +128,15 @@ def build_config(spec: TinyQwen2AudioSpec, tokenizer):
                             pad_token_id=ids["pad"])
 
 
-def build_generation_config(tokenizer):
-    """Stop on ``<|im_end|>`` or ``<|endoftext|>``, as the Instruct checkpoint's generation_config does."""
-    from transformers import GenerationConfig
-
-    ids = token_ids(tokenizer, {"pad": PAD_TOKEN, "eos": EOS_TOKEN})
-    return GenerationConfig(eos_token_id=[ids["eos"], ids["pad"]], pad_token_id=ids["pad"])
-
-
 def save_tiny_checkpoint(path: str | Path, spec: TinyQwen2AudioSpec | None = None) -> Path:
     """Write a tiny Qwen2-Audio checkpoint (weights, configs, tokenizer, processor files) to ``path``."""
     import torch
     from transformers import Qwen2AudioForConditionalGeneration
 
     spec = spec or TinyQwen2AudioSpec()
-    path = Path(path)
     tokenizer = build_tokenizer()
     config = build_config(spec, tokenizer)
     torch.manual_seed(spec.seed)
     model = Qwen2AudioForConditionalGeneration(config).eval()
-    model.generation_config = build_generation_config(tokenizer)
-    model.save_pretrained(path)  # transformers writes the hub's key names (language_model.model.*, audio_tower.*)
-    tokenizer.save_pretrained(path)
-    # the hub layout: preprocessor_config.json naming the processor class, no processor_config.json
-    feature_extractor = build_feature_extractor()
-    feature_extractor.processor_class = "Qwen2AudioProcessor"
-    feature_extractor.save_pretrained(path)
-    return path
+    model.generation_config = stop_generation_config(tokenizer, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN)
+    return save_checkpoint(path, model, tokenizer, build_feature_extractor(), "Qwen2AudioProcessor")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from headrouter_eval.models.qwen3_omni import AudioOnlyQwen3OmniProcessor, audio_only_processor
-from headrouter_eval.models.tiny._tokenizer import build_byte_tokenizer, token_ids
+from headrouter_eval.models.tiny._common import build_byte_tokenizer, save_checkpoint, stop_generation_config, token_ids
 
 #: tokenizer attribute -> token, as in the real tokenizer_config.json
 NAMED_TOKENS = {
@@ -204,29 +204,15 @@ def _code2wav_config() -> dict:
     )
 
 
-def build_generation_config(tokenizer):
-    """Stop on ``<|im_end|>`` or ``<|endoftext|>``."""
-    from transformers import GenerationConfig
-
-    ids = token_ids(tokenizer, {"pad": PAD_TOKEN, "eos": EOS_TOKEN})
-    return GenerationConfig(eos_token_id=[ids["eos"], ids["pad"]], pad_token_id=ids["pad"])
-
-
 def save_tiny_checkpoint(path: str | Path, spec: TinyQwen3OmniSpec | None = None) -> Path:
     """Write a tiny full Qwen3-Omni checkpoint (weights, config, tokenizer, feature extractor) to ``path``."""
     import torch
     from transformers import Qwen3OmniMoeForConditionalGeneration
 
     spec = spec or TinyQwen3OmniSpec()
-    path = Path(path)
     tokenizer = build_tokenizer()
     config = build_config(spec, tokenizer)
     torch.manual_seed(spec.seed)
     model = Qwen3OmniMoeForConditionalGeneration(config).eval()
-    model.generation_config = build_generation_config(tokenizer)
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    feature_extractor = build_feature_extractor()
-    feature_extractor.processor_class = "Qwen3OmniMoeProcessor"
-    feature_extractor.save_pretrained(path)
-    return path
+    model.generation_config = stop_generation_config(tokenizer, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN)
+    return save_checkpoint(path, model, tokenizer, build_feature_extractor(), "Qwen3OmniMoeProcessor")

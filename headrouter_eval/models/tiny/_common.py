@@ -1,4 +1,4 @@
-"""Byte-level tokenizer with a family's special tokens, shared by the tiny checkpoint builders.
+"""What the tiny checkpoint builders share: a byte-level tokenizer, stop tokens, saving in hub layout.
 
 256 byte tokens and no merges, so any text round-trips and the vocabulary stays a few
 hundred entries (tiny embedding matrices); the family's chat and audio special tokens are
@@ -55,3 +55,23 @@ def token_ids(tokenizer, tokens: Mapping[str, str]) -> dict[str, int]:
     if missing:
         raise ValueError(f"tokens not in the vocabulary: {missing}")
     return ids
+
+
+def stop_generation_config(tokenizer, *, eos_token: str, pad_token: str):
+    """Stop on ``eos_token`` or ``pad_token`` (``<|im_end|>`` / ``<|endoftext|>``), as Instruct checkpoints do."""
+    from transformers import GenerationConfig
+
+    ids = token_ids(tokenizer, {"pad": pad_token, "eos": eos_token})
+    return GenerationConfig(eos_token_id=[ids["eos"], ids["pad"]], pad_token_id=ids["pad"])
+
+
+def save_checkpoint(path, model, tokenizer, feature_extractor, processor_class: str):
+    """Weights and configs, tokenizer, and ``preprocessor_config.json`` naming the processor class (hub layout)."""
+    from pathlib import Path
+
+    path = Path(path)
+    model.save_pretrained(path)  # transformers writes the hub's key names
+    tokenizer.save_pretrained(path)
+    feature_extractor.processor_class = processor_class
+    feature_extractor.save_pretrained(path)
+    return path
