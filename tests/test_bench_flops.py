@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from headrouter_eval.bench import flops
-from headrouter_eval.bench.summary import ideal_speedup
+from headrouter_eval.bench.summary import ideal_speedup, ideal_token_speedup
 from headrouter_eval.models.base import DecoderSizes, EncoderSizes
 
 TOY = DecoderSizes(hidden=4, layers=2, heads=2, kv_heads=1, head_dim=2, mlp=6, vocab=10)
@@ -106,3 +106,12 @@ def test_shapes_from_presets():
 
     assert set(SIZES) == {name for table in PRESETS.values() for name in table}
     assert all(preset.family == family for family, table in PRESETS.items() for preset in table.values())
+
+
+def test_ideal_counts_the_text_tokens_that_are_never_pruned():
+    # 20 s of audio on the 3B shape: 775 prompt tokens, 500 of them audio; r = 0.5 keeps 525
+    ideal = ideal_token_speedup(36, 2, 775, 525)
+    assert ideal == pytest.approx(36 * 775 / (2 * 775 + 34 * 525))
+    assert 1.43 < ideal < 1.44 < ideal_speedup(36, 2, 0.5)  # the all-audio form overstates it (1.89x)
+    assert ideal_token_speedup(36, 2, 1000, 1000) == pytest.approx(1.0)
+    assert ideal_token_speedup(28, 0, 1000, 300) == pytest.approx(1 / 0.3)  # all audio: both forms agree

@@ -25,6 +25,7 @@ COLUMNS = [
     ("kv_cache_mib", "KV MiB", "{:.1f}"),
     ("decoder_gflops", "decoder GFLOPs", "{:.2f}"),
     ("ideal_speedup", "ideal x", "{:.2f}"),
+    ("ideal_speedup_audio_only", "ideal x (all audio)", "{:.2f}"),
     ("decoder_speedup", "decoder x", "{:.2f}"),
     ("speedup_vs_ideal", "of ideal", "{:.0%}"),
     ("e2e_speedup", "e2e x", "{:.2f}"),
@@ -93,7 +94,8 @@ def render_markdown(payload: dict) -> str:
         markdown_table(payload["rows"]),
         "",
         "Columns: `seq from K` = tokens each layer from K on processes; `decoder` = prefill minus encoder; "
-        "`prefill min-max` = spread of the timed repeats; `ideal x` = L / (K + (L-K) r); "
+        "`prefill min-max` = spread of the timed repeats; `ideal x` = L T / (K T + (L-K) T'), T and T' the "
+        "prompt tokens before and after pruning; `ideal x (all audio)` = L / (K + (L-K) r); "
         "`decoder x` = measured vanilla/pruned decoder time; `of ideal` = their "
         "ratio; `e2e x` = vanilla/pruned prefill (encoder included); `FLOPs x` = decoder FLOPs ratio from the "
         "formula; `scoring` = the pruner's scoring/router time (synchronised), also as % of vanilla prefill; "

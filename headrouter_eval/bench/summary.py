@@ -1,7 +1,9 @@
 """From raw measurements to report rows: FLOPs, speedups, overheads, and the efficiency targets.
 
 Speedups are against vanilla with the benchmark's kernel (``--attn``):
-* ideal decoder speedup ``L / (K + (L - K) r)`` (K layers on all T tokens, L - K on r T);
+* ideal decoder speedup ``L T / (K T + (L - K) T')``: K layers on all T prompt tokens,
+  L - K on the T' kept ones (text is never pruned, so T' > r T); the audio-only form
+  ``L / (K + (L - K) r)``, which assumes the prompt is all audio, is reported beside it;
 * measured decoder speedup: vanilla (prefill - encoder) / pruned (prefill - encoder),
   medians; its ratio to the ideal is the target quantity;
 * end-to-end prefill speedup: vanilla prefill / pruned prefill (encoder included, and
@@ -39,8 +41,13 @@ class RunContext:
 
 
 def ideal_speedup(num_layers: int, layer: int, retention: float) -> float:
-    """``L / (K + (L - K) r)``: the decoder's ideal prefill speedup on an audio-dominated prompt."""
+    """``L / (K + (L - K) r)``: the decoder's ideal prefill speedup if the prompt were all audio."""
     return num_layers / (layer + (num_layers - layer) * retention)
+
+
+def ideal_token_speedup(num_layers: int, layer: int, seq_len: int, kept_seq_len: int) -> float:
+    """``L T / (K T + (L - K) T')``: the ideal counting the tokens each layer really processes."""
+    return num_layers * seq_len / (layer * seq_len + (num_layers - layer) * kept_seq_len)
 
 
 def _ms(value: float | None) -> float | None:
@@ -75,7 +82,9 @@ def build_rows(
         prefill = median(m.prefill_s)
         decoder = median([p - e for p, e in zip(m.prefill_s, m.encoder_s)])
         scoring = median(m.scoring_s)
-        ideal = ideal_speedup(text.layers, ctx.layer, m.retention) if m.retention is not None else 1.0
+        pruned = m.retention is not None and record.pruned
+        ideal = ideal_token_speedup(text.layers, ctx.layer, record.seq_len, record.kept_seq_len) if pruned else 1.0
+        ideal_audio_only = ideal_speedup(text.layers, ctx.layer, m.retention) if m.retention is not None else 1.0
         measured = _ratio(vanilla_decoder, decoder)
         rows.append({
             "method": m.method,
@@ -101,6 +110,7 @@ def build_rows(
             "encoder_gflops": encoder_flops / 1e9,
             "scoring_gflops": None if scoring_flops is None else scoring_flops / 1e9,
             "ideal_speedup": ideal,
+            "ideal_speedup_audio_only": ideal_audio_only,
             "decoder_speedup": measured,
             "speedup_vs_ideal": _ratio(measured, ideal),
             "e2e_speedup": _ratio(vanilla_prefill, prefill),

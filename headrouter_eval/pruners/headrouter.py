@@ -150,7 +150,6 @@ class HeadRouterPruner(Pruner):
         if self._profile is not None:
             check_profile(self._profile, model)
 
-    @torch.no_grad()  # scoring only reads the model; callers outside the engine need no autograd
     @classmethod
     def scoring_flops(cls, model: ModelInfo, seq_len: int, query_len: int) -> int:
         """k for all T keys (the audio-mass term needs the prefix softmax), q for the Q text queries,
@@ -160,6 +159,7 @@ class HeadRouterPruner(Pruner):
         return (2 * seq_len * d * model.num_kv_heads * h + 2 * query_len * d * model.num_heads * h
                 + 2 * model.num_heads * h * query_len * seq_len)
 
+    @torch.no_grad()  # scoring only reads the model; callers outside the engine need no autograd
     def score(self, inputs: ScoringInputs) -> torch.Tensor:
         heads = probe_heads(inputs, rope=self.probe == "rope", queries=self.queries, softmax=self.softmax)
         s = selectivity(heads.distributions)
