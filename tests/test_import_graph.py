@@ -3,7 +3,7 @@
 Every ``import`` statement counts, including those inside functions: a lazy import is
 still a dependency. Rules (ARCHITECTURE.md, "Rules the code keeps"):
 * pruners reach neither transformers nor lmms-eval (nor accelerate), directly or through
-  any package module they import;
+  any package module they import, nor the engine (it calls them, not the other way);
 * the lmms-eval registration module and the name catalogue reach no torch;
 * results tooling (leaderboard/) and task utilities never reach the engine or the models;
 * model internals are named only under ``headrouter_eval/models/``: nothing else imports
@@ -122,6 +122,8 @@ PRUNER_MODULES = sorted(m for m in MODULES if m.startswith("headrouter_eval.prun
 def test_pruners_reach_neither_transformers_nor_lmms_eval(module):
     for banned in ("transformers", "lmms_eval", "accelerate"):
         assert banned not in external(module), f"{module} reaches {banned}: {' -> '.join(path_to(module, banned))}"
+    for banned in ("headrouter_eval.engine", "headrouter_eval.models", "headrouter_eval.adapters"):
+        assert not path_to(module, banned), " -> ".join(path_to(module, banned))
 
 
 @pytest.mark.parametrize("module", ["headrouter_eval.registry", "headrouter_eval.catalog"])
@@ -177,7 +179,7 @@ def test_model_internals_are_named_only_in_the_integration_modules(module):
 def test_the_checks_see_real_imports():
     """Guard against a checker that passes because it reads nothing."""
     assert "torch" in external("headrouter_eval.pruners.base")
-    assert "headrouter_eval.pruners.probe" in reachable("headrouter_eval.pruners.base")
+    assert "headrouter_eval.pruners.layout" in reachable("headrouter_eval.pruners.base")
     assert "transformers" in external("headrouter_eval.models.qwen_omni")
     assert path_to("headrouter_eval.adapters.lmms_model", "headrouter_eval.engine")
     assert "lmms_eval" in external("headrouter_eval.registry")

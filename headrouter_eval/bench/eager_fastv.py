@@ -8,7 +8,7 @@ scoring layer's attention-probability map until the pruning layer has used it, a
 the same score as our FastV (last token's row, audio columns, mean over heads). The
 kept set is the same; what differs is the cost: every layer materialises its T x T
 map, and one of them stays alive until the pruning decision. The engine's row-only
-scoring (``headrouter_eval.pruners.probe``) is what this is compared against.
+scoring (``headrouter_eval.engine.probe``) is what this is compared against.
 """
 
 from __future__ import annotations

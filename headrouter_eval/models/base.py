@@ -32,9 +32,9 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from headrouter_eval.engine.probe import AttentionProbe
 from headrouter_eval.engine.spans import AudioTokenIds
 from headrouter_eval.models.loading import check_checkpoint, resolve_dtype
-from headrouter_eval.pruners.probe import AttentionProbe
 
 # Shorter leftovers of a split clip hold under 0.1 s of sound and would encode to ~2 tokens.
 MIN_SPLIT_TAIL_SECONDS = 0.1

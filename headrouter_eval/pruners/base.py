@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
 from headrouter_eval.pruners.layout import AudioLayout
-from headrouter_eval.pruners.probe import AttentionProbe
+
+if TYPE_CHECKING:  # the engine builds it and hands it over; pruners only call its methods
+    from headrouter_eval.engine.probe import AttentionProbe
 
 
 def validate_retention(retention: float) -> float:

@@ -11,7 +11,8 @@ heads x Q x K logits for just the rows and columns asked for.
 What differs between model families (bias, per-head q/k norms, the rotary form) is
 hidden behind the three callables of :class:`AttentionProbe`, which the family's
 integration module (``headrouter_eval/models/``) builds from the layer; this file
-only does the arithmetic, in torch.
+only does the arithmetic, in torch. The engine hands the probe to the pruner inside
+``ScoringInputs``; pruners call its methods and never import this module.
 """
 
 from __future__ import annotations
