@@ -65,12 +65,11 @@ def tone():
 
 @pytest.fixture(scope="session")
 def make_inputs(processor):
-    """Build model inputs for a prompt with the given clips (each <= the window) and question."""
+    """Model inputs for a prompt with the given clips and question, in the family's own prompt format."""
+
+    from headrouter_eval.models.qwen_omni import FAMILY
 
     def build(clips, question="What do you hear?"):
-        content = [{"type": "audio"} for _ in clips] + [{"type": "text", "text": question}]
-        messages = [{"role": "system", "content": "You are a test."}, {"role": "user", "content": content}]
-        text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return processor(text=text, audio=list(clips) or None, return_tensors="pt", padding=True)
+        return FAMILY.prompt_inputs(processor, question, list(clips), system_prompt="You are a test.")
 
     return build

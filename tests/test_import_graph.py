@@ -6,6 +6,7 @@ still a dependency. Rules (ARCHITECTURE.md, "Rules the code keeps"):
   any package module they import, nor the engine (it calls them, not the other way);
 * the lmms-eval registration module and the name catalogue reach no torch;
 * results tooling (leaderboard/) and task utilities never reach the engine or the models;
+* the engine, the model integrations and the efficiency benchmark never reach lmms-eval;
 * model internals are named only under ``headrouter_eval/models/``: nothing else imports
   ``transformers.models.*`` or a model class, or touches a decoder's attributes.
 """
@@ -130,6 +131,18 @@ def test_pruners_reach_neither_transformers_nor_lmms_eval(module):
 def test_registration_reaches_no_torch(module):
     assert "torch" not in external(module), " -> ".join(path_to(module, "torch"))
     assert "transformers" not in external(module), " -> ".join(path_to(module, "transformers"))
+
+
+MODEL_SIDE = sorted(m for m in MODULES if m.split(".")[:2] in (["headrouter_eval", "engine"],
+                                                                ["headrouter_eval", "models"],
+                                                                ["headrouter_eval", "bench"]))
+
+
+@pytest.mark.parametrize("module", MODEL_SIDE)
+def test_engine_models_and_bench_never_reach_lmms_eval(module):
+    """Only the adapter (and tools that read lmms-eval tasks) pull in lmms-eval and accelerate."""
+    for banned in ("lmms_eval", "accelerate"):
+        assert banned not in external(module), f"{module} reaches {banned}: {' -> '.join(path_to(module, banned))}"
 
 
 RESULTS_TOOLING = sorted(m for m in MODULES if m.startswith("headrouter_eval.leaderboard"))
