@@ -117,3 +117,39 @@ def test_bad_model_args_are_refused_alike_for_every_family(family, checkpoints):
     with pytest.raises(ValueError, match=r"model\.id is 'hr_synth_omni' in the profile"):
         ADAPTERS[model_id("headrouter", family)](pretrained=folder, retention=0.5, layer=0,
                                                  profile=str(BUNDLED_PROFILE).format(layer=0))
+
+
+@pytest.mark.slow
+def test_one_sweep_compares_pruners_across_families(checkpoints, tmp_path):
+    """Bare methods in a sweep run on each model's own family; the leaderboard has a row per model."""
+    from .leaderboard_helpers import cli, write_config
+
+    grid = write_config(
+        tmp_path / "grid.yaml", output_dir=str(tmp_path / "runs"), tasks=["hr_synth_word"],
+        models=[{"pretrained": str(checkpoints["qwen_omni"]), "name": "omni"},
+                {"pretrained": str(checkpoints["qwen2_audio"]), "name": "q2a", "family": "qwen2_audio"}],
+        methods=["vanilla", "fastv"], retentions=[0.5], layers=[1],
+        lmms_eval_args=["--limit", "2", "--log_samples"])
+    code, out, err = cli("sweep", "--config", grid)
+    assert code == 0, out + err
+    code, out, err = cli("leaderboard", tmp_path / "runs", "--no-plot", "--bootstrap", "0")
+    assert code == 0, out + err
+    rows = [json.loads(line) for line in (tmp_path / "runs" / "leaderboard_tidy.jsonl").read_text().splitlines()]
+    ran = {(row["model"], row["method"], row["model_id"]) for row in rows}
+    assert ran == {("omni", "vanilla", "vanilla_qwen_omni"), ("omni", "fastv", "fastv_qwen_omni"),
+                   ("q2a", "vanilla", "vanilla_qwen2_audio"), ("q2a", "fastv", "fastv_qwen2_audio")}
+    assert all(row["achieved_retention"] == pytest.approx(0.5, abs=0.02) for row in rows if row["method"] == "fastv")
+
+
+def test_a_model_id_of_another_family_is_refused_by_the_sweep(checkpoints, tmp_path):
+    from .leaderboard_helpers import cli, write_config
+
+    grid = write_config(
+        tmp_path / "grid.yaml", output_dir=str(tmp_path / "runs"), tasks=["hr_synth_word"],
+        models=[{"pretrained": str(checkpoints["qwen2_audio"]), "name": "q2a", "family": "qwen2_audio"}],
+        methods=["fastv_qwen_omni"], retentions=[0.5])
+    code, out, err = cli("sweep", "--config", grid)
+    assert code != 0
+    assert ("method fastv_qwen_omni is a qwen_omni model id but model q2a is family qwen2_audio; "
+            "write the bare method 'fastv'") in out + err
+    assert not (tmp_path / "runs").exists()

@@ -117,8 +117,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from headrouter_eval.cli_text import FORMATTER, examples
 
     sweep = subparsers.add_parser(
-        "sweep", help="run a grid of model ids x retentions x tasks through lmms-eval, resumably",
-        description="Run model ids x retentions x layers x task sets through lmms-eval, one folder per "
+        "sweep", help="run a grid of models x methods x retentions x tasks through lmms-eval, resumably",
+        description="Run models x methods x retentions x layers x task sets through lmms-eval, one folder per "
                     "configuration, skipping finished ones, with per-sample logs (--log_samples) for the "
                     "leaderboard's intervals. Arguments after '--' go to lmms-eval.",
         formatter_class=FORMATTER,
@@ -134,7 +134,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--paper-grid", action="store_true",
                         help=f"use the shipped paper grid ({PAPER_GRID.name}); flags still override it")
     sweep.add_argument("--models", type=_names, help="comma-separated pretrained paths / hub ids")
-    sweep.add_argument("--methods", type=_names, help="comma-separated lmms-eval model ids, e.g. fastv_qwen_omni")
+    sweep.add_argument("--methods", type=_names,
+                       help="comma-separated methods (fastv: run on each model's family) or lmms-eval model ids "
+                            "(fastv_qwen_omni); --models entries are of family qwen_omni, a YAML sets others")
     sweep.add_argument("--retentions", type=_floats, help="comma-separated, e.g. 0.9,0.7,0.5")
     sweep.add_argument("--layers", type=_ints, help="comma-separated pruning layers (default: the adapter's)")
     sweep.add_argument("--tasks", type=_names,

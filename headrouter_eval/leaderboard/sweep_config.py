@@ -14,11 +14,13 @@ YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
       - Qwen/Qwen2.5-Omni-3B
       - pretrained: /ckpt/omni7b
         name: Qwen2.5-Omni-7B                    # folder and table name (default: last path part)
+        family: qwen_omni                        # model family (default qwen_omni): qwen2_audio, qwen3_omni
         model_args: {attn_implementation: sdpa}  # for every method on this model
         method_args:                             # for one method (model id or label) on this model
           headrouter_qwen_omni: {profile: profiles/omni7b_L{layer}.json}  # {layer}: the config's layer
-    methods:                           # lmms-eval model ids, or mappings for variants:
-      - vanilla_qwen_omni
+    methods:                           # pruning methods or lmms-eval model ids, or mappings for variants:
+      - vanilla                        # a bare method runs as <method>_<family> on each model's family
+      - vanilla_qwen_omni              # a model id runs as it is (on models of its own family only)
       - {model: random_qwen_omni, model_args: {seed: [0, 1, 2]}}  # a list: labels random_s0, _s1, _s2
       - {model: headrouter_qwen_omni, label: headrouter_rope, model_args: {probe: rope}}
     retentions: [0.9, 0.7]
@@ -32,6 +34,10 @@ YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
     launcher: auto                     # auto | accelerate | torchrun; auto: accelerate with GPUs,
                                        # torchrun without (accelerate's CLI does not start on CPU-only
                                        # installs, and without --multi_gpu runs one process there)
+
+Bare method names (``fastv``) make one grid compare pruners across model families: each
+model runs ``fastv_<its family>``. A model id of another family than the model's is
+refused before anything runs.
 
 When any method of a model has a HeadRouter ``profile``, every run on that model (every
 method) is launched with ``HEADROUTER_EXCLUDE_CALIBRATION`` naming all of them, so the
@@ -47,14 +53,16 @@ from pathlib import Path
 import yaml
 
 from headrouter_eval import schema
-from headrouter_eval.leaderboard.runs import method_of, model_tag, prunes
+from headrouter_eval.catalog import FAMILIES, METHODS, model_id, parse_model_id
+from headrouter_eval.leaderboard.runs import VANILLA, model_tag, prunes
 
 KEYS = {"output_dir", "models", "methods", "retentions", "layers", "tasks", "include_path", "model_args",
         "lmms_eval_args", "num_processes", "launcher"}
 LAUNCHERS = ("auto", "accelerate", "torchrun")
 # model args the sweep sets itself, per configuration
 RESERVED_ARGS = {"pretrained", "retention", "layer", "stats_dir"}
-MODEL_KEYS = ("pretrained", "name", "model_args", "method_args")
+MODEL_KEYS = ("pretrained", "name", "family", "model_args", "method_args")
+DEFAULT_FAMILY = "qwen_omni"
 METHOD_KEYS = ("model", "label", "model_args")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
@@ -66,18 +74,37 @@ class ModelSpec:
     model_args: dict[str, str] = field(default_factory=dict)
     # model id or method label -> args for that method on this model only (e.g. a profile)
     method_args: dict[str, dict[str, str]] = field(default_factory=dict)
+    family: str = DEFAULT_FAMILY
 
 
 @dataclass
 class MethodSpec:
+    """A method of the grid: a bare pruning method (``fastv``: one per model's family) or a model id."""
+
     model_id: str
     label: str
     model_args: dict[str, str] = field(default_factory=dict)
 
     @property
+    def is_bare(self) -> bool:
+        return self.model_id in METHODS
+
+    @property
     def prunes(self) -> bool:
-        """Only our pruning model ids take a retention; vanilla and other lmms-eval models do not."""
-        return prunes(self.model_id)
+        """Only our pruning methods take a retention; vanilla and other lmms-eval models do not."""
+        return self.model_id != VANILLA if self.is_bare else prunes(self.model_id)
+
+    def for_model(self, model: ModelSpec) -> MethodSpec:
+        """This method as the lmms-eval model id that runs on ``model``."""
+        if self.is_bare:
+            return MethodSpec(model_id(self.model_id, model.family), self.label, self.model_args)
+        parsed = parse_model_id(self.model_id)
+        if parsed is not None and parsed[1] != model.family:
+            raise ValueError(
+                f"method {self.model_id} is a {parsed[1]} model id but model {model.name} is family {model.family}; "
+                f"write the bare method '{parsed[0]}' to run it on every model's own family"
+            )
+        return self
 
 
 @dataclass
@@ -178,17 +205,21 @@ def _models(items, where: str) -> list[ModelSpec]:
         if "," in pretrained:
             raise ValueError(f"{at}: pretrained {pretrained!r} contains ',', which lmms-eval cannot parse")
         name = _safe(str(item.get("name") or model_tag(pretrained, "model")))
+        family = str(item.get("family") or DEFAULT_FAMILY)
+        if family not in FAMILIES:
+            raise ValueError(f"{at}: family {family!r} is not one of {list(FAMILIES)}")
         method_args = item.get("method_args") or {}
         if not isinstance(method_args, dict):
             raise ValueError(f"{at}: method_args must map a model id or label to model args")
         specs.append(ModelSpec(pretrained, name, parse_arg_dict(item.get("model_args"), at),
-                               {str(k): parse_arg_dict(v, f"{at}.method_args.{k}") for k, v in method_args.items()}))
+                               {str(k): parse_arg_dict(v, f"{at}.method_args.{k}") for k, v in method_args.items()},
+                               family))
     return specs
 
 
 def _methods(items, where: str) -> list[MethodSpec]:
     if not isinstance(items, list) or not items:
-        raise ValueError(f"{where}: 'methods' must be a non-empty list of lmms-eval model ids")
+        raise ValueError(f"{where}: 'methods' must be a non-empty list of methods or lmms-eval model ids")
     specs = []
     for index, item in enumerate(items):
         at = f"{where}: methods[{index}]"
@@ -196,20 +227,21 @@ def _methods(items, where: str) -> list[MethodSpec]:
             item = {"model": item}
         schema.check_keys(item, METHOD_KEYS, at)
         if not item.get("model"):
-            raise ValueError(f"{at}: needs 'model' (an lmms-eval model id)")
-        model_id = str(item["model"])
-        label = _safe(str(item.get("label") or method_of(model_id)))
+            raise ValueError(f"{at}: needs 'model' (a method such as fastv, or an lmms-eval model id)")
+        name = str(item["model"])
+        parsed = parse_model_id(name)
+        label = _safe(str(item.get("label") or (parsed[0] if parsed else name)))
         args = item.get("model_args")
         args = dict(args) if isinstance(args, dict) else args
         seeds = args.pop("seed") if isinstance(args, dict) and isinstance(args.get("seed"), list) else None
         if seeds is None:
-            specs.append(MethodSpec(model_id, label, parse_arg_dict(args, at)))
+            specs.append(MethodSpec(name, label, parse_arg_dict(args, at)))
             continue
         # several seeds: one method per seed, labelled <label>_s<seed> (the leaderboard shows their spread)
         if not seeds or not all(isinstance(seed, int) for seed in seeds):
             raise ValueError(f"{at}: model_args.seed must be an integer or a non-empty list of integers, got {seeds!r}")
         for seed in seeds:
-            specs.append(MethodSpec(model_id, f"{label}_s{seed}", {**parse_arg_dict(args, at), "seed": str(seed)}))
+            specs.append(MethodSpec(name, f"{label}_s{seed}", {**parse_arg_dict(args, at), "seed": str(seed)}))
     labels = [m.label for m in specs]
     if len(set(labels)) != len(labels):
         raise ValueError(f"{where}: method labels repeat ({labels}); give variants distinct 'label's")
@@ -315,7 +347,7 @@ def expand(config: SweepConfig) -> list[Configuration]:
     """All configurations of the grid, vanilla once per model and task set."""
     out = []
     for model in config.models:
-        for method in config.methods:
+        for method in (m.for_model(model) for m in config.methods):
             settings = [(r, layer) for r in config.retentions for layer in config.layers] if method.prunes \
                 else [(None, None)]
             for retention, layer in settings:
