@@ -95,15 +95,15 @@ REAL_SIZES = {
 def test_real_size_preset_builds_on_meta(family, size):
     model = build_random_model(get_preset(size, family=family), device=torch.device("meta"), dtype="bf16",
                                attn="sdpa")
-    assert model.family.name == family and model.thinker.dtype == torch.bfloat16
-    sizes = model.family.sizes(model.thinker.config)
-    encoder = model.family.encoder_sizes(model.thinker.config)
+    assert model.family.name == family and model.model.dtype == torch.bfloat16
+    sizes = model.family.sizes(model.model.config)
+    encoder = model.family.encoder_sizes(model.model.config)
     decoder_shape, encoder_shape, billions = REAL_SIZES[family, size]
     assert (sizes.layers, sizes.hidden, sizes.heads, sizes.kv_heads, sizes.head_dim, sizes.mlp, sizes.vocab,
             sizes.experts, sizes.experts_per_token) == decoder_shape
     assert (encoder.layers, encoder.d_model, encoder.ffn) == encoder_shape and encoder.output_dim == sizes.hidden
     # the modules were built with those shapes, not just the config (head_dim 128 is not hidden / heads for Qwen3)
-    params = sum(p.numel() for p in model.thinker.parameters()) / 1e9
+    params = sum(p.numel() for p in model.model.parameters()) / 1e9
     assert billions[0] < params < billions[1], params
 
 
@@ -152,7 +152,7 @@ def test_eager_fastv_keeps_what_row_only_fastv_keeps():
     from headrouter_eval.engine import PruningEngine
 
     model = build_random_model(get_preset("tiny"), device=torch.device("cpu"), dtype="fp32", attn="sdpa")
-    thinker = model.thinker
+    thinker = model.model
     family = model.family
     bench_input = build_input(family, model.processor, family.audio_token_ids(thinker.config), 8,
                               device=torch.device("cpu"), dtype=torch.float32)

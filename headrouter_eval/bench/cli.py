@@ -61,7 +61,7 @@ def register(subparsers) -> None:
                               description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--size", choices=SIZES, default=None,
-                       help="random-weight thinker of this shape of --family (default tiny)")
+                       help="random-weight model of this shape of --family (default tiny)")
     which.add_argument("--pretrained", default=None,
                        help="a checkpoint of any supported family (hub id or folder); its family is read from it")
     p.add_argument("--family", choices=FAMILIES, default=DEFAULT_FAMILY,
@@ -152,7 +152,7 @@ def run_bench(args: argparse.Namespace) -> int:
         raise SystemExit(f"--device {args.device} asked for CUDA, but no CUDA device is available here; "
                          "use --device cpu (tiny or small sizes)")
     if args.pretrained:
-        model = load_pretrained_model(args.pretrained, device=device, dtype=args.dtype, attn=args.attn)
+        bench = load_pretrained_model(args.pretrained, device=device, dtype=args.dtype, attn=args.attn)
     else:
         try:
             preset = get_preset(args.size, args.chunk_seconds, family=args.family)
@@ -162,26 +162,26 @@ def run_bench(args: argparse.Namespace) -> int:
             logging.getLogger(__name__).warning(
                 "building the %s shape on CPU: billions of parameters in %s, tens of GB of RAM and minutes per "
                 "prefill; the real sizes are meant for a GPU", preset.name, args.dtype)
-        model = build_random_model(preset, device=device, dtype=args.dtype, attn=args.attn, seed=args.seed)
-    thinker, family = model.thinker, model.family
-    dtype = thinker.dtype
-    bench_input = build_input(family, model.processor, family.audio_token_ids(thinker.config), args.audio_seconds,
+        bench = build_random_model(preset, device=device, dtype=args.dtype, attn=args.attn, seed=args.seed)
+    model, family = bench.model, bench.family
+    dtype = model.dtype
+    bench_input = build_input(family, bench.processor, family.audio_token_ids(model.config), args.audio_seconds,
                               device=device, dtype=dtype, seed=args.seed)
     settings = SweepSettings(methods=args.methods, retentions=args.retentions, layer=args.layer,
                              warmup=args.warmup, repeats=args.repeats, decode_tokens=args.decode_tokens,
                              attention=args.attn, seed=args.seed)
-    measurements = run_sweep(thinker, family, bench_input, settings, model.processor.tokenizer.pad_token_id)
+    measurements = run_sweep(model, family, bench_input, settings, bench.processor.tokenizer.pad_token_id)
     size = args.size or "pretrained"
     family_name = family.name
     ctx = RunContext(size=size, device=device.type, audio_seconds=args.audio_seconds, layer=args.layer, dtype=dtype,
                      family=family_name)
-    decoder, encoder = family.sizes(thinker.config), family.encoder_sizes(thinker.config)
+    decoder, encoder = family.sizes(model.config), family.encoder_sizes(model.config)
     rows = build_rows(measurements, decoder, encoder, bench_input, ctx)
     env = provenance.describe(device, command_from_args(args))
     payload = {
         "benchmark": "headrouter-eval bench" + (" --router-cost" if args.router_cost else ""),
         "environment": env,
-        "model": {"label": model.label, "description": model.description, "random_weights": model.random_weights,
+        "model": {"label": bench.label, "description": bench.description, "random_weights": bench.random_weights,
                   "dtype": str(dtype).replace("torch.", ""), "attention": args.attn, "layer": args.layer,
                   "family": family_name, "num_layers": decoder.layers, "text_shape": asdict(decoder),
                   "encoder_shape": asdict(encoder)},
@@ -196,7 +196,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "notes": _notes(args, device),
     }
     if args.router_cost:
-        lines = router_lines(rows, model.label, env["device"])
+        lines = router_lines(rows, bench.label, env["device"])
         print("\n".join(lines))
         if args.out is not None:
             write_router_cost(payload, lines, args.out)
@@ -205,7 +205,7 @@ def run_bench(args: argparse.Namespace) -> int:
     out = args.out or Path("results/efficiency") / f"{prefix}{size}-{device.type}-{args.audio_seconds:g}s"
     paths = write_report(payload, out)
     if not args.no_plot:
-        title = f"{model.label}, {args.audio_seconds:g} s audio, {env['device']}, K={args.layer}"
+        title = f"{bench.label}, {args.audio_seconds:g} s audio, {env['device']}, K={args.layer}"
         paths["plot"] = plot_efficiency(rows, title, out / "efficiency.png")
     for kind, path in paths.items():
         print(f"{kind}: {path}")
@@ -223,7 +223,7 @@ def _notes(args: argparse.Namespace, device) -> list[str]:
                  "own scoring_s (engine_scoring_ms in the JSON) is synchronised too (headrouter_eval/engine/prune.py) "
                  "and also covers building the keep mask and slicing the layer's inputs.")
     if "fastv_eager" in args.methods:
-        notes.append("fastv_eager: FastV as usually implemented, the whole thinker on eager attention, the scoring "
+        notes.append("fastv_eager: FastV as usually implemented, the whole model on eager attention, the scoring "
                      "layer's full attention map kept until the pruning layer; its speedups are against vanilla "
                      "with the benchmark's kernel, and vanilla_eager shows what eager attention alone costs.")
     return notes

@@ -2,7 +2,7 @@
 
 Public FastV code runs the model with eager attention and ``output_attentions`` and
 reads the last token's attention row at the scoring layer from the full
-heads x T x T map. Here: the whole thinker switched to eager attention
+heads x T x T map. Here: the whole model switched to eager attention
 (``set_attn_implementation``, restored afterwards), a forward hook keeping the
 scoring layer's attention-probability map until the pruning layer has used it, and
 the same score as our FastV (last token's row, audio columns, mean over heads). The

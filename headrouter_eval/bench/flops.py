@@ -1,4 +1,4 @@
-"""Theoretical prefill FLOPs of a thinker, for the actual sequence lengths, from the family's shapes.
+"""Theoretical prefill FLOPs of a model, for the actual sequence lengths, from the family's shapes.
 
 One multiply-add counts as 2 FLOPs; norms, activations, rotary, softmax and biases
 are left out (each is O(n d), well under 1% of the matrix products). The shapes come
@@ -15,7 +15,7 @@ Decoder layer with n tokens (causal prefill, grouped-query attention, SwiGLU MLP
     MoE MLP      2 n d E + k * 3 * 2 n d m   [router over E experts, then the k experts
                  each token is routed to] (Qwen3-Omni: every layer is MoE, no shared
                  expert; the E - k idle experts cost nothing)
-lm_head: 2 n_L d V (the thinker computes logits for every position it keeps).
+lm_head: 2 n_L d V (the model computes logits for every position it keeps).
 
 Audio encoder (runs before pruning, never sped up by it); D d_model, F FFN width,
 E_a layers, M mel bins, d_out the width handed to the decoder. Each of its E_a layers,

@@ -27,7 +27,7 @@ QUESTION = "What happens in this recording? Describe the sounds and any speech i
 
 @dataclass
 class BenchInput:
-    """One prompt ready for ``thinker.generate`` plus the facts the FLOPs formula needs."""
+    """One prompt ready for ``model.generate`` plus the facts the FLOPs formula needs."""
 
     inputs: dict
     audio_seconds: float

@@ -1,11 +1,11 @@
-"""Build the thinker (and its processor) the benchmark measures, for any model family.
+"""Build the model (and its processor) the benchmark measures, for any model family.
 
 Either random weights in a preset's shape, or a real checkpoint through the project's
 one loading path (the family's ``load_model``). A random model's config and processor
 come from the family's tiny-checkpoint module (``headrouter_eval/models/tiny/``), and
 the model from ``family.random_model``, constructed directly on the target device and
 in the target dtype (a ``torch.device`` context plus ``dtype=`` at construction), so a
-7B thinker never goes through a slow fp32 CPU init. Nothing here names a transformers
+7B model never goes through a slow fp32 CPU init. Nothing here names a transformers
 class or where a config keeps its parts: the generating config is found by the
 family's class, the decoder's config through transformers' ``get_text_config``.
 """
@@ -28,9 +28,9 @@ ATTN_IMPLEMENTATIONS = ("sdpa", "flash_attention_2", "eager")
 
 @dataclass
 class BenchModel:
-    """A thinker ready to benchmark, its processor and a label for the report."""
+    """A model ready to benchmark, its processor and a label for the report."""
 
-    thinker: torch.nn.Module
+    model: torch.nn.Module
     family: ModelFamily
     processor: Any
     label: str
@@ -98,16 +98,16 @@ def random_model_config(preset: SizePreset) -> tuple[ModelFamily, Any, Any]:
 def build_random_model(
     preset: SizePreset, *, device: torch.device, dtype: str | torch.dtype | None, attn: str, seed: int = 0
 ) -> BenchModel:
-    """A random-weight thinker with ``preset``'s shapes, built in place on ``device``."""
+    """A random-weight model with ``preset``'s shapes, built in place on ``device``."""
     check_attn_implementation(attn, device)
     family, config, processor = random_model_config(preset)
     torch.manual_seed(seed)
     with torch.device(device):
-        thinker = family.random_model(config, dtype=resolve_dtype(dtype, device), attn_implementation=attn)
-    thinker.eval()
+        model = family.random_model(config, dtype=resolve_dtype(dtype, device), attn_implementation=attn)
+    model.eval()
     label = preset.name if preset.family == "qwen_omni" else f"{preset.family}-{preset.name}"
     description = preset.description if preset.real else f"{family.title} {preset.description}"
-    return BenchModel(thinker, family, processor, label, description, random_weights=True)
+    return BenchModel(model, family, processor, label, description, random_weights=True)
 
 
 def load_pretrained_model(
@@ -116,11 +116,11 @@ def load_pretrained_model(
     """A real checkpoint, loaded exactly as the lmms-eval adapter loads it."""
     check_attn_implementation(attn, device)
     family = family_of_checkpoint(pretrained)
-    thinker = family.load_model(pretrained, device=device, dtype=dtype, attn_implementation=attn)
-    sizes = family.sizes(thinker.config)
+    model = family.load_model(pretrained, device=device, dtype=dtype, attn_implementation=attn)
+    sizes = family.sizes(model.config)
     description = (
         f"{family.title} checkpoint {pretrained}: {sizes.layers} layers, hidden {sizes.hidden}, "
         f"{sizes.heads} heads / {sizes.kv_heads} KV heads, MLP {sizes.mlp}"
     )
-    return BenchModel(thinker, family, family.load_processor(pretrained), f"pretrained:{pretrained}", description,
+    return BenchModel(model, family, family.load_processor(pretrained), f"pretrained:{pretrained}", description,
                       False)

@@ -4,7 +4,7 @@ A preset is a tiny-checkpoint spec of the family (``headrouter_eval/models/tiny/
 with real or CPU-sized shapes, plus the decoder config fields that spec does not
 cover (``decoder_overrides``, keyed as in the published ``config.json``). Weights are
 random: latency, memory and FLOPs depend on shapes, not on weight values. Real sizes
-use the real vocabulary, because the thinker computes logits for every prompt position
+use the real vocabulary, because the model computes logits for every prompt position
 and the vocabulary therefore shows up in prefill FLOPs and memory.
 
 Feature-extractor windows: Qwen2.5-Omni's real shapes use 300 s (the cap of its feature

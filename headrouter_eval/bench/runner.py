@@ -55,7 +55,7 @@ def _pruner(method: str, retention: float, seed: int) -> Pruner | None:
     return make_pruner(method, retention=retention, **options)
 
 
-def run_sweep(thinker: torch.nn.Module, family: ModelFamily, bench_input: BenchInput, settings: SweepSettings,
+def run_sweep(model: torch.nn.Module, family: ModelFamily, bench_input: BenchInput, settings: SweepSettings,
               pad_token_id: int | None) -> list[Measurement]:
     """Measure every configuration of ``settings`` on ``bench_input``; vanilla's measurement comes first.
 
@@ -80,7 +80,7 @@ def run_sweep(thinker: torch.nn.Module, family: ModelFamily, bench_input: BenchI
 
     def run(config: ConfigRun, keep: bool) -> None:
         progress.set_postfix_str(config.label)
-        config.run_once(thinker, family, bench_input.inputs, layer=settings.layer, decode_tokens=settings.decode_tokens,
+        config.run_once(model, family, bench_input.inputs, layer=settings.layer, decode_tokens=settings.decode_tokens,
                         pad_token_id=pad_token_id, keep=keep)
         progress.update(1)
 
@@ -90,10 +90,10 @@ def run_sweep(thinker: torch.nn.Module, family: ModelFamily, bench_input: BenchI
             for config in plain:
                 run(config, keep)
             if eager_runs:
-                with eager_attention(thinker, family):
+                with eager_attention(model, family):
                     for config in eager_runs:
                         if isinstance(config.pruner, EagerFastVPruner):
-                            with capture_attention_map(thinker, family, config.pruner, settings.layer - 1):
+                            with capture_attention_map(model, family, config.pruner, settings.layer - 1):
                                 run(config, keep)
                         else:
                             run(config, keep)

@@ -1,12 +1,12 @@
 """The measurement harness: one timed ``generate`` of one (pruner, retention) configuration.
 
-Each repeat is one ``thinker.generate`` of ``decode_tokens`` new tokens with a fresh
+Each repeat is one ``model.generate`` of ``decode_tokens`` new tokens with a fresh
 pruning engine attached (``pruner=None`` is vanilla, with the same timing code):
 
 * prefill latency and audio-encoder time come from the engine's ``PrefillRecord``
   (its hooks synchronise CUDA before reading the clock);
 * decode time per token is the mean duration of the decode forward passes, timed by
-  our own synchronised hooks on the thinker (generation bookkeeping between steps is
+  our own synchronised hooks on the model (generation bookkeeping between steps is
   excluded; it is the same for every method);
 * scoring (router) time is timed around ``pruner.select`` with a CUDA synchronise on
   both sides; the engine's own ``scoring_s`` is kept too: it synchronises before and
@@ -74,15 +74,15 @@ def _time_select(pruner: Pruner, device: torch.device, sink: list[float]) -> Non
 
 
 class _ForwardTimer:
-    """Synchronised wall time of every thinker forward call (prefill first, then decode steps)."""
+    """Synchronised wall time of every model forward call (prefill first, then decode steps)."""
 
-    def __init__(self, thinker: torch.nn.Module, device: torch.device) -> None:
+    def __init__(self, model: torch.nn.Module, device: torch.device) -> None:
         self.device = device
         self.durations: list[float] = []
         self._started = 0.0
         self._handles = [
-            thinker.register_forward_pre_hook(self._start),
-            thinker.register_forward_hook(self._stop),
+            model.register_forward_pre_hook(self._start),
+            model.register_forward_hook(self._stop),
         ]
 
     def _start(self, module, args) -> None:
@@ -119,11 +119,11 @@ class ConfigRun:
         return self.method if self.pruner is None else f"{self.method} r={self.pruner.retention:g}"
 
     def run_once(
-        self, thinker: torch.nn.Module, family: ModelFamily, inputs: dict, *, layer: int, decode_tokens: int,
+        self, model: torch.nn.Module, family: ModelFamily, inputs: dict, *, layer: int, decode_tokens: int,
         pad_token_id: int | None, keep: bool,
     ) -> None:
         """One ``generate`` with a fresh engine attached; its numbers are kept when ``keep``."""
-        device = next(thinker.parameters()).device
+        device = next(model.parameters()).device
         if self.pruner is not None and not self._wrapped:
             _time_select(self.pruner, device, self._scoring)
             self._wrapped = True
@@ -139,11 +139,11 @@ class ConfigRun:
             torch.cuda.reset_peak_memory_stats(device)
             self.result.weights_bytes = torch.cuda.memory_allocated(device)
         self._scoring.clear()
-        timer = _ForwardTimer(thinker, device)
-        engine = PruningEngine(thinker, family, self.pruner, layer=layer, on_prefill=after_prefill)
+        timer = _ForwardTimer(model, device)
+        engine = PruningEngine(model, family, self.pruner, layer=layer, on_prefill=after_prefill)
         try:
             with engine, torch.inference_mode():
-                thinker.generate(**inputs, max_new_tokens=decode_tokens, min_new_tokens=decode_tokens,
+                model.generate(**inputs, max_new_tokens=decode_tokens, min_new_tokens=decode_tokens,
                                  do_sample=False, pad_token_id=pad_token_id)
         finally:
             timer.remove()
