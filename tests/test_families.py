@@ -63,18 +63,21 @@ def test_a_checkpoint_of_another_family_is_refused_naming_what_was_found(family,
 @pytest.mark.slow
 @pytest.mark.parametrize("family", OTHER_FAMILIES)
 def test_lmms_eval_runs_every_family_on_a_bundled_task(family, checkpoints, tmp_path):
-    """A real ``lmms-eval eval`` of each family's headrouter and fastv ids on two hr_synth items."""
-    for method in ("fastv", "uniform"):
+    """A real ``lmms-eval eval`` of every method's id of the family on two hr_synth items."""
+    for method in METHODS:
         out = tmp_path / method
-        result = run_lmms_eval(model_id(method, family), f"pretrained={checkpoints[family]},retention=0.5,layer=1",
+        pruning = "" if method == "vanilla" else ",retention=0.5,layer=1"
+        result = run_lmms_eval(model_id(method, family), f"pretrained={checkpoints[family]}{pruning}",
                                "hr_synth_word", ROOT / "tasks", out, "--limit", "2", "--verbosity", "WARNING")
         assert result.returncode == 0, result.stderr[-3000:]
-        results = read_results(out)
-        assert "hr_synth_word" in results["results"]
+        assert "hr_synth_word" in read_results(out)["results"]
         stats = read_stats(out)
         assert len(stats) == 2
         for row in stats.values():
-            assert row["pruned"] and 0 < row["kept_tokens"] < row["audio_tokens"]
+            if method == "vanilla":
+                assert not row["pruned"] and row["kept_tokens"] == row["audio_tokens"] > 0
+            else:
+                assert row["pruned"] and 0 < row["kept_tokens"] < row["audio_tokens"]
 
 
 @pytest.mark.slow
