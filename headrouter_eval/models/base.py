@@ -24,6 +24,7 @@ defaults implement them once:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,7 @@ class AudioOnlyProcessorMixin:
                    tokenizer=tokenizer, chat_template=tokenizer.chat_template)
 
 
-class ModelFamily:
+class ModelFamily(ABC):
     """One family of audio LLMs in transformers; subclass per family, one instance each."""
 
     #: suffix of the lmms-eval model ids (``<method>_<name>``), e.g. ``qwen_omni``
@@ -134,9 +135,9 @@ class ModelFamily:
         """Refuse a missing folder or another family's checkpoint, from ``config.json`` alone."""
         return check_checkpoint(pretrained, self)
 
+    @abstractmethod
     def load_processor(self, pretrained: str | Path) -> Any:
         """Tokenizer, chat template and feature extractor of ``pretrained``, as one processor."""
-        raise NotImplementedError
 
     def load_model(
         self,
