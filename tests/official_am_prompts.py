@@ -124,3 +124,26 @@ def sent(messages: list[dict]) -> dict[str, Any]:
         "user": "".join(part["text"] for part in user if part["type"] == "text"),
         "content_types": [part["type"] for part in user],
     }
+
+
+LOADERS = {"er": "load_vesus_dataset", "sd": "load_had_dataset", "sgr": "load_concatenated_audio_dataset"}
+
+
+def official_loaded(clone: Path, task: str, source: Path) -> list[dict]:
+    """The samples the official loader of ``task`` returns for ``source`` (VESUS: the JSON
+    file; HAD: the folder holding real/ and fake/; Vox: the folder holding
+    gender_id_task_meta.json and wav/), with ``random.seed(42)`` set just before, as the
+    script's import does."""
+    import glob
+    import json
+    import random
+    from collections import defaultdict
+
+    path = Path(clone) / SCRIPT_DIR / f"{SCRIPTS[task]}_qwen2.5.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == LOADERS[task]]
+    namespace: dict[str, Any] = {"os": os, "glob": glob, "json": json, "random": random,
+                                 "defaultdict": defaultdict, "print": lambda *a, **k: None}
+    exec(compile(ast.Module(body=defs, type_ignores=[]), str(path), "exec"), namespace)  # noqa: S102
+    random.seed(42)
+    return namespace[LOADERS[task]](str(source))
