@@ -73,3 +73,9 @@ def make_inputs(processor):
         return FAMILY.prompt_inputs(processor, question, list(clips), system_prompt="You are a test.")
 
     return build
+
+
+def pytest_addoption(parser):
+    # tests/test_prompt_parity.py recomputes the official prompts from this clone when given.
+    parser.addoption("--audiomarathon-clone", default=None, metavar="PATH",
+                     help="local clone of DabDans/AudioMarathon (prompt-parity test re-extracts from it)")

@@ -144,23 +144,25 @@ def _kwargs(task):
 
 @pytest.mark.parametrize("task", am.TASKS)
 def test_prompts_and_generation_settings(task):
+    """Structure only; the exact strings are checked against the official scripts in
+    tests/test_prompt_parity.py."""
     cfg, kwargs = _kwargs(task)
     doc = am.load_docs(str(JSON_LAYOUT), task, {})[0]
     text = am.doc_to_text(doc, kwargs)
-    assert text.startswith("You are a helpful assistant that")
     assert "{" not in text.replace("{x}", "")  # every placeholder filled
     gen = cfg["generation_kwargs"]
     assert gen["max_new_tokens"] == {"asr": 1100, "er": 10}.get(task, 5)
     assert gen["until"] == []
-    assert ("system_prompt" in gen) == (task in ("sed", "sd", "mc"))
+    assert gen["system_prompt"].startswith("You are")  # every task sends the official system text
     if task == "asr":
         assert "Spoken Content: <transcribed text here>" in text
-    elif task in ("sd", "sgr"):
-        assert "'a' or 'b'" in text and re.search(r"^a\) ", text, re.M)
+    elif task in ("sd", "sgr"):  # the official HAD / Vox prompts name no options
+        assert "answer 'a'" in text and "answer 'b'" in text and not re.search(r"^[ab]\) ", text, re.M)
     else:
-        assert "Respond with only the letter of the correct option" in text
+        assert "(A, B, C" in text
         for letter, option in zip(doc["option_letters"], doc["option_texts"]):
             assert option in text and re.search(rf"^{letter}[\.:\)] ", text, re.M)
+    assert ("{question}" in kwargs["template"]) == (task in ("scr", "ser", "mc", "sed", "er", "sar"))
 
 
 def test_mc_system_prompt_appends_to_qwen_default():
@@ -221,7 +223,8 @@ def test_unknown_scoring_option_is_an_error(tmp_path):
 def test_group_score_is_plain_mean(tmp_path):
     from lmms_eval.evaluator_utils import consolidate_group_results
 
-    task_dict = _load_override(tmp_path, f"task: audiomarathon\ndataset_path: {CSV_LAYOUT}\n")
+    # One row per task: the official HAD / Vox class balancing would keep none of a lone row.
+    task_dict = _load_override(tmp_path, f"task: audiomarathon\ndataset_path: {CSV_LAYOUT}\nselection:\n  items: all\n")
     scores = {f"am_{t}": 10.0 * (i + 1) for i, t in enumerate(am.TASKS)}
     sizes = {f"am_{t}": 1 + 100 * i for i, t in enumerate(am.TASKS)}  # unequal sizes must not matter
     results = defaultdict(dict)  # lmms-eval's evaluator hands over a defaultdict
@@ -252,3 +255,115 @@ def test_fixture_json_is_valid():
 def test_hub_kwargs_are_checked_before_any_download():
     with pytest.raises(ValueError, match=r"dataset_kwargs \['split'\] are not understood"):
         am.load_docs("Hezep/AudioMarathon", "ser", {"audio_root": "/data", "split": "test"})
+
+
+# ----------------------------------------------------------------------------- official item selection
+
+
+def _synthetic_selection_sets(root: Path) -> dict[str, Path]:
+    """VESUS: 10 persons x 4 emotions (40); HAD: 7 real + 4 fake clips; Vox: 9 male + 5 female."""
+    emotions = ["happy", "sad", "angry", "neutral"]
+    vesus = [{"path": f"p{p}/{e}.wav", "question": "What emotion is expressed in this audio segment?",
+              "choice_a": "angry", "choice_b": "happy", "choice_c": "neutral", "choice_d": "sad",
+              "answer_gt": "ABCD"[["angry", "happy", "neutral", "sad"].index(e)],
+              "person_id": p if p % 2 else str(p), "emotion_label": e.upper() if p == 10 else e}
+             for p in range(1, 11) for e in emotions]
+    (root / "er").mkdir(parents=True)
+    (root / "er" / "vesus.json").write_text(json.dumps(vesus))
+    for label, n in (("real", 7), ("fake", 4)):
+        (root / "sd" / label).mkdir(parents=True)
+        for i in range(n):
+            (root / "sd" / label / f"{label}_{i}.wav").write_bytes(b"")
+    vox = [{"path": f"id{i:03d}.wav", "speaker_id_original": f"id{i:03d}", "question": "Gender?",
+            "choice_a": "male", "choice_b": "female", "answer_gt": "male" if i < 9 else "female"} for i in range(14)]
+    (root / "sgr" / "wav").mkdir(parents=True)
+    (root / "sgr" / "gender_id_task_meta.json").write_text(json.dumps(vox))
+    for record in vox:
+        (root / "sgr" / "wav" / record["path"]).write_bytes(b"")
+    return {"er": root / "er" / "vesus.json", "sd": root / "sd", "sgr": root / "sgr"}
+
+
+def _selected_names(docs) -> set[str]:
+    return {Path(d["audio"][0]).parent.name + "/" + Path(d["audio"][0]).name for d in docs}
+
+
+def test_official_selection_counts_and_draws(tmp_path):
+    import random
+
+    from headrouter_eval.benchmarks.am_selection import official_selection
+
+    _synthetic_selection_sets(tmp_path)
+    counts = {}
+    for task in ("er", "sd", "sgr"):
+        docs = am.load_docs(str(tmp_path), task, {})
+        kept, record = official_selection(docs, task)
+        counts[task] = (record["before"], record["after"], len(record["dropped_ids"]))
+        if task == "sd":  # the script's call order: one generator seeded 42, the larger class samples
+            real = [d for d in docs if d["answer"] == "A"]
+            random.seed(42)
+            assert _selected_names(kept) == _selected_names(random.sample(real, 4)) | _selected_names(
+                [d for d in docs if d["answer"] == "B"])
+    assert counts == {"er": (40, 38, 2), "sd": (11, 8, 3), "sgr": (14, 10, 4)}
+    kept, _ = official_selection(am.load_docs(str(tmp_path), "sgr", {}), "sgr")
+    assert sorted(d["answer"] for d in kept) == ["A"] * 5 + ["B"] * 5
+
+
+def test_official_selection_equals_the_official_loaders(tmp_path, request):
+    clone = request.config.getoption("--audiomarathon-clone")
+    if not clone:
+        pytest.skip("needs --audiomarathon-clone (the official loaders are run from it)")
+    from headrouter_eval.benchmarks.am_selection import official_selection
+    from tests.official_am_prompts import official_loaded
+
+    sources = _synthetic_selection_sets(tmp_path)
+    for task, key in (("er", "path"), ("sd", "audio_path"), ("sgr", "wav_path")):
+        official = official_loaded(Path(clone), task, sources[task])
+        kept, _ = official_selection(am.load_docs(str(tmp_path), task, {}), task)
+        theirs = {"/".join(Path(s[key]).parts[-2:]) for s in official}
+        if task == "sgr":  # our doc resolves the bare file name; the script's path adds wav/
+            theirs = {n.replace("wav/", "sgr/") for n in theirs}
+        assert _selected_names(kept) == theirs, task
+        assert len(kept) == len(official)
+
+
+def test_missing_audio_skip_is_recorded_and_error_is_default(tmp_path):
+    from headrouter_eval.benchmarks.am_selection import resolve_selection, skip_missing_audio
+
+    assert resolve_selection(None, task="am_er") == {"items": "official", "missing_audio": "error"}
+    with pytest.raises(ValueError, match="selection.missing_audio must be one of"):
+        resolve_selection({"missing_audio": "drop"}, task="am_er")
+    with pytest.raises(ValueError, match="unknown selection option"):
+        resolve_selection({"limit": 3}, task="am_er")
+    _synthetic_selection_sets(tmp_path)
+    docs = am.load_docs(str(tmp_path), "er", {})  # VESUS clips are not on disk here
+    kept, skipped = skip_missing_audio(docs)
+    assert kept == [] and len(skipped) == 40 and skipped[0] == docs[0]["id"]
+
+
+def test_vox_gender_audio_is_peak_normalised(tmp_path):
+    import soundfile as sf
+
+    wav = (0.25 * np.sin(np.linspace(0, 200, 16000))).astype(np.float32)
+    sf.write(tmp_path / "v.wav", wav, 16000)
+    base = {"id": "x", "audio": [str(tmp_path / "v.wav")], "question": "", "option_letters": ["A", "B"],
+            "option_texts": ["male", "female"], "answer": "A"}
+    sgr = am.doc_to_visual({**base, "task": "sgr"})[0]["array"]
+    sar = am.doc_to_visual({**base, "task": "sar"})[0]["array"]  # Vox_age sends the file as it is
+    assert np.abs(sgr).max() == pytest.approx(1.0) and np.abs(sar).max() == pytest.approx(0.25, rel=1e-3)
+    assert sgr.dtype == np.float32
+
+
+def test_blank_reply_is_read_from_the_redecoded_prompt_in_official_mode(tmp_path):
+    """SLUE / Vox / Vox_age read prompt + reply when the reply is blank; the first standalone
+    letter of SLUE's decoded prompt is the "A" of "a virtual human"."""
+    task_dict = _load_override(tmp_path, f"task: am_ser\ndataset_path: {JSON_LAYOUT}\n")
+    task = task_dict["am_ser"]
+    doc = task.test_docs()[0]
+    assert task.process_results(doc, [" "])["score"]["pred"] == "A"
+    assert task.process_results(doc, ["C"])["score"]["pred"] == "C"
+    robust = _load_override(tmp_path, f"task: am_ser\ndataset_path: {JSON_LAYOUT}\nscoring:\n  parser: robust\n")
+    assert robust["am_ser"].process_results(doc, [" "])["score"]["pred"] is None
+    meta = task.config.metadata
+    assert meta["prompt_source"] == "official"
+    assert meta["selection"]["items"] == "official" and meta["selection"]["official"]["before"] == 2
+    assert "long_audio" in meta["audio_policy"]

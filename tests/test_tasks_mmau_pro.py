@@ -177,3 +177,63 @@ def test_open_with_judge(monkeypatch):
     assert items[1]["value"] is None and "down" in items[1]["reason"]
     assert mp.aggregate_score(items) == pytest.approx(60.0)  # the failed item is excluded, not 0
     assert mp.aggregate_excluded(items) == 1
+
+
+# ----------------------------------------------------------------------------- prompts and the official row rules
+
+
+def _rows_with(tmp_path, extra):
+    """The fixture's rows plus ``extra`` as a JSONL table whose audio resolves to the fixture."""
+    import json
+
+    import pandas as pd
+
+    rows = pd.read_parquet(FIX / "test.parquet").to_dict(orient="records")
+    for row in rows:
+        for key, value in row.items():
+            if hasattr(value, "tolist"):
+                row[key] = value.tolist()
+    sound = next(r for r in rows if r["category"] == "sound")
+    rows += [{**sound, **e} for e in extra]
+    (tmp_path / "test.jsonl").write_text("\n".join(json.dumps(r, default=str) for r in rows))
+    return tmp_path
+
+
+def test_rows_without_two_choices_are_dropped_and_counted(tmp_path):
+    data = _rows_with(tmp_path, [{"id": "no-choices", "choices": None}, {"id": "one-choice", "choices": ["x"]}])
+    docs, dropped = mp.load_docs_counted(str(data), "sound", {"audio_root": str(FIX)})
+    assert len(docs) == COUNTS["sound"] and dropped == ["no-choices", "one-choice"]
+
+
+def test_unknown_closed_category_is_not_skipped_silently(tmp_path):
+    data = _rows_with(tmp_path, [{"id": "new", "category": "sound_effects"}])
+    with pytest.raises(RecordFormatError, match=r"categories \['sound_effects'\] have no task"):
+        mp.load_docs(str(data), "music", {"audio_root": str(FIX)})
+
+
+@pytest.mark.parametrize("matcher,ending", [
+    ("deterministic", "A. rain\nB. noise\nC. dog bark\nD. siren\n\nAnswer with the letter of the correct choice."),
+    ("official", "- rain\n- noise\n- dog bark\n- siren\n\n"
+                 "Answer with the text of the correct choice, exactly as it is written above."),
+])
+def test_mcq_prompt_follows_the_matcher_and_is_recorded(tmp_path, matcher, ending):
+    body = f"task: mmaupro_sound\ndataset_path: {FIX}\nscoring:\n  matcher: {matcher}\n"
+    task = _load_override(tmp_path, body)["mmaupro_sound"]
+    doc = task.test_docs()[0]
+    text = mp.doc_to_text(doc, task.lmms_eval_specific_kwargs)
+    assert text == "What kind of sound is this?\n\nChoices:\n" + ending
+    meta = task.config.metadata
+    assert meta["mcq_prompt"]["template"] in (task.lmms_eval_specific_kwargs["template"],
+                                              task.lmms_eval_specific_kwargs["text_template"])
+    assert ("letter" in meta["mcq_prompt"]["template"]) == (matcher == "deterministic")
+    assert meta["prompt_source"] == "own" and meta["dropped_rows"]["count"] == 0
+    assert "long_audio" in meta["audio_policy"]
+
+
+def test_instruction_text_is_not_sent_and_that_is_recorded(tmp_path):
+    task = _load_override(tmp_path, f"task: mmaupro_instruction_following\ndataset_path: {FIX}\n")
+    task = task["mmaupro_instruction_following"]
+    doc = task.test_docs()[0]
+    assert mp.doc_to_text(doc, task.lmms_eval_specific_kwargs) == "Follow the instruction spoken in the audio."
+    assert doc["question"] not in mp.doc_to_text(doc, task.lmms_eval_specific_kwargs)
+    assert task.config.metadata["if_question_text"] is False

@@ -17,13 +17,24 @@ Prompts (user template, system prompt, ``max_new_tokens``) live in each task's Y
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from headrouter_eval.audio import audio_item
+from headrouter_eval.benchmarks.am_selection import (
+    REDECODE_ON_EMPTY,
+    official_selection,
+    redecoded_prompt,
+    resolve_selection,
+    skip_missing_audio,
+)
 from headrouter_eval.benchmarks.records import (
     RecordFormatError,
     audio_paths,
@@ -92,12 +103,21 @@ def _options(record: Mapping[str, Any], where: str) -> dict[str, str]:
     if isinstance(value, dict):
         return {str(k).strip().upper(): str(v).strip() for k, v in value.items() if not is_missing(v)}
     if isinstance(value, (list, tuple)):
-        # "A. text" entries keep their text only; the letter is the position.
-        return {
-            CHOICE_LETTERS[i]: re.sub(r"^\(?[A-Ea-e][\.\):]\s+", "", str(v).strip())
-            for i, v in enumerate(value)
-        }
+        texts = [str(v).strip() for v in value]
+        # "A. text", "B. text", ... entries keep their text only, the letter being the
+        # position; only when every entry carries its own letter, so that a choice that
+        # merely starts like one ("A. is wrong" as choice C) is sent as it is.
+        labelled = [re.match(rf"^\(?{CHOICE_LETTERS[i]}[\.\):]\s+", t, re.I) for i, t in enumerate(texts)]
+        if all(labelled):
+            texts = [t[m.end():] for t, m in zip(texts, labelled)]
+        return dict(zip(CHOICE_LETTERS, texts))
     raise RecordFormatError(f"{where}: options {raw!r} are neither a list nor a dict")
+
+
+def _field_text(record: Mapping[str, Any], key: str) -> str:
+    """``str(record[key]).strip()`` as the official loaders read it; "" when absent."""
+    value = record.get(key)
+    return "" if value is None or is_missing(value) else str(value).strip()
 
 
 def normalise_record(record: Mapping[str, Any], task: str, *, index: int, bases: Sequence[Path], source: str) -> dict:
@@ -113,6 +133,9 @@ def normalise_record(record: Mapping[str, Any], task: str, *, index: int, bases:
         "option_letters": [],
         "option_texts": [],
         "answer": "",
+        # Kept for the official item selection (VESUS drops two speakers' "happy" clips).
+        "person_id": _field_text(record, "person_id"),
+        "emotion_label": _field_text(record, "emotion_label"),
     }
     if task == "asr":
         doc["answer"] = str(pick(record, TRANSCRIPT_KEYS, field="transcript", where=where)).strip()
@@ -173,11 +196,18 @@ def _librispeech(folder: Path, audio_bases: Sequence[Path]) -> list[dict]:
 
 
 def _real_fake(folder: Path) -> list[dict]:
+    """``real/`` then ``fake/`` clips. The ``*.wav`` files directly inside come first, in
+    ``glob.glob`` order as the official HAD script lists them (its seeded class balancing
+    samples from that list, so the order decides which clips it keeps); other audio
+    (nested, other suffixes) follows, sorted."""
     records = []
     for label in ("real", "fake"):
         sub = folder / label
         if sub.is_dir():
-            for audio in sorted(p for p in sub.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
+            listed = [Path(p) for p in glob.glob(os.path.join(str(sub), "*.wav"))]
+            seen = set(listed)
+            rest = sorted(p for p in sub.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p not in seen)
+            for audio in listed + rest:
                 records.append({"id": f"{label}/{audio.stem}", "path": str(audio), "label": label})
     return records
 
@@ -276,21 +306,41 @@ def options_of(doc: Mapping[str, Any]) -> dict[str, str]:
     return dict(zip(doc["option_letters"], doc["option_texts"]))
 
 
+# Tasks whose official script peak-normalises the waveform before the processor (Vox
+# gender hands it the normalised array; Vox_age normalises a copy but sends the file).
+PEAK_NORMALISED = frozenset({"sgr"})
+
+
+def audio_policy(task: str) -> str:
+    """How this task's audio reaches the model, in words (recorded in every results file)."""
+    policy = ("each clip decoded to 16 kHz mono float32 (soundfile + soxr); a clip longer than the family "
+              "processor's window is handled by the model arg long_audio (truncate, the default: cut at the "
+              "window as the official Qwen processor does; split: extra spans), which the model records")
+    if task in PEAK_NORMALISED:
+        policy += "; peak-normalised (divided by max |sample| when non-zero) as the official Vox script does"
+    return policy
+
+
 def doc_to_visual(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     where = f"doc {doc['id']} of task am_{doc['task']}"
-    return [audio_item(path, where=where) for path in doc["audio"]]
+    items = [audio_item(path, where=where) for path in doc["audio"]]
+    if doc["task"] in PEAK_NORMALISED:
+        for item in items:
+            peak = float(np.abs(item["array"]).max()) if item["array"].size else 0.0
+            if peak > 0:
+                item["array"] = (item["array"] / peak).astype(np.float32)
+    return items
 
 
 def doc_to_text(doc: Mapping[str, Any], kwargs: Mapping[str, Any] | None) -> str:
     """The task's user template (from its YAML) filled with the question and options."""
     if not kwargs or "template" not in kwargs:
         raise ValueError(f"task am_{doc['task']}: lmms_eval_specific_kwargs.default.template is missing")
+    # The official builders write one "<letter><sep> <text>" line per choice (the
+    # separator is the task's: ". ", ": " or ") "), joined by newlines; templates without
+    # {question} / {options} (HAD, Vox, TAU's question) send none, as the scripts do.
     option_format = kwargs.get("option_format", "{letter}. {text}")
-    lower = bool(kwargs.get("lowercase_letters", False))  # SD and SGR ask for 'a' or 'b'
-    options = "\n".join(
-        option_format.format(letter=letter.lower() if lower else letter, text=text)
-        for letter, text in options_of(doc).items()
-    )
+    options = "\n".join(option_format.format(letter=letter, text=text) for letter, text in options_of(doc).items())
     return kwargs["template"].format(question=doc["question"], options=options)
 
 
@@ -325,7 +375,38 @@ class AudioMarathonTask(BenchmarkTask):
     SCORING_DEFAULTS = {"parser": "official"}
     MODE_KEYS = ("parser",)
 
+    def __init__(self, config: Mapping[str, Any] | None = None, model_name: str | None = None) -> None:
+        cfg = dict(config or {})
+        task = str(cfg.get("task"))
+        self.selection = resolve_selection(cfg.pop("selection", None), task=task)
+        metadata = dict(cfg.get("metadata") or {})
+        metadata["selection"] = dict(self.selection)
+        metadata["audio_policy"] = audio_policy(task_key(task))
+        cfg["metadata"] = metadata
+        super().__init__(config=cfg if config is not None else None, model_name=model_name)
+
     def load_docs(self, dataset_path: str, dataset_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         if self.scoring["parser"] not in ("official", "robust"):
             raise ValueError(f"task {self.config.task}: scoring.parser must be official or robust")
-        return load_docs(dataset_path, task_key(str(self.config.task)), dataset_kwargs)
+        task = task_key(str(self.config.task))
+        docs = load_docs(dataset_path, task, dataset_kwargs)
+        record: dict[str, Any] = dict(self.selection)
+        if self.selection["missing_audio"] == "skip":
+            docs, skipped = skip_missing_audio(docs)
+            record["skipped_missing_audio"] = {"count": len(skipped), "ids": skipped}
+        if self.selection["items"] == "official":
+            docs, record["official"] = official_selection(docs, task)
+        # Written into the results' configs.<task>.metadata when lmms-eval dumps the config.
+        self.config.metadata["selection"] = record
+        return docs
+
+    def process_results(self, doc: dict, results: list, full_docs: Any = None) -> dict:
+        replies = results[0] if results and isinstance(results[0], list) else results
+        reply = "" if not replies or replies[0] is None else str(replies[0])
+        if self.scoring["parser"] == "official" and doc["task"] in REDECODE_ON_EMPTY and not reply.strip():
+            # SLUE, Vox and Vox_age decode prompt + reply again when the reply is blank and
+            # read their answer from that text (often a letter of the prompt itself).
+            kwargs = self.lmms_eval_specific_kwargs or {}
+            system = (self.config.generation_kwargs or {}).get("system_prompt") or ""
+            reply = redecoded_prompt(system, doc_to_text(doc, kwargs)) + reply
+        return self.config.process_results(doc, [reply], options=self.scoring)

@@ -47,6 +47,12 @@ from headrouter_eval.scoring.mmau_match import (
 )
 
 TASK_PREFIX = "mmaupro_"
+AUDIO_POLICY = (
+    "each clip decoded to 16 kHz mono float32 (soundfile + soxr); clips run to 10 min, and one longer than the "
+    "family processor's window is handled by the model arg long_audio (truncate, the default: cut at the window as "
+    "the official Qwen processor does, so the model hears only the first part; split: extra spans), which the "
+    "model records"
+)
 # task key -> the data set's `category` value
 CATEGORIES: dict[str, str] = {
     "sound": "sound",
@@ -159,8 +165,8 @@ def normalise_row(row: Mapping[str, Any], key: str, *, index: int, root: Path, s
         "checker_kwargs_json": "[]",
     }
     if KIND[key] == "mc":
-        choices = parse_listish(pick(row, ("choices",), field="choices", where=where), field="choices", where=where)
-        if not isinstance(choices, (list, tuple)) or len(choices) < 2:
+        choices = parse_listish(row.get("choices"), field="choices", where=where)
+        if not isinstance(choices, (list, tuple)):
             raise RecordFormatError(f"{where}: a multiple-choice row needs a list of choices, got {choices!r}")
         doc["choices"] = [str(c).strip() for c in choices]
         letters_for(doc["choices"])  # rejects more than 26 choices early
@@ -173,15 +179,52 @@ def normalise_row(row: Mapping[str, Any], key: str, *, index: int, root: Path, s
     return doc
 
 
-def load_docs(dataset_path: str, key: str, dataset_kwargs: Mapping[str, Any]) -> list[dict]:
+# The official scorer's rule: every category other than these two is closed (multiple choice).
+NOT_CLOSED = ("open", "instruction following")
+KNOWN_CLOSED = {_norm_category(v) for k, v in CATEGORIES.items() if KIND[k] == "mc"}
+
+
+def _has_choices(row: Mapping[str, Any], where: str) -> bool:
+    """The official filter: ``choices`` not null and longer than one entry."""
+    value = row.get("choices")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    parsed = parse_listish(value, field="choices", where=where)
+    return hasattr(parsed, "__len__") and len(parsed) > 1
+
+
+def load_docs_counted(dataset_path: str, key: str, dataset_kwargs: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
+    """This category's docs, and the ids of its closed rows dropped as the official scorer
+    drops them (``choices`` null or with fewer than two entries).
+
+    A closed category outside the ten known ones stops the run with its name: the official
+    scorer scores every category but ``open`` and ``instruction following``, so such rows
+    must not be left out silently."""
     rows, root, source = load_rows(dataset_path, dataset_kwargs)
     if rows:
         missing = [c for c in REQUIRED if c not in rows[0]]
         if missing:
             raise RecordFormatError(f"{source}: no column(s) {missing}; found columns {sorted(map(str, rows[0]))}")
+    unknown = sorted({str(r.get("category")) for r in rows if str(r.get("category")) not in NOT_CLOSED
+                      and _norm_category(r.get("category")) not in KNOWN_CLOSED})
+    if unknown:
+        raise RecordFormatError(
+            f"{source}: closed-question categories {unknown} have no task here; the official scorer scores every "
+            f"category but {list(NOT_CLOSED)}, so they would be missing from the overall score"
+        )
     wanted = _norm_category(CATEGORIES[key])
     picked = [r for r in rows if _norm_category(r.get("category")) == wanted]
-    return [normalise_row(r, key, index=i, root=root, source=source) for i, r in enumerate(picked)]
+    docs, dropped = [], []
+    for i, r in enumerate(picked):
+        if KIND[key] == "mc" and not _has_choices(r, f"row {i} of task {TASK_PREFIX}{key} in {source}"):
+            dropped.append(str(r.get("id")))
+            continue
+        docs.append(normalise_row(r, key, index=i, root=root, source=source))
+    return docs, dropped
+
+
+def load_docs(dataset_path: str, key: str, dataset_kwargs: Mapping[str, Any]) -> list[dict]:
+    return load_docs_counted(dataset_path, key, dataset_kwargs)[0]
 
 
 # ----------------------------------------------------------------------------- task functions
@@ -192,12 +235,28 @@ def doc_to_visual(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [audio_item(path, where=where) for path in doc["audio"]]
 
 
+# Which MCQ prompt each matcher gets: a letter for the deterministic matcher, the choice
+# text for the two that embed the reply.
+PROMPT_STYLE = {"deterministic": "letter", "official": "text", "embedding": "text"}
+
+
+def mcq_prompt(kwargs: Mapping[str, Any], matcher: str) -> dict[str, str]:
+    """The MCQ template and option format used with ``matcher`` (recorded in the results)."""
+    if PROMPT_STYLE[matcher] == "letter":
+        return {"template": kwargs["template"], "option_format": kwargs.get("option_format", "{letter}. {text}")}
+    return {"template": kwargs["text_template"], "option_format": kwargs["text_option_format"]}
+
+
 def doc_to_text(doc: Mapping[str, Any], kwargs: Mapping[str, Any] | None) -> str:
     if not kwargs or "template" not in kwargs:
         raise ValueError(f"task {TASK_PREFIX}{doc['task']}: lmms_eval_specific_kwargs.default.template is missing")
-    option_format = kwargs.get("option_format", "{letter}. {text}")
+    # The embedding matchers (official, embedding) compare the reply with the choice
+    # *texts*, so their prompt asks for a text; the deterministic matcher reads a letter.
+    style = PROMPT_STYLE.get(doc.get("matcher", "deterministic"), "letter")
+    template = kwargs["template"] if style == "letter" else kwargs.get("text_template", kwargs["template"])
+    option_format = kwargs.get("option_format" if style == "letter" else "text_option_format", "{letter}. {text}")
     options = "\n".join(option_format.format(letter=k, text=v) for k, v in letters_for(doc["choices"]).items())
-    return kwargs["template"].format(question=doc["question"], options=options)
+    return template.format(question=doc["question"], options=options)
 
 
 def doc_to_target(doc: Mapping[str, Any]) -> str:
@@ -334,4 +393,17 @@ class MMAUProTask(BenchmarkTask):
             raise ValueError(f"task {task}: scoring.judge_url needs scoring.judge_model")
         if opts["if_checkers"] not in ("official", "robust"):
             raise ValueError(f"task {task}: scoring.if_checkers must be official or robust")
-        return load_docs(dataset_path, task_key(task), dataset_kwargs)
+        key = task_key(task)
+        docs, dropped = load_docs_counted(dataset_path, key, dataset_kwargs)
+        for doc in docs:
+            doc["matcher"] = opts["matcher"]  # picks the MCQ prompt (doc_to_text sees no options)
+        meta = self.config.metadata
+        if KIND[key] == "mc":
+            meta["mcq_prompt"] = mcq_prompt(self.config.lmms_eval_specific_kwargs["default"], opts["matcher"])
+            meta["dropped_rows"] = {"count": len(dropped), "ids": dropped,
+                                    "rule": "choices null or fewer than two entries (as the official scorer)"}
+        if KIND[key] == "if":
+            meta["if_question_text"] = "{question}" in self.config.lmms_eval_specific_kwargs["default"]["template"]
+        meta["prompt_source"] = "own"  # MMAU-Pro publishes no inference script or prompt
+        meta["audio_policy"] = AUDIO_POLICY
+        return docs
