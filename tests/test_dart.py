@@ -27,6 +27,9 @@ from headrouter_eval.pruners.dart import DartPruner
 from headrouter_eval.pruners.layout import AudioLayout
 from headrouter_eval.pruners.uniform import frame_indices
 
+from .conftest import REPO_ROOT
+from .lmms_cli import read_results, run_lmms_eval, stats_file
+
 LAYER = 2  # AudioMarathon's pruned_layer default
 
 
@@ -246,3 +249,26 @@ def test_uniform_frame_through_the_engine(setup, speech):
         assert kept_audio == reference_frame(layout.n_audio, 1.0 - retention)
     with pytest.raises(ValueError, match="rounding must be one of floor, frame"):
         make_pruner("uniform", retention=0.5, rounding="ceil")
+
+
+# ---------------------------------------------------------------------------- lmms-eval
+@pytest.mark.slow
+@pytest.mark.parametrize(("args", "retention"), [(",retention=0.5", 0.5),
+                                                 (",retention=0.3,budget=official,pivot_text=2", None)])
+def test_lmms_eval_runs_dart_qwen_omni(tiny_checkpoint, tmp_path, args, retention):
+    """A real ``lmms-eval eval --model dart_qwen_omni``: options arrive as model args, counts land in the stats."""
+    import json
+
+    result = run_lmms_eval("dart_qwen_omni", f"pretrained={tiny_checkpoint}{args}",
+                           "hr_test_tiny_audio", REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task", tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "exact_match,none" in read_results(tmp_path)["results"]["hr_test_tiny_audio"]
+    rows = [json.loads(line) for line in stats_file(tmp_path).read_text().splitlines()]
+    assert len(rows) == 4
+    for row in rows:
+        assert row["pruned"] and 0 < row["kept_tokens"] < row["audio_tokens"]
+        if retention is not None:
+            assert row["kept_tokens"] == keep_count(row["audio_tokens"], retention, row["n_spans"])
+        else:  # official: 4 audio pivots + (4 + 2) pivots x int(N * 0.3 / 6), all spans as one
+            n = row["audio_tokens"]
+            assert row["kept_tokens"] == 4 + 6 * int(n * (1 - (1.0 - 0.3)) / 6)
