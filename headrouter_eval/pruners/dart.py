@@ -133,7 +133,8 @@ class DartPruner(Pruner):
             count = min(share, len(candidates))
             if count <= 0:
                 continue
-            dissimilarity = -F.cosine_similarity(states[pivot], states[candidates], dim=-1)
+            rows = torch.as_tensor(candidates, dtype=torch.long, device=states.device)
+            dissimilarity = -F.cosine_similarity(states[pivot], states[rows], dim=-1)
             chosen = [candidates[i] for i in torch.topk(dissimilarity, count).indices.tolist()]
             taken.extend(chosen)
             pool.difference_update(chosen)
@@ -144,8 +145,8 @@ class DartPruner(Pruner):
         order, audio_norms = self._taken_in_order(inputs)
         index = {pos: i for i, pos in enumerate(inputs.layout.audio_positions.tolist())}
         scores = audio_norms.detach().cpu() / (float(audio_norms.max()) + 1.0)  # in [0, 1)
-        for rank, pos in enumerate(order):
-            scores[index[pos]] = 1.0 + len(order) - rank
+        taken = torch.tensor([index[pos] for pos in order], dtype=torch.long)
+        scores[taken] = 1.0 + len(order) - torch.arange(len(order), dtype=scores.dtype)
         return scores
 
     def select(self, inputs: ScoringInputs) -> torch.Tensor:
