@@ -9,7 +9,7 @@ the lmms-eval registry, the models package and the command line can all read it.
 from __future__ import annotations
 
 #: pruning methods; every one except ``vanilla`` is a class in ``headrouter_eval.pruners.PRUNERS``
-METHODS = ("vanilla", "fastv", "random", "uniform", "headrouter")
+METHODS = ("vanilla", "fastv", "random", "uniform", "dart", "headrouter")
 #: model families; each is a module ``headrouter_eval.models.<family>``
 FAMILIES = ("qwen_omni", "qwen2_audio", "qwen3_omni")
 

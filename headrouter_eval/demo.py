@@ -48,7 +48,7 @@ def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[i
         "models": [{"pretrained": str(BUNDLED_MODEL), "name": "hr-synth-omni"}],
         "methods": ["vanilla_qwen_omni", "fastv_qwen_omni",
                     {"model": "random_qwen_omni", "model_args": {"seed": list(RANDOM_SEEDS)}},
-                    "uniform_qwen_omni", headrouter],
+                    "uniform_qwen_omni", "dart_qwen_omni", headrouter],
         "retentions": list(retentions),
         "layers": list(layers),
         "tasks": [DEMO_TASK],

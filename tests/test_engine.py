@@ -83,6 +83,29 @@ class FixedSetPruner(Pruner):
         return torch.nonzero(self.score(inputs)).flatten()
 
 
+@dataclass
+class FirstSelectionPruner(Pruner):
+    """Runs ``method`` at the first prefill and keeps the same audio tokens at every later one.
+
+    Recomputing a generated sequence uncached appends the new tokens to the text after
+    the audio, which query-dependent pruners (FastV's last token, DART's text pivots)
+    read; replaying the first selection compares the two computations on one kept set.
+    """
+
+    method: str = "dart"
+    name = "first-selection-test"
+    needs_attention = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.inner, self.kept = make_pruner(self.method, retention=self.retention), None
+
+    def select(self, inputs: ScoringInputs) -> torch.Tensor:
+        if self.kept is None:
+            self.kept = self.inner.select(inputs)
+        return self.kept
+
+
 def hook_count(model: torch.nn.Module) -> int:
     return sum(len(m._forward_pre_hooks) + len(m._forward_hooks) for m in model.modules())
 
@@ -125,7 +148,7 @@ def slow_reference_logits(family, thinker, inputs, layer: int, kept: torch.Tenso
 
 
 @pytest.mark.parametrize("layer", [0, 2])
-@pytest.mark.parametrize("method", ["fastv", "random", "uniform"])
+@pytest.mark.parametrize("method", ["fastv", "random", "uniform", "dart"])
 def test_retention_one_equals_unpatched_model(family, thinker, two_span_inputs, method, layer):
     with torch.no_grad():
         reference_logits = thinker(**two_span_inputs).logits
@@ -148,12 +171,14 @@ def test_pruned_forward_equals_slow_reference(family, thinker, two_span_inputs, 
     torch.testing.assert_close(logits, reference, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("pruner", ["fixed", "dart"])
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
 @pytest.mark.parametrize("layer", [0, 2])
-def test_cached_decoding_equals_uncached_recomputation(family, request, two_span_inputs, attn, layer):
+def test_cached_decoding_equals_uncached_recomputation(family, request, two_span_inputs, attn, layer, pruner):
     thinker = request.getfixturevalue("thinker" if attn == "sdpa" else "eager_thinker")
     prompt_len = two_span_inputs["input_ids"].shape[1]
-    with PruningEngine(thinker, family, FixedSetPruner(retention=0.4), layer=layer), torch.no_grad():
+    chosen = FixedSetPruner(retention=0.4) if pruner == "fixed" else FirstSelectionPruner(0.4, method=pruner)
+    with PruningEngine(thinker, family, chosen, layer=layer), torch.no_grad():
         out = thinker.generate(**two_span_inputs, **GEN, output_logits=True, return_dict_in_generate=True)
         step_logits = torch.stack(out.logits, dim=1)  # (1, new, vocab), from the pruned KV cache
         full = out.sequences[:, :-1]  # the prompt and every generated token but the last
@@ -228,12 +253,13 @@ def test_detach_restores_the_original_model_exactly(family, thinker, two_span_in
     assert torch.equal(before, after)
 
 
-def test_every_audio_span_keeps_tokens_and_text_is_never_dropped(family, thinker, make_inputs, speech, tone):
+@pytest.mark.parametrize("method", ["fastv", "dart"])
+def test_every_audio_span_keeps_tokens_and_text_is_never_dropped(family, thinker, make_inputs, speech, tone, method):
     inputs = make_inputs([speech[: 4 * 16000], tone[:16000], speech[16000: 3 * 16000]])
     ids = family.audio_token_ids(thinker.config)
     layout = find_audio_layout(inputs["input_ids"][0], ids)
     assert layout.n_spans == 3
-    with PruningEngine(thinker, family, make_pruner("fastv", retention=0.01), layer=2) as engine, torch.no_grad():
+    with PruningEngine(thinker, family, make_pruner(method, retention=0.01), layer=2) as engine, torch.no_grad():
         thinker(**inputs)
     record, kept = engine.last_record, engine.last_kept_positions
     assert record.n_spans == 3 and record.kept_tokens == keep_count(layout.n_audio, 0.01, 3) == 3
@@ -275,10 +301,11 @@ def test_pruning_really_shrinks_the_kv_cache(family, thinker, two_span_inputs):
     assert [kv.get_seq_length(i) for i in range(4)] == [full, full, kept, kept]
 
 
-def test_one_prefill_record_per_generate_describes_the_prompt(family, thinker, two_span_inputs):
+@pytest.mark.parametrize("method", ["uniform", "dart"])
+def test_one_prefill_record_per_generate_describes_the_prompt(family, thinker, two_span_inputs, method):
     """Decode steps never overwrite the prefill's stats, whatever keyword carries the cache."""
     records = []
-    engine = PruningEngine(thinker, family, make_pruner("uniform", retention=0.5), layer=2, on_prefill=records.append)
+    engine = PruningEngine(thinker, family, make_pruner(method, retention=0.5), layer=2, on_prefill=records.append)
     with engine, torch.no_grad():
         thinker.generate(**two_span_inputs, **GEN)
     n_audio = find_audio_layout(two_span_inputs["input_ids"][0], family.audio_token_ids(thinker.config)).n_audio

@@ -47,7 +47,7 @@ def test_retention_outside_unit_interval_is_refused(bad):
 def test_unknown_pruner_names_the_known_ones():
     with pytest.raises(ValueError, match=r"unknown pruner 'fastvv'; known: ") as error:
         make_pruner("fastvv", retention=0.5)
-    assert {"vanilla", "fastv", "random", "uniform"} <= set(str(error.value).split("known: ")[1].split(", "))
+    assert {"vanilla", "fastv", "random", "uniform", "dart"} <= set(str(error.value).split("known: ")[1].split(", "))
     assert make_pruner("vanilla") is None
 
 
@@ -79,7 +79,7 @@ def test_uniform_keeps_evenly_spaced_tokens():
 
 
 def test_every_pruner_class_has_a_unique_name():
-    assert set(PRUNERS) >= {"fastv", "random", "uniform"}
+    assert set(PRUNERS) >= {"fastv", "random", "uniform", "dart"}
     assert all(cls.name == name for name, cls in PRUNERS.items())
 
 

@@ -42,6 +42,9 @@ its own in ``Pruner.scoring_flops``, headrouter_eval/pruners/):
            the Q text queries, Q x T logits (an estimate of its default settings; the
            measured router time is the authoritative number):
            2 T d (H_kv h) + 2 Q d (H h) + 2 H h Q T
+    dart: k for the audio and text tokens (bounded by T) with rotary, their L1 norms over
+           the repeated heads, the final norm, one cosine row per pivot (8 by default):
+           2 T d (H_kv h) + 3 T H_kv h + 2 T H h + 4 T d + 8 x 4 T d
     random, uniform: 0; FastV with eager attention reads a map the model computed anyway: 0.
 """
 

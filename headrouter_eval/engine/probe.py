@@ -35,6 +35,10 @@ class AttentionProbe:
     ``hidden`` is the layer's post-norm attention input, shape (T, hidden).
     ``kv_groups`` query heads share each key head (grouped-query attention);
     ``scaling`` multiplies q . k (usually ``head_dim ** -0.5``).
+    ``output`` is the layer's output (the input of the pruning layer K), shape
+    (T, hidden), and ``output_norm`` the decoder's final norm: DART compares tokens by
+    the cosine of ``output_norm(output)``. The engine sets both; at ``layer=0`` the
+    output is the embeddings (there is no earlier layer).
     """
 
     hidden: torch.Tensor
@@ -43,6 +47,8 @@ class AttentionProbe:
     rotate: Rotation
     kv_groups: int
     scaling: float
+    output: torch.Tensor | None = None
+    output_norm: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def project(
         self, query_positions: torch.Tensor, key_positions: torch.Tensor, *, rope: bool

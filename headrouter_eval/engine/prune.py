@@ -280,6 +280,8 @@ class PruningEngine:
                 inputs.probe = self.family.attention_probe(
                     scoring, raw, kwargs[self.family.layer_embeddings_kwarg]
                 )
+                inputs.probe.output = hidden[0]  # the scoring layer's output: what layer K receives
+                inputs.probe.output_norm = self.family.final_norm(self.model)
             return self.pruner.select(inputs)
 
     def _follow_pruning(self, module, args, kwargs):

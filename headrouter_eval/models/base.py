@@ -191,6 +191,10 @@ class ModelFamily(ABC):
     def decoder_layers(self, model: torch.nn.Module) -> torch.nn.ModuleList:
         return model.model.language_model.layers
 
+    def final_norm(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The decoder's last norm (between the last layer and the LM head); DART reads states through it."""
+        return model.model.language_model.norm
+
     def audio_encoder(self, model: torch.nn.Module) -> torch.nn.Module:
         return model.model.audio_tower
 

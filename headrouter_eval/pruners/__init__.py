@@ -12,13 +12,14 @@ from typing import Any
 
 from headrouter_eval.catalog import METHODS
 from headrouter_eval.pruners.base import Pruner, ScoringInputs, keep_count, validate_retention
+from headrouter_eval.pruners.dart import DartPruner
 from headrouter_eval.pruners.fastv import FastVPruner
 from headrouter_eval.pruners.headrouter import HeadRouterPruner
 from headrouter_eval.pruners.random import RandomPruner
 from headrouter_eval.pruners.uniform import UniformPruner
 
 PRUNERS: dict[str, type[Pruner]] = {
-    cls.name: cls for cls in (FastVPruner, RandomPruner, UniformPruner, HeadRouterPruner)
+    cls.name: cls for cls in (FastVPruner, RandomPruner, UniformPruner, DartPruner, HeadRouterPruner)
 }
 
 if set(PRUNERS) != set(METHODS) - {"vanilla"}:

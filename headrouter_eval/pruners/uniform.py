@@ -7,6 +7,12 @@ method, ties going to the earlier span. Within a span of ``n`` tokens keeping ``
 the kept tokens are ``floor(i * n / k)`` for ``i < k`` (with one span this is the
 prompt-wide rule ``floor(i * N / keep)``). The selection is made here, not through the
 base class's top-k, so no evenly spaced token is ever displaced by the span floor.
+
+``rounding=frame`` is AudioMarathon's "frame" baseline exactly (its FastV modeling file,
+``frame`` branch): ``max(1, int(N * (1 - ratio)))`` tokens with ``ratio = 1 - retention``,
+at ``int(i * step)``, ``step = N / kept`` in floating point, over all audio tokens of the
+prompt as one sequence (AudioMarathon has one span) and without the per-span floor, so
+its count is ``int``-rounded where ours is ``ceil``-rounded.
 """
 
 from __future__ import annotations
@@ -17,10 +23,23 @@ import torch
 
 from headrouter_eval.pruners.base import Pruner, ScoringInputs
 
+#: ``floor``: ours (the keep rule, per span); ``frame``: AudioMarathon's frame rule
+ROUNDINGS = ("floor", "frame")
+
 
 def uniform_indices(n: int, keep: int) -> torch.Tensor:
     """``floor(i * n / keep)`` for ``i < keep``: ``keep`` evenly spaced indices into ``range(n)``."""
     return torch.div(torch.arange(keep) * n, keep, rounding_mode="floor")
+
+
+def frame_indices(n: int, retention: float) -> torch.Tensor:
+    """AudioMarathon's frame rule over ``n`` tokens: ``int(i * step)`` for ``i < max(1, int(n * (1 - ratio)))``."""
+    reduction_ratio = 1.0 - retention  # AudioMarathon is configured with the pruned fraction
+    kept = max(1, int(n * (1 - reduction_ratio)))
+    if kept >= n:
+        return torch.arange(n)
+    step = n / kept
+    return torch.tensor([int(i * step) for i in range(kept)], dtype=torch.long)
 
 
 def span_allocation(sizes: list[int], keep: int) -> list[int]:
@@ -44,10 +63,19 @@ def span_allocation(sizes: list[int], keep: int) -> list[int]:
 
 @dataclass
 class UniformPruner(Pruner):
+    rounding: str = "floor"
+
     name = "uniform"
     needs_attention = False
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.rounding not in ROUNDINGS:
+            raise ValueError(f"uniform pruner: rounding must be one of {', '.join(ROUNDINGS)}, got {self.rounding!r}")
+
     def select(self, inputs: ScoringInputs) -> torch.Tensor:
+        if self.rounding == "frame":
+            return frame_indices(inputs.layout.n_audio, self.retention)
         span_ids = inputs.layout.span_ids.cpu()
         sizes = torch.bincount(span_ids).tolist()
         kept, start = [], 0
