@@ -113,8 +113,10 @@ def test_leaderboard_files_tidy_export_and_figure(runs, tmp_path):
 
 
 def test_regress_interval_replaces_the_tolerance():
-    key = {"model": "m", "method": "fastv", "retention": 0.5, "layer": 0, "task": "t", "metric": "acc,none"}
-    fresh = [{**key, "score": 0.80, "higher_is_better": True, "status": "complete", "ci_low": 0.70, "ci_high": 0.88}]
+    key = {"model": "m", "method": "fastv", "retention": 0.5, "layer": 0, "task": "t", "metric": "acc,none",
+           "settings": {"limit": "-"}}
+    fresh = [{**key, "score": 0.80, "higher_is_better": True, "status": "complete", "ci_low": 0.70, "ci_high": 0.88,
+              "settings": json.dumps(key["settings"])}]
     inside = [{**key, "score": 0.86, "higher_is_better": True}]
     above = [{**key, "score": 0.90, "higher_is_better": True}]
     assert [f.kind for f in compare(fresh, inside, 0.01)] == ["REGRESSION"]  # tolerance alone fails it

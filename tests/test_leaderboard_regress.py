@@ -98,12 +98,16 @@ def test_failed_and_missing_rows_fail(boards, tmp_path):
 
 def test_lower_is_better_direction():
     entry = {"model": "m", "method": "fastv", "retention": 0.5, "layer": 2, "task": "wer", "metric": "wer,none",
-             "score": 10.0, "higher_is_better": False}
-    fresh = {**entry, "status": "complete"}
+             "score": 10.0, "higher_is_better": False, "settings": {"limit": "-", "dtype": "auto"}}
+    fresh = {**entry, "status": "complete", "settings": json.dumps(entry["settings"])}
     assert [f.kind for f in compare([{**fresh, "score": 10.5}], [entry], 1.0)] == []
     assert [f.kind for f in compare([{**fresh, "score": 12.0}], [entry], 1.0)] == ["REGRESSION"]
     assert [f.kind for f in compare([{**fresh, "score": 8.0}], [entry], 1.0)] == ["improved"]
     assert [f.kind for f in compare([{**fresh, "score": 10.0, "metric": "cer,none"}], [entry], 1.0)] == ["METRIC"]
+    # the same score on other items is not comparable
+    other = json.dumps({"limit": "3", "dtype": "auto"})
+    findings = compare([{**fresh, "score": 10.0, "settings": other}], [entry], 1.0)
+    assert [f.kind for f in findings] == ["SETTINGS"] and "limit 3 vs -" in findings[0].text
 
 
 def test_bad_inputs_exit_2_naming_the_problem(boards, tmp_path):

@@ -164,12 +164,38 @@ def test_changed_settings_rerun_a_finished_configuration(tmp_path):
     assert cli("sweep", "--config", config)[0] == 0
     code, out, _ = cli("sweep", "--config", config)
     assert code == 0 and "finished earlier, skipped" in out
-    # other lmms-eval arguments: the finished run answered another question and is replaced
+    # other lmms-eval arguments: the finished run answered another question; it is moved aside, kept
     code, out, _ = cli("sweep", "--config", config, "--", "--limit", "2")
-    assert code == 0 and "finished earlier with other settings; running again" in out
+    assert code == 0 and "finished earlier with other settings; that run was moved to" in out
     (run,) = discover_runs(tmp_path / "runs")
     assert run.status == COMPLETE and run.scores["hrlb_a"].samples == 2
-    assert len(list((tmp_path / "runs").rglob("*_results.json"))) == 1
+    found = sorted((tmp_path / "runs").rglob("*_results.json"))
+    assert len(found) == 2 and sum(".superseded" in p.parts for p in found) == 1
+
+
+def test_profiles_option_marks_every_run_that_scored_their_calibration_items(sweep_dir, tmp_path):
+    from headrouter_eval.profiles.format import save_profile
+    from headrouter_eval.pruners.base import ModelInfo
+
+    from .headrouter_testkit import make_profile
+
+    runs = sweep_dir / "runs"
+    row = _stats_lines(runs / "tiny" / "fastv_r0.5_L0" / "hrlb_group")[0]
+    info = ModelInfo("tiny", num_layers=2, num_heads=4, num_kv_heads=2, hidden_size=64, layer=1, scoring_layer=0)
+    profile = make_profile(info, {"semantic": ([0.1] * 4, [0.25] * 4)})
+    profile.calibration["held_out"] = {"seed": 0, "per_task": 1, "items": {row["task"]: [row["item"]]}}
+    path = save_profile(profile, tmp_path / "elsewhere" / "held.json")
+    code, out, err = cli("leaderboard", runs, "--no-plot", "--bootstrap", "0", "--out", tmp_path / "b",
+                         "--profiles", path)
+    assert code == 0, out + err
+    records = json.loads((tmp_path / "b" / "leaderboard.json").read_text())["records"]
+    # no run used that profile, and both methods scored the item: both are marked, neither averaged
+    marked = {r["method"] for r in records if r["status"] == "contaminated"}
+    assert marked == {"vanilla", "fastv"}, records
+    assert all(f"held out to calibrate {path.resolve()}" in r["problem"] for r in records
+               if r["status"] == "contaminated")
+    code, _, err = cli("leaderboard", runs, "--no-plot", "--out", tmp_path / "c", "--profiles", tmp_path / "no.json")
+    assert code == 2 and "--profiles" in err and "no.json" in err
 
 
 def test_a_setup_failure_names_its_cause_and_stops_the_grid_early(tiny_checkpoint, tmp_path):

@@ -8,11 +8,31 @@ regression (regress) exits 1.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 SHIPPED = "shipped"
 PAPER_GRID = Path(__file__).resolve().parent.parent / "configs" / "paper_grid.yaml"
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
+
+
+def _catch_stop_signals() -> dict:
+    """Ctrl-C and ``kill`` both end a sweep through its interrupt path (exit 130, run marked).
+
+    SIGINT is set explicitly: a process started as a background job of a non-interactive
+    shell inherits "ignore SIGINT", and Python then installs no KeyboardInterrupt handler, so
+    a Ctrl-C sent to the sweep's process group was silently dropped and the configuration ran
+    to the end with exit 0. SIGTERM (plain ``kill``) takes the same path.
+    """
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    return previous
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -50,7 +70,13 @@ def _sweep(args: argparse.Namespace) -> int:
 
         data["include_path"] = [str(tasks_dir())]
     sweep = build_config(data, where, base_dir)
-    return run_sweep(sweep, dry_run=args.dry_run, progress=False if args.no_progress else None).exit_code
+    # signal handlers can only be set from the main thread; restored after (tests run sweeps in-process)
+    previous = _catch_stop_signals() if threading.current_thread() is threading.main_thread() else {}
+    try:
+        return run_sweep(sweep, dry_run=args.dry_run, progress=False if args.no_progress else None).exit_code
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
@@ -62,7 +88,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
         reference = DEFAULT_REFERENCE if args.paper_reference == SHIPPED else Path(args.paper_reference)
     write_leaderboard(args.runs, args.out or args.runs, name=args.name, title=args.title, metrics=args.metric,
                       reference=reference, plot_tasks=args.plot_task, plot=not args.no_plot,
-                      resamples=args.bootstrap, seed=args.seed)
+                      resamples=args.bootstrap, seed=args.seed, profiles=args.profiles)
     return 0
 
 
@@ -165,6 +191,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "headrouter-eval leaderboard runs/paper_grid --paper-reference --bootstrap 2000"))
     board.add_argument("runs", type=Path, help="folder holding sweep run folders and/or lmms-eval outputs")
     board.add_argument("--out", type=Path, help="output folder (default: RUNS)")
+    board.add_argument("--profiles", type=Path, nargs="+", metavar="PROFILE",
+                       help="HeadRouter profiles whose calibration items no run may have scored: any run, of any "
+                            "method or folder, that scored one is marked contaminated")
     board.add_argument("--name", default="leaderboard", help="output file stem (default leaderboard)")
     board.add_argument("--title", default="Leaderboard", help="Markdown title")
     board.add_argument("--metric", action="append",

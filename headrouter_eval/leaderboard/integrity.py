@@ -11,19 +11,26 @@ calibration never saw. A version-1 profile has no such record; its runs get a no
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from headrouter_eval.leaderboard.runs import COMPLETE, Run
+from headrouter_eval.leaderboard.run_status import COMPLETE, CONTAMINATED
 from headrouter_eval.profiles.format import ProfileError, load_profile
 
-CONTAMINATED = "contaminated"
+if TYPE_CHECKING:  # runs.py imports this module: the type only, so there is no import cycle
+    from headrouter_eval.leaderboard.runs import Run
+
+__all__ = ["CONTAMINATED", "held_out_notes", "mark_contaminated"]
 
 
-def _held_out_by_profile(runs: list[Run]) -> tuple[dict[str, str], list[str]]:
-    """Item id -> the profile holding it out, over every profile used by a run; and profiles without a record."""
+def _held_out_by_profile(runs: list[Run], extra: Iterable[str | Path] = ()) -> tuple[dict[str, str], list[str]]:
+    """Item id -> the profile holding it out, over every profile used by a run and the ``extra``
+    ones; and the profiles without a record."""
     held: dict[str, str] = {}
     unverifiable = []
-    for path in sorted({p for run in runs if run.stats for p in run.stats.profiles}):
+    used = {p for run in runs if run.stats for p in run.stats.profiles}
+    for path in sorted(used | {str(Path(p).resolve()) for p in extra}):
         try:
             profile = load_profile(path)
         except ProfileError as exc:
@@ -36,9 +43,18 @@ def _held_out_by_profile(runs: list[Run]) -> tuple[dict[str, str], list[str]]:
     return held, unverifiable
 
 
-def mark_contaminated(runs: list[Run]) -> list[Run]:
-    """Set ``status=contaminated`` on complete runs that scored an item a profile of these runs holds out."""
-    held, _ = _held_out_by_profile(runs)
+def mark_contaminated(runs: list[Run], profiles: Iterable[str | Path] = ()) -> list[Run]:
+    """Set ``status=contaminated`` on complete runs that scored an item a profile of these runs, or
+    one of ``profiles`` (``leaderboard --profiles``, whichever folder its runs are in), holds out.
+
+    A named profile that cannot be read is an error: the check it asks for could not be made.
+    """
+    for path in profiles:
+        try:
+            load_profile(path)
+        except ProfileError as exc:
+            raise ValueError(f"--profiles {path}: {exc}") from exc
+    held, _ = _held_out_by_profile(runs, profiles)
     for run in runs:
         if run.status != COMPLETE or run.stats is None:
             continue

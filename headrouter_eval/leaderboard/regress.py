@@ -5,14 +5,18 @@ The baseline is a YAML (or JSON) file::
     default_tolerance: 0.02          # absolute, in the metric's own units
     entries:
       - {model: tiny, method: fastv, retention: 0.5, layer: 0, task: hr_synth,
-         metric: "acc,none", score: 0.91, higher_is_better: true, tolerance: 0.05}
+         metric: "acc,none", score: 0.91, higher_is_better: true, tolerance: 0.05,
+         settings: {checkpoint: "sha256:...", limit: "-", offset: "0", items: ..., ...}}
 
 Each entry is one (model, method, retention, layer, task) of the leaderboard (``task:
 average`` is the configuration's average; its metric, "mean of N task(s)", must match
 too). A *regression* is an entry whose fresh score is worse than the baseline by more than
 its tolerance (direction from ``higher_is_better``), whose fresh row is missing, failed or
-incomplete, or whose metric changed. Improvements beyond the tolerance and rows the
-baseline lacks are reported but do not fail.
+incomplete, scored NaN, whose metric changed, or whose ``settings`` (the run identity of
+:mod:`.run_identity`: checkpoint digest, item set, generation, scoring, dtype, attention)
+differ from the baseline's. A baseline with no entries, or a NaN score, is refused: a gate
+that checks nothing must not pass. Improvements beyond the tolerance and rows the baseline
+lacks are reported but do not fail.
 
 With ``use_interval`` (``regress --interval``) the fresh row's 95% bootstrap interval
 (``ci_low``/``ci_high`` in the leaderboard) replaces the fixed tolerance: an entry regresses
@@ -24,12 +28,14 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from headrouter_eval import schema
+from headrouter_eval.leaderboard.run_identity import differences
 from headrouter_eval.leaderboard.runs import COMPLETE
 from headrouter_eval.leaderboard.table import REFERENCE_STATUS
 
@@ -97,18 +103,32 @@ def load_leaderboard(path: Path) -> list[dict]:
 class Finding:
     """One line of the comparison."""
 
-    kind: str  # REGRESSION, MISSING, FAILED, METRIC, improved, new
+    kind: str  # REGRESSION, MISSING, FAILED, METRIC, SETTINGS, improved, new
     key: Key
     text: str
 
     @property
     def fails(self) -> bool:
-        return self.kind in ("REGRESSION", "MISSING", "FAILED", "METRIC")
+        return self.kind in ("REGRESSION", "MISSING", "FAILED", "METRIC", "SETTINGS")
 
 
 BASELINE_KEYS = ("default_tolerance", "entries")
-ENTRY_KEYS = ("model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better", "tolerance")
+ENTRY_KEYS = ("model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better", "tolerance",
+              "settings")
 ENTRY_REQUIRED = ("model", "method", "task", "score")
+
+
+def _settings(text) -> dict[str, str] | None:
+    """A leaderboard record's ``settings`` (one-line JSON in the CSV/JSON files) as a dict."""
+    if isinstance(text, dict):
+        return {str(k): str(v) for k, v in text.items()}
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except (TypeError, json.JSONDecodeError):
+        return None
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
 
 
 def load_baseline(path: Path) -> tuple[float, list[dict]]:
@@ -126,13 +146,17 @@ def load_baseline(path: Path) -> tuple[float, list[dict]]:
     schema.check_keys(data, BASELINE_KEYS, str(path), required=("entries",))
     if not isinstance(data["entries"], list):
         raise ValueError(f"{path}: 'entries' must be a list")
+    if not data["entries"]:
+        raise ValueError(f"{path}: 'entries' is empty: a baseline that checks nothing would always pass; write one "
+                         "with `headrouter-eval regress LEADERBOARD BASELINE --write-baseline`")
     default = schema.number(data.get("default_tolerance", 0.0), str(path), "default_tolerance", minimum=0)
     for index, entry in enumerate(data["entries"]):
         where = f"{path}: entries[{index}]"
         schema.check_keys(entry, ENTRY_KEYS, where, required=ENTRY_REQUIRED)
         for key in ("model", "method", "task"):
             schema.string(entry[key], where, key)
-        schema.number(entry["score"], where, "score")
+        if math.isnan(schema.number(entry["score"], where, "score")):
+            raise ValueError(f"{where}: 'score' is NaN: nothing to compare against")
         if entry.get("retention") is not None:
             schema.number(entry["retention"], where, "retention")
         if entry.get("layer") is not None:
@@ -143,6 +167,12 @@ def load_baseline(path: Path) -> tuple[float, list[dict]]:
             schema.boolean(entry["higher_is_better"], where, "higher_is_better")
         if "tolerance" in entry:
             schema.number(entry["tolerance"], where, "tolerance", minimum=0)
+        if "settings" not in entry:
+            raise ValueError(f"{where}: no 'settings' (the run identity: checkpoint, items, generation, scoring, "
+                             "dtype, attention); this baseline was written by an older headrouter-eval: write it "
+                             "again with `headrouter-eval regress LEADERBOARD BASELINE --write-baseline`")
+        if not isinstance(entry["settings"], dict):
+            raise ValueError(f"{where}: 'settings' must be a mapping, got {type(entry['settings']).__name__}")
     return default, data["entries"]
 
 
@@ -172,6 +202,14 @@ def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: 
             findings.append(Finding(
                 "FAILED", key, f"status {record.get('status')}: {record.get('problem') or 'no score'} "
                 f"(baseline {old:.4g})"))
+            continue
+        if math.isnan(float(record["score"])):
+            findings.append(Finding("FAILED", key, f"fresh score is NaN (baseline {old:.4g})"))
+            continue
+        diffs = differences(_settings(record.get("settings")), _settings(entry.get("settings")))
+        if diffs:
+            findings.append(Finding("SETTINGS", key, "not comparable with the baseline, settings differ (fresh vs "
+                                    f"baseline): {'; '.join(diffs)}"))
             continue
         # for the average row the "metric" names how many tasks it covers: a change there
         # means the average is no longer comparable either
@@ -212,7 +250,7 @@ def report(findings: list[Finding], checked: int) -> str:
     """A readable diff, failing lines first, then a one-line verdict."""
     lines = [f"{f.kind:<10} {describe(f.key)}: {f.text}" for f in findings]
     failing = sum(f.fails for f in findings)
-    verdict = (f"FAIL: {failing} of {checked} baseline entries regressed, failed or are missing"
+    verdict = (f"FAIL: {failing} of {checked} baseline entries regressed, failed, changed settings or are missing"
                if failing else f"OK: {checked} baseline entries within tolerance")
     return "\n".join([*lines, verdict])
 
@@ -224,13 +262,14 @@ def write_baseline(fresh: list[dict], path: Path, tolerance: float, source: str)
     entries, skipped = [], []
     for record in fresh:
         key = record_key(record, source)
-        if record.get("status") != COMPLETE or record.get("score") is None:
+        if record.get("status") != COMPLETE or record.get("score") is None or math.isnan(float(record["score"])):
             skipped.append(f"{describe(key)} ({record.get('status')}: {record.get('problem')})")
             continue
         entry = {"model": key[0], "method": key[1], "retention": key[2], "layer": key[3], "task": key[4],
                  "metric": record.get("metric"), "score": float(record["score"])}
         if record.get("higher_is_better") is not None:
             entry["higher_is_better"] = bool(record["higher_is_better"])
+        entry["settings"] = _settings(record.get("settings")) or {}
         entries.append(entry)
     if not entries:
         raise ValueError(f"{source}: no complete row to write a baseline from")

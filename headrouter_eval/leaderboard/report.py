@@ -24,6 +24,7 @@ def write_leaderboard(
     echo: Callable[[str], None] = print,
     resamples: int = 1000,
     seed: int = 0,
+    profiles: list[Path] | None = None,
 ) -> tuple[Leaderboard, list[Path]]:
     """Tabulate every run under ``runs_dir`` into ``out/<name>.{md,csv,json,png,pdf}`` and the tidy export.
 
@@ -38,7 +39,7 @@ def write_leaderboard(
     from headrouter_eval.leaderboard.seeds import seed_notes
     from headrouter_eval.leaderboard.table import build_leaderboard, to_markdown, write_csv, write_json
 
-    runs = discover_runs(runs_dir, MetricChoice.parse(metrics or []))
+    runs = discover_runs(runs_dir, MetricChoice.parse(metrics or []), profiles or ())
     if not runs:
         raise ValueError(f"{runs_dir}: no sweep run folder and no lmms-eval *_results.json under it")
     board = build_leaderboard(runs, load_reference(reference) if reference is not None else [])

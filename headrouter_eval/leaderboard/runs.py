@@ -17,11 +17,16 @@ as failed or incomplete with the reason, and never scored.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from headrouter_eval.catalog import parse_model_id
+from headrouter_eval.leaderboard.integrity import mark_contaminated
+from headrouter_eval.leaderboard.run_identity import task_identity
+from headrouter_eval.leaderboard.run_status import COMPLETE, FAILED, INCOMPLETE
 from headrouter_eval.leaderboard.scoring import MetricChoice, MetricChoiceError, pick_metric
 from headrouter_eval.leaderboard.stats import PruningStats, read_pruning_stats, run_id_of
 
@@ -32,9 +37,6 @@ VANILLA = "vanilla"
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # loguru colours its log lines
 
-COMPLETE = "complete"
-FAILED = "failed"
-INCOMPLETE = "incomplete"
 # model_id of a run whose own files could not be read: no configuration is known for it
 UNREADABLE = "?"
 # what a malformed file can raise while it is read; any of them marks that run failed
@@ -76,6 +78,8 @@ class Run:
     # group -> its leaf tasks, to add up per-task pruning stats for a group's row
     leaves: dict[str, list[str]] = field(default_factory=dict)
     stats: PruningStats | None = None
+    # task -> the settings its score depends on (leaderboard.run_identity)
+    identity: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, float | None, int | None]:
@@ -248,6 +252,15 @@ def log_failure(log: Path) -> str | None:
     return message[:300]
 
 
+def predict_only(results: dict) -> bool:
+    """A ``--predict_only`` run: lmms-eval wrote its placeholder ``bypass`` metric, scored nothing."""
+    cli = (results.get("config") or {}).get("resolved_cli_args") or {}
+    if cli.get("predict_only") is True:
+        return True
+    entries = [e for e in (results.get("results") or {}).values() if isinstance(e, dict)]
+    return bool(entries) and all(any(k.split(",", 1)[0] == "bypass" for k in e) for e in entries)
+
+
 def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir: Path | None,
            expected_ranks: int | None) -> Run:
     """Fill scores, stats and status of ``run`` from its files."""
@@ -258,9 +271,21 @@ def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir:
     results = _load_json(results_path)
     run.results_file = results_path
     run.date = str(results.get("date", ""))
+    if predict_only(results):
+        run.status = FAILED if run.status == FAILED else INCOMPLETE
+        run.problem = run.problem or (f"{results_path}: a prediction-only run (--predict_only): its 'bypass' "
+                                      "numbers are lmms-eval placeholders, nothing was scored")
+        return run
     run.scores, run.units = read_scores(results, str(results_path), choice)
+    nan = [task for task in run.units if math.isnan(run.scores[task].value)]
+    if nan:
+        run.status, run.problem = FAILED, f"{results_path}: task(s) {nan} scored NaN"
+        run.scores, run.units = {}, []
+        return run
     group_subtasks = real_groups(results)
     run.leaves = {group: _group_leaves(group, group_subtasks) for group in group_subtasks}
+    model_args = parse_model_args((results.get("config") or {}).get("model_args"))
+    run.identity = {task: task_identity(results, run.leaves.get(task, [task]), model_args) for task in run.scores}
     missing = [t for t in run.tasks if t not in run.scores and t not in group_subtasks]
     if missing:
         run.status, run.problem = FAILED, f"results lack requested task(s) {missing}"
@@ -388,15 +413,27 @@ def unreadable_run(folder: Path, exc: BaseException) -> Run:
                layer=None, tasks=[], status=FAILED, problem=_describe_error(exc))
 
 
-def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
+# where a sweep moves a finished run that a run with other settings replaced (see sweep.py)
+SUPERSEDED = ".superseded"
+
+
+def _superseded(path: Path, root: Path) -> bool:
+    return SUPERSEDED in path.relative_to(root).parts
+
+
+def discover_runs(root: Path, choice: MetricChoice | None = None, profiles: Iterable[str | Path] = ()) -> list[Run]:
     """Every run under ``root``, sweep folders first, then stray lmms-eval results files.
 
     One unreadable file never stops the rest: its run is listed as failed with the reason.
+    A run that scored an item held out for calibration by a profile some run used, or by one
+    of ``profiles``, is marked contaminated (:mod:`.integrity`).
     """
     if not root.is_dir():
         raise FileNotFoundError(f"runs folder {root} does not exist")
+    # absolute from here on: a relative root must give the same runs (and stats paths) as its absolute form
+    root = root.resolve()
     choice = choice or MetricChoice()
-    sweep_folders = sorted(p.parent for p in root.rglob(MANIFEST_NAME))
+    sweep_folders = sorted(p.parent for p in root.rglob(MANIFEST_NAME) if not _superseded(p, root))
     runs = []
     for folder in sweep_folders:
         try:
@@ -406,7 +443,7 @@ def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
         except READ_ERRORS as exc:
             runs.append(unreadable_run(folder, exc))
     for results_path in sorted(root.rglob("*_results.json")):
-        if any(folder in results_path.parents for folder in sweep_folders):
+        if any(folder in results_path.parents for folder in sweep_folders) or _superseded(results_path, root):
             continue
         try:
             runs.append(read_plain_run(results_path, choice))
@@ -414,6 +451,4 @@ def discover_runs(root: Path, choice: MetricChoice | None = None) -> list[Run]:
             raise  # the --metric choice is wrong for every run: stop, naming it
         except READ_ERRORS as exc:
             runs.append(unreadable_run(results_path.parent, exc))
-    from headrouter_eval.leaderboard.integrity import mark_contaminated  # a leaf module; here to keep this one lean
-
-    return mark_contaminated(runs)
+    return mark_contaminated(runs, profiles)

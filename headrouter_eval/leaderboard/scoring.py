@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 NO_FILTER = "none"
+# lmms-eval's placeholder metric of --predict_only runs (always 999): never a score
+PLACEHOLDER_METRICS = frozenset({"bypass"})
 
 
 class MetricChoiceError(ValueError):
@@ -54,7 +56,7 @@ def available_metrics(entry: Mapping) -> list[str]:
         if "," not in key:
             continue
         metric = key.split(",", 1)[0]
-        if metric.endswith("_stderr") or "_stderr_" in metric:
+        if metric.endswith("_stderr") or "_stderr_" in metric or metric in PLACEHOLDER_METRICS:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
@@ -97,17 +99,17 @@ def pick_metric(
     requested = choice.per_task.get(task)
     if requested is not None:
         key = _resolve(requested, entry)
-        if key is None:
+        if key is None or key.split(",", 1)[0] in PLACEHOLDER_METRICS:
             raise MetricChoiceError(f"{where}: task {task!r} has no metric {requested!r}; it has {available}")
         return key
     if choice.default is not None:
         key = _resolve(choice.default, entry)
-        if key is not None:
+        if key is not None and key in available:
             return key
     primary = _primary_metric(task_config)
     if primary is not None:
         key = _resolve(primary, entry)
-        if key is not None:
+        if key is not None and key in available:
             return key
     # no primary metric known: the first in name order, never the results file's key order
     return sorted(available)[0] if available else None

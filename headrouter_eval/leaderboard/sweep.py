@@ -3,16 +3,20 @@
 For each configuration the runner
 
 1. skips it when its folder already holds a finished run (results JSON, no logged
-   evaluation error, complete pruning summary from every rank, all requested tasks) made
-   by the same command; a finished run made with other settings is replaced;
-2. otherwise clears what an earlier attempt left (keeping that attempt's log under a new
-   name), writes the manifest with status ``running`` and runs lmms-eval (plain, or through
+   evaluation error, complete pruning summary from every rank, all requested tasks, and a
+   manifest the sweep marked ``complete``) made by the same command; a finished run made
+   with other settings is never deleted: it is moved aside, under
+   ``<output_dir>/.superseded/``, and the move is said in one line;
+2. otherwise clears what an unfinished earlier attempt left (keeping that attempt's log
+   under a new name; a manifest left ``running`` by a killed sweep counts as unfinished),
+   writes the manifest with status ``running`` and runs lmms-eval (plain, or through
    ``accelerate launch`` / ``torchrun`` for data parallelism) with its output in the log;
 3. judges the outcome by the files, never by the exit code alone (lmms-eval exits 0 when
    an evaluation raises), records ``complete`` or ``failed`` in the manifest, and renames
    the results JSON of a failed attempt to ``*.failed`` so nothing looks complete that is not.
 
 Failures do not stop the sweep; they are listed at the end and make the exit status 1.
+One sweep per output folder runs at a time (:mod:`.sweep_lock`).
 """
 
 from __future__ import annotations
@@ -35,11 +39,13 @@ from headrouter_eval.leaderboard.runs import (
     FAILED,
     LOG_NAME,
     MANIFEST_NAME,
+    SUPERSEDED,
     log_failure,
     read_sweep_run,
 )
 from headrouter_eval.leaderboard.scoring import MetricChoice
 from headrouter_eval.leaderboard.sweep_config import Configuration, SweepConfig, expand
+from headrouter_eval.leaderboard.sweep_lock import sweep_lock
 from headrouter_eval.stats import EXPECTED_WORLD_SIZE_ENV
 
 RUNNING = "running"
@@ -155,14 +161,42 @@ def verdict(folder: Path) -> tuple[str, str | None]:
     return run.status, run.problem
 
 
+def manifest_status(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8")).get("status")
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return None
+
+
 def is_finished(folder: Path) -> bool:
-    if not (folder / MANIFEST_NAME).is_file():
+    """Complete by its files *and* confirmed by the sweep that ran it.
+
+    A manifest still ``running`` (the sweep was killed, e.g. ``kill -9``, after lmms-eval
+    finished) is not finished: the configuration runs again rather than being skipped forever.
+    """
+    if manifest_status(folder) != COMPLETE:
         return False
     try:
         status, _ = verdict(folder)
     except ValueError:
         return False  # unreadable leftovers: run it again
     return status == COMPLETE
+
+
+def move_aside(folder: Path, output_dir: Path) -> Path:
+    """Move a finished run out of the way of a new one; returns where it went."""
+    try:
+        relative = folder.resolve().relative_to(output_dir.resolve())
+    except ValueError:
+        relative = Path(folder.name)
+    attic = output_dir / SUPERSEDED / relative.parent
+    attic.mkdir(parents=True, exist_ok=True)
+    number = 1
+    while (attic / f"{relative.name}.{number}").exists():
+        number += 1
+    target = attic / f"{relative.name}.{number}"
+    folder.rename(target)
+    return target
 
 
 def _clear_attempt(folder: Path) -> None:
@@ -256,19 +290,22 @@ class SweepOutcome:
 def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: int, python: str,
                       progress: bool = False) -> tuple[str, str | None, float]:
     """Evaluate one configuration into its folder; returns (status, problem, seconds)."""
-    _clear_attempt(config.folder)
-    config.folder.mkdir(parents=True, exist_ok=True)
     command = build_command(config, sweep, num_processes, python)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    _write_manifest(config.folder, _manifest(config, num_processes, command, RUNNING, started=started))
     log_path = config.folder / LOG_NAME
     start = time.perf_counter()
     # the adapter refuses to start when the launcher delivers another process count
     env = {**os.environ, EXPECTED_WORLD_SIZE_ENV: str(num_processes)}
+    # everything from clearing the old attempt to lmms-eval's exit is inside the try: a
+    # Ctrl-C at any moment of the configuration's start-up still marks it interrupted
     try:
+        _clear_attempt(config.folder)
+        config.folder.mkdir(parents=True, exist_ok=True)
+        _write_manifest(config.folder, _manifest(config, num_processes, command, RUNNING, started=started))
         returncode = run_with_progress(command, log_path, config.folder, config.describe(), num_processes, progress,
                                        env=env)
     except KeyboardInterrupt:
+        config.folder.mkdir(parents=True, exist_ok=True)
         _write_manifest(config.folder, _manifest(config, num_processes, command, INTERRUPTED, started=started))
         _demote_results(config.folder)
         raise
@@ -304,6 +341,14 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
     then the setup (a missing file, a broken install), not a configuration, and the rest
     would fail the same way.
     """
+    if dry_run:
+        return _run_sweep(sweep, True, python, echo, stop_after_same_failures, progress)
+    with sweep_lock(Path(sweep.output_dir), echo):
+        return _run_sweep(sweep, False, python, echo, stop_after_same_failures, progress)
+
+
+def _run_sweep(sweep: SweepConfig, dry_run: bool, python: str, echo: Callable[[str], None],
+               stop_after_same_failures: int, progress: bool | None) -> SweepOutcome:
     configs = expand(sweep)
     num_processes = resolve_num_processes(sweep.num_processes)
     outcome = SweepOutcome()
@@ -322,9 +367,12 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
                 outcome.skipped += 1
                 echo(f"{prefix}: finished earlier, skipped")
                 continue
-            # same folder, different settings (extra model args, lmms-eval args, processes):
-            # the finished results answer another question, so they are replaced
-            echo(f"{prefix}: finished earlier with other settings; running again")
+            # same folder, different settings (extra model args, lmms-eval args): the finished
+            # results answer another question; they are kept, moved out of the new run's way
+            moved = move_aside(config.folder, Path(sweep.output_dir))
+            echo(f"{prefix}: finished earlier with other settings; that run was moved to {moved}")
+        elif manifest_status(config.folder) in (RUNNING, INTERRUPTED):
+            echo(f"{prefix}: left {manifest_status(config.folder)!r} by an earlier sweep that stopped; running again")
         echo(f"{prefix}: running (log: {config.folder / LOG_NAME})")
         try:
             status, problem, seconds = run_configuration(config, sweep, num_processes, python, bar is not None)

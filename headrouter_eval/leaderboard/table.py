@@ -11,7 +11,10 @@ runs (a sweep runs each task set separately). Rules that keep the numbers honest
   the denominator.
 - **% of vanilla** is ``score / vanilla score * 100`` for higher-is-better metrics and
   ``vanilla / score * 100`` for lower-is-better ones (so above 100 always means "better
-  than vanilla"), against the same model's vanilla configuration.
+  than vanilla"), against the same model's vanilla configuration, and only when the two
+  scores share their identity (:mod:`.run_identity`: checkpoint digest, item set,
+  generation, scoring, dtype, attention); otherwise the row says which settings differ.
+- Two checkpoints whose folders share a name are two models: their rows carry the digest.
 - Achieved retention is kept/seen audio tokens from the adapter's stats; prefill time is the
   mean per sample.
 """
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from headrouter_eval.leaderboard.reference import ReferenceRow
+from headrouter_eval.leaderboard.run_identity import differences, merged, to_text
 from headrouter_eval.leaderboard.runs import COMPLETE, UNREADABLE, VANILLA, Run, TaskScore, method_of
 from headrouter_eval.leaderboard.stats import TokenStats
 
@@ -35,6 +39,8 @@ CSV_FIELDS = [
     "status", "problem", "runs", "scoring",
     # bootstrap intervals (leaderboard.uncertainty); empty when a run has no per-sample log
     "ci_low", "ci_high", "diff_vs_vanilla", "diff_low", "diff_high", "within_noise", "interval_problem",
+    # the settings the score depends on (leaderboard.run_identity), and why it is not beside vanilla
+    "settings", "vanilla_mismatch",
 ]
 
 
@@ -54,6 +60,19 @@ class Config:
     average: float | None = None
     average_problem: str | None = None
     pct_of_vanilla: float | None = None
+    # task (or AVERAGE) -> why that score is not compared with vanilla's (settings differ)
+    vanilla_mismatch: dict[str, str] = field(default_factory=dict)
+
+    def identity(self, task: str) -> dict[str, str] | None:
+        run = self.sources.get(task)
+        return run.identity.get(task) if run is not None else None
+
+    def average_identity(self, units: list[str]) -> dict[str, str] | None:
+        identities = [self.identity(u) for u in units]
+        return merged(identities) if identities and None not in identities else None
+
+    def compares_with_vanilla(self, task: str) -> bool:
+        return task not in self.vanilla_mismatch
 
     @property
     def is_vanilla(self) -> bool:
@@ -97,11 +116,32 @@ def _stats_for(task: str, run: Run) -> TokenStats | None:
     return total if total.samples else None
 
 
+def _split_alike_models(runs: list[Run], notes: list[str]) -> None:
+    """Checkpoints in folders named alike are different models: suffix their digest to the name."""
+    digests: dict[str, set[str]] = {}
+    for run in runs:
+        for identity in run.identity.values():
+            digests.setdefault(run.model, set()).add(identity["checkpoint"])
+    for model, found in sorted(digests.items()):
+        if len(found) < 2:
+            continue
+        notes.append(f"{model}: {len(found)} different checkpoints share this name; each row names its digest")
+        for run in runs:
+            if run.model == model and run.identity:
+                run.model = f"{model} ({next(iter(run.identity.values()))['checkpoint']})"
+
+
+def _mismatch(config: Config, vanilla: Config, task: str) -> str | None:
+    diffs = differences(config.identity(task), vanilla.identity(task))
+    return "; ".join(diffs) if diffs else None
+
+
 def build_leaderboard(runs: list[Run], references: list[ReferenceRow] | None = None) -> Leaderboard:
     """Group runs into configurations, compute averages and % of vanilla, and the long records."""
     configs: dict[tuple, Config] = {}
     failed: list[Run] = []
     notes: list[str] = []
+    _split_alike_models(runs, notes)
     # newest first, so a configuration re-run in another folder keeps its latest scores
     for run in sorted(runs, key=lambda r: r.date, reverse=True):
         if run.model_id == UNREADABLE:  # no configuration known: listed under failed runs only
@@ -159,7 +199,18 @@ def build_leaderboard(runs: list[Run], references: list[ReferenceRow] | None = N
 
     for config in ordered:
         vanilla = vanilla_of.get(config.model)
-        if vanilla is not None and config.average is not None and vanilla.average is not None:
+        if vanilla is None:
+            continue
+        for task in config.scores:
+            if vanilla is not config and task in vanilla.scores and (why := _mismatch(config, vanilla, task)):
+                config.vanilla_mismatch[task] = why
+        if config.average is not None and vanilla.average is not None:
+            unlike = [u for u in units[config.model] if u in config.vanilla_mismatch]
+            if unlike:
+                config.vanilla_mismatch[AVERAGE] = f"{unlike[0]}: {config.vanilla_mismatch[unlike[0]]}"
+                notes.append(f"{config.model} {config.method} r={config.retention} L={config.layer}: not compared "
+                             f"with vanilla, settings differ ({config.vanilla_mismatch[AVERAGE]})")
+                continue
             higher = all(config.scores[u].higher_is_better for u in units[config.model])
             config.pct_of_vanilla = pct_of_vanilla(config.average, vanilla.average, higher)
 
@@ -211,7 +262,7 @@ def _records(board: Leaderboard, vanilla_of: dict[str, Config]) -> list[dict]:
             score = config.scores.get(task)
             if score is None:
                 continue
-            ref = vanilla.scores.get(task) if vanilla else None
+            ref = vanilla.scores.get(task) if vanilla and config.compares_with_vanilla(task) else None
             stats = config.task_stats.get(task)
             records.append({
                 **base, "task": task, "metric": score.metric, "score": score.value,
@@ -222,17 +273,22 @@ def _records(board: Leaderboard, vanilla_of: dict[str, Config]) -> list[dict]:
                 "mean_prefill_s": stats.mean_prefill_s if stats else None,
                 "samples": score.samples, "status": COMPLETE, "problem": None,
                 "runs": str(config.sources[task].folder), "scoring": score.scoring,
+                "settings": to_text(config.identity(task)), "vanilla_mismatch": config.vanilla_mismatch.get(task),
             })
         records.append({
             **base, "task": AVERAGE, "metric": f"mean of {len(board.units[config.model])} task(s)",
             "score": config.average, "higher_is_better": None,
-            "vanilla_score": vanilla.average if vanilla else None,
+            "vanilla_score": vanilla.average if vanilla and config.compares_with_vanilla(AVERAGE) else None,
             "pct_of_vanilla": config.pct_of_vanilla,
             "achieved_retention": config.overall.achieved_retention,
             "mean_prefill_s": config.overall.mean_prefill_s,
             "samples": config.overall.samples or None,
             "status": COMPLETE if config.average is not None else "incomplete",
             "problem": config.average_problem, "runs": _runs_field(config.runs),
+            "settings": to_text({"tasks": ",".join(board.units[config.model]),
+                                 **(config.average_identity(board.units[config.model]) or {})}
+                                if config.average is not None else None),
+            "vanilla_mismatch": config.vanilla_mismatch.get(AVERAGE),
         })
     for run in board.failed:
         for task in run.tasks or ["?"]:
@@ -310,7 +366,8 @@ def to_markdown(board: Leaderboard, title: str = "Leaderboard") -> str:
                      "—" if config.layer is None else str(config.layer)]
             cells += [_cell(config.scores.get(t), mixed.get(t, False)) for t in columns]
             cells.append(_fmt(config.average) if config.average is not None else f"— ({config.average_problem})")
-            cells.append(_fmt(config.pct_of_vanilla, 1))
+            cells.append(_fmt(config.pct_of_vanilla, 1) if AVERAGE not in config.vanilla_mismatch
+                         else "— (settings differ from vanilla's)")
             cells.append(_fmt(config.overall.achieved_retention, 2))
             prefill = config.overall.mean_prefill_s
             cells.append("—" if prefill is None else f"{prefill * 1000:.1f}")

@@ -84,13 +84,13 @@ def board_estimates(board: Leaderboard, boot: Bootstrap | None = None) -> BoardE
         for task in board.columns.get(config.model, []):
             if task not in config.scores:
                 continue
-            has_vanilla = paired and task in vanilla.scores
+            has_vanilla = paired and task in vanilla.scores and config.compares_with_vanilla(task)
             result.by_key[(*base, task)] = estimate_for(
                 boot, lambda t=task, c=config: config_composite(boot, c, t),
                 (lambda t=task, v=vanilla: config_composite(boot, v, t)) if has_vanilla else None)
         if config.average is not None:
             units = board.units[config.model]
-            has_vanilla = paired and vanilla.average is not None
+            has_vanilla = paired and vanilla.average is not None and config.compares_with_vanilla(AVERAGE)
             result.by_key[(*base, AVERAGE)] = estimate_for(
                 boot, lambda c=config, u=units: average_composite(boot, c, u),
                 (lambda v=vanilla, u=units: average_composite(boot, v, u)) if has_vanilla else None)

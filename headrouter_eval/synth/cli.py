@@ -37,9 +37,16 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
 
     build = sub.add_parser("build-data", help="synthesise the speech snippets (needs espeak-ng) "
                                               "and write the test recipes",
-                           description="Rebuild the shipped hr_synth speech snippets and test recipes "
-                                       "(writes into the package's task data; for development checkouts).",
-                           formatter_class=FORMATTER, epilog=examples("headrouter-eval synth build-data --skip-speech"))
+                           description="Build the hr_synth speech snippets and test recipes into --out (speech/ "
+                                       "and test/); --replace-shipped rewrites the package's own task data "
+                                       "instead (for development checkouts).",
+                           formatter_class=FORMATTER,
+                           epilog=examples("headrouter-eval synth build-data --skip-speech --out my_hr_synth_data"))
+    where = build.add_mutually_exclusive_group()
+    where.add_argument("--out", type=Path, default=Path("hr_synth_data"),
+                       help="folder to write into (default hr_synth_data/ here; the shipped data stays as is)")
+    where.add_argument("--replace-shipped", action="store_true",
+                       help="overwrite the shipped snippets and recipes inside the package")
     build.add_argument("--items", type=int, default=None, help="test items per task (default 40)")
     build.add_argument("--skip-speech", action="store_true", help="keep the shipped snippets, rewrite recipes only")
     build.set_defaults(func=_build_data)
@@ -71,10 +78,13 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
 def _build_data(args: argparse.Namespace) -> int:
     from headrouter_eval.synth import snippets, splits, tasks
 
+    speech_dir = snippets.SPEECH_DIR if args.replace_shipped else args.out / "speech"
+    test_dir = splits.TEST_DIR if args.replace_shipped else args.out / "test"
     if not args.skip_speech:
-        written = snippets.build_snippets(list(tasks.WORDS + tasks.NUMBERS))
-        print(f"wrote {len(written)} speech snippets to {snippets.SPEECH_DIR}")
-    paths = splits.write_test_items(args.items or splits.DEFAULT_TEST_ITEMS)
+        written = snippets.build_snippets(list(tasks.WORDS + tasks.NUMBERS), out_dir=speech_dir)
+        print(f"wrote {len(written)} speech snippets to {speech_dir}")
+    test_dir.mkdir(parents=True, exist_ok=True)
+    paths = splits.write_test_items(args.items or splits.DEFAULT_TEST_ITEMS, out_dir=test_dir)
     print("wrote test recipes: " + ", ".join(str(p) for p in paths))
     return 0
 
