@@ -55,6 +55,14 @@ def text(name: str, value: Any) -> str:
     return str(value).strip()
 
 
+def choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """``value`` as one of ``allowed`` (case-sensitive), naming the others when it is not."""
+    value = text(name, value)
+    if value not in allowed:
+        raise ValueError(f"model arg {name} must be one of {list(allowed)}, got {value!r}")
+    return value
+
+
 def folder_for_output(name: str, value: Any) -> Path:
     """A folder we may write into: refused when the path exists and is not a folder."""
     path = Path(text(name, value)).expanduser()
@@ -75,7 +83,7 @@ def pruner_options(model: str, pruner_cls: type | None, options: dict[str, Any])
         raise ValueError(
             f"unknown model arg(s) {unknown} for {model} (its own model args: {accepted}; common: "
             f"pretrained, retention, layer, attn_implementation, dtype, device, system_prompt, max_new_tokens, "
-            f"stats_dir, batch_size){'; ' + hints if hints else ''}"
+            f"stats_dir, batch_size, long_audio){'; ' + hints if hints else ''}"
         )
     typed = {}
     for key, value in options.items():
