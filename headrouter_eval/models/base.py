@@ -272,7 +272,11 @@ class ModelFamily(ABC):
     # ------------------------------------------------------------------ prompt
     def messages(self, context: str, n_clips: int, system_prompt: str | None) -> list[dict]:
         """Chat messages of one request: [system,] user with the audio items first, then the text."""
-        content = [{"type": "audio"} for _ in range(n_clips)] + [{"type": "text", "text": context}]
+        # the published templates differ in what marks an audio item (Qwen2-Audio's renders one only
+        # when the dict has an ``audio`` or ``audio_url`` key; the Omni ones accept type "audio"):
+        # give both. The value only names the item: the waveforms go to the processor separately
+        content = [{"type": "audio", "audio": f"audio item {i + 1}"} for i in range(n_clips)]
+        content.append({"type": "text", "text": context})
         system = [] if system_prompt is None else [{"role": "system", "content": system_prompt}]
         return [*system, {"role": "user", "content": content}]
 
