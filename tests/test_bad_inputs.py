@@ -484,3 +484,95 @@ def test_long_audio_model_arg_is_validated(tiny_checkpoint):
 
     with pytest.raises(ValueError, match=r"model arg long_audio must be one of \['truncate', 'split'\], got 'cut'"):
         VanillaQwenOmni(pretrained=str(tiny_checkpoint), long_audio="cut")
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda c: c.update(centroid=[float("nan")] * 4), r"classes\.semantic\.centroid has 4 non-finite entries"),
+    (lambda c: c.update(head_weights=[0.0] * 4), r"classes\.semantic\.head_weights sum to 0, not 1"),
+    (lambda c: c.update(head_weights=[0.75, 0.75, -0.25, -0.25]),
+     r"classes\.semantic\.head_weights has negative entries \(first at head 2: -0.25\)"),
+    (lambda c: c.update(head_weights=[float("nan"), 0.5, 0.25, 0.25]),
+     r"classes\.semantic\.head_weights has 1 non-finite entries"),
+    (lambda c: c.update(head_weights=[0.5] * 4), r"classes\.semantic\.head_weights sum to 2, not 1"),
+    (lambda c: c.update(audio_mass=[float("inf")] * 4), r"classes\.semantic\.audio_mass has 4 non-finite entries"),
+])
+def test_profiles_with_values_headrouter_cannot_route_with_are_refused(tmp_path, edit, message):
+    from headrouter_eval.profiles.format import ProfileError, load_profile, save_profile
+    from headrouter_eval.pruners.base import ModelInfo
+
+    from .headrouter_testkit import make_profile
+
+    info = ModelInfo("tiny", num_layers=2, num_heads=4, num_kv_heads=2, hidden_size=64, layer=1, scoring_layer=0)
+    path = save_profile(make_profile(info, {"semantic": ([0.1] * 4, [0.25] * 4)}), tmp_path / "p.json")
+    assert load_profile(path).classes["semantic"].head_weights == [0.25] * 4  # the sound profile loads
+    data = json.loads(path.read_text())
+    edit(data["classes"]["semantic"])
+    path.write_text(json.dumps(data))  # json writes NaN / Infinity, which json.loads reads back
+    with pytest.raises(ProfileError, match=rf"{path}: {message}"):
+        load_profile(path)
+
+
+def test_negative_model_args_get_the_range_not_a_type_error(tiny_checkpoint):
+    """lmms-eval parses ``layer=-1`` to the float -1.0: the message names the range, not the type."""
+    from lmms_eval.utils import simple_parse_args_string
+
+    from headrouter_eval.adapters import model_args
+    from headrouter_eval.adapters.lmms_model import FastvQwenOmni, RandomQwenOmni
+
+    args = simple_parse_args_string(f"pretrained={tiny_checkpoint},retention=0.5,layer=-1")
+    assert args["layer"] == -1.0 and isinstance(args["layer"], float)  # what lmms-eval hands over
+    with pytest.raises(ValueError, match=r"^model arg layer must be >= 0, got -1$"):
+        FastvQwenOmni(**args)
+    # a negative seed is an integer like any other; 2.0 typed as such is still refused
+    args = simple_parse_args_string(f"pretrained={tiny_checkpoint},retention=0.5,seed=-1")
+    assert RandomQwenOmni(**args).pruner.seed == -1
+    with pytest.raises(ValueError, match=r"model arg seed must be an integer, got 2.0 \(float\)"):
+        model_args.integer("seed", 2.0)
+
+
+def test_a_profile_path_that_is_a_folder_or_a_symlink_loop_is_named_as_such(tmp_path):
+    from headrouter_eval.profiles.format import ProfileError, load_profile
+
+    with pytest.raises(ProfileError, match=rf"HeadRouter profile {tmp_path} is a folder, not a profile file"):
+        load_profile(tmp_path)
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    with pytest.raises(ProfileError, match=r"loop\.json is a symbolic link that cannot be followed \(Too many "
+                                           r"levels of symbolic links\)"):
+        load_profile(loop)
+    with pytest.raises(ProfileError, match=r"missing\.json does not exist"):
+        load_profile(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("seconds", ["0", "-3", "301"])
+def test_bench_audio_seconds_out_of_range_is_refused_before_loading(seconds, monkeypatch):
+    import headrouter_eval.bench.models as bench_models
+    from headrouter_eval.cli import main
+
+    def no_loading(*args, **kwargs):  # the check must come first: loading a model takes minutes
+        raise AssertionError("a model was loaded for an out-of-range --audio-seconds")
+
+    monkeypatch.setattr(bench_models, "build_random_model", no_loading)
+    with pytest.raises(SystemExit, match=rf"--audio-seconds must be in \[1, 300\], got {float(seconds):g}$"):
+        main(["bench", "--audio-seconds", seconds])
+
+
+@pytest.mark.parametrize("argv", [["--num_fewshot", "2"], ["--num_fewshot=1"]])
+def test_num_fewshot_is_refused_by_name(tiny_checkpoint, monkeypatch, argv):
+    from headrouter_eval.adapters.lmms_model import VanillaQwenOmni, check_num_fewshot
+
+    check_num_fewshot(["lmms-eval", "eval", "--num_fewshot", "0"])  # zero shots is what runs anyway
+    monkeypatch.setattr(sys, "argv", ["lmms-eval", "eval", "--model", "vanilla_qwen_omni", *argv])
+    with pytest.raises(ValueError, match=r"--num_fewshot \d is not supported: the audio tasks have no few-shot "
+                                         r"examples.*drop --num_fewshot"):
+        VanillaQwenOmni(pretrained=str(tiny_checkpoint))
+
+
+def test_held_out_counts_what_runs_under_limit(tmp_path, monkeypatch):
+    from .test_calibration_exclusion import JSON_LAYOUT, _load
+
+    monkeypatch.delenv("HEADROUTER_EXCLUDE_CALIBRATION", raising=False)
+    task = _load(tmp_path, f"task: am_scr\ndataset_path: {JSON_LAYOUT}\n")["am_scr"]
+    assert task.config.metadata["held_out"]["evaluated"] == 2
+    task.build_all_requests(limit=1, rank=0, world_size=1)  # what lmms-eval does with --limit 1
+    assert len(task.instances) == 1 and task.config.metadata["held_out"]["evaluated"] == 1

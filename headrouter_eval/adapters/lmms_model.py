@@ -16,8 +16,8 @@ the registered model ids (``<method>_<family>``: ``vanilla_qwen_omni``,
     stats_dir            folder for pruning stats (default: lmms-eval's --output_path)
     batch_size           only 1 (the engine prunes one prompt at a time)
     long_audio           truncate | split                               (default truncate)
-                         a clip longer than the family processor's window (30 s for the
-                         Qwen checkpoints) is cut there, as the official processors do
+                         a clip longer than the family processor's window (Qwen2-Audio 30 s,
+                         Qwen2.5-Omni 300 s; Qwen3-Omni has none) is cut there, as the official processors do
                          (truncate), or handed over as consecutive items, one span each
                          (split); recorded in the stats (long_audio, audio_s, audio_heard_s)
     anything else        is passed to the pruner (e.g. seed=, or HeadRouter's profile=, sigma=)
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -102,6 +103,7 @@ class PrunedAudioLM(lmms):
                 "tokens per prompt and runs one prompt at a time; use batch_size=1 (data-parallel over "
                 "GPUs with accelerate for throughput)"
             )
+        check_num_fewshot(sys.argv)
         retention = validate_retention(model_args.number("retention", retention))
         if self.method == "vanilla" and retention != 1.0:
             raise ValueError(f"{self.model_id} does not prune; drop retention={retention} or pick a pruner")
@@ -288,6 +290,23 @@ class PrunedAudioLM(lmms):
         return generation_settings(gen_kwargs, default_max_new_tokens=self.max_new_tokens,
                                    checkpoint_defaults=getattr(self.model, "generation_config", None),
                                    where=f"task {task}")
+
+
+def check_num_fewshot(argv: list[str]) -> None:
+    """Refuse lmms-eval's ``--num_fewshot N`` (N > 0) before it fails deep inside lmms-eval.
+
+    The audio tasks have no few-shot split (lmms-eval then dies with "no attribute 'sampler'"),
+    and this adapter hands the model the audio of the request's own document only: few-shot
+    examples would arrive as text about clips the model never hears.
+    """
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--num_fewshot" and i + 1 < len(argv) else (
+            arg.split("=", 1)[1] if arg.startswith("--num_fewshot=") else None)
+        if value is not None and value.strip() not in ("0", ""):
+            raise ValueError(
+                f"--num_fewshot {value} is not supported: the audio tasks have no few-shot examples, and this "
+                "adapter gives the model only the audio of the document being asked (few-shot examples would "
+                "be text about clips it never hears); drop --num_fewshot")
 
 
 def check_world_size(actual: int) -> None:

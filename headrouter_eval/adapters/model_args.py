@@ -25,7 +25,14 @@ FOREIGN_ARGS = {
 
 
 def integer(name: str, value: Any, *, minimum: int | None = None) -> int:
-    """``value`` as an int; floats (even 2.0), booleans and other text are refused."""
+    """``value`` as an int; floats (even 2.0), booleans and other text are refused.
+
+    A negative whole float is the exception: lmms-eval parses ``layer=-1`` to the float -1.0
+    (its ``str.isnumeric`` test fails on the sign), so it is read as the integer the user typed
+    and then checked against ``minimum`` like any other.
+    """
+    if isinstance(value, float) and value.is_integer() and value < 0:
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError(f"model arg {name} must be an integer, got {value!r} ({type(value).__name__})")
     if isinstance(value, str):
