@@ -8,11 +8,15 @@ a ``{"path"}`` / ``{"bytes"}`` dict, or a decoder object with ``get_all_samples(
 librosa does the same but costs ~15 s of JIT on its first call in a process.
 
 Decoded audio is validated here, where it is decoded, because nothing downstream can
-tell a broken clip from a hard one: a clip with NaN/Inf samples, a clip with no samples,
-and a WAV file whose header promises more frames than it holds (a truncated download or
-copy) are each refused with an :class:`AudioError` naming the doc and the file. A short
-read is an error rather than a warning on purpose: a model scored on 0.06 s of a 19 s
-clip gives a plausible-looking but wrong number.
+tell a broken clip from a hard one. Refused with an :class:`AudioError` naming the doc
+and the file: a clip with NaN/Inf samples or no samples; float samples peaking above
+:data:`FLOAT_PEAK_LIMIT` (integer PCM stored as float, other units); and a file of any
+container libsndfile reads that is truncated (``headrouter_eval/audio_containers.py``:
+the header's length against what decodes, and a decode of the last frames after a seek).
+Integer arrays (``{"array": int16 ...}``, what many loaders return) are scaled by their
+type's range, as soundfile scales integer files. A short read is an error rather than a
+warning on purpose: a model scored on 0.06 s of a 19 s clip gives a plausible-looking
+but wrong number.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import os
 from typing import Any
 
 import numpy as np
+
+from headrouter_eval.audio_containers import truncation
 
 TARGET_SR = 16_000
 
@@ -39,23 +45,46 @@ def load_audio(audio: Any, *, where: str = "") -> np.ndarray:
     prefix = f"{where}: " if where else ""
     waveform, sr = _decode(audio, prefix)
     source = _describe_source(audio)
-    check_waveform(waveform, sr, f"{prefix}{source}")
+    waveform = check_waveform(waveform, sr, f"{prefix}{source}")
     return to_16k_mono(waveform, sr)
 
 
-def check_waveform(waveform: Any, sampling_rate: int, what: str) -> None:
-    """Refuse a decoded clip that cannot be a real recording; ``what`` names the doc and file."""
+#: float audio peaking above this is refused: decoders and resamplers overshoot [-1, 1] a little,
+#: but a peak of 2 or more is a waveform in other units (integer PCM stored as float, dB, ...)
+FLOAT_PEAK_LIMIT = 2.0
+
+
+def check_waveform(waveform: Any, sampling_rate: int, what: str) -> np.ndarray:
+    """The decoded clip as floats in [-1, 1] scale, or an :class:`AudioError` naming ``what``.
+
+    Integer PCM is scaled by its type's range (int16 by 32768, uint8 around 128 ...), as
+    soundfile does for files; float audio must peak at most :data:`FLOAT_PEAK_LIMIT`.
+    """
     wav = np.asarray(waveform)
     if not isinstance(sampling_rate, (int, np.integer)) or sampling_rate <= 0:
         raise AudioError(f"{what}: sampling rate must be a positive integer, got {sampling_rate!r}")
     if wav.size == 0:
         raise AudioError(f"{what}: the audio holds no samples (empty clip)")
-    if not np.issubdtype(wav.dtype, np.number):
-        raise AudioError(f"{what}: audio samples must be numbers, got dtype {wav.dtype}")
+    if wav.dtype == np.bool_ or not np.issubdtype(wav.dtype, np.number) or np.iscomplexobj(wav):
+        raise AudioError(f"{what}: audio samples must be real numbers, got dtype {wav.dtype}")
+    if np.issubdtype(wav.dtype, np.integer):
+        info = np.iinfo(wav.dtype)
+        half = (int(info.max) + 1) // 2 if info.min == 0 else -int(info.min)
+        middle = half if info.min == 0 else 0
+        return ((wav.astype(np.float64) - middle) / half).astype(np.float32)
     finite = np.isfinite(wav)
     if not finite.all():
         bad = int(wav.size - np.count_nonzero(finite))
         raise AudioError(f"{what}: {bad} of {wav.size} audio samples are NaN or infinite")
+    peak = float(np.abs(wav).max())
+    if peak > FLOAT_PEAK_LIMIT:
+        hint = (" Its values are whole numbers: integer PCM stored as float? Divide by the type's range "
+                "(32768 for 16-bit) or pass the integer array itself, which is scaled"
+                if np.all(wav == np.round(wav)) else "")
+        raise AudioError(
+            f"{what}: float audio peaks at {peak:g}, outside the [-{FLOAT_PEAK_LIMIT:g}, {FLOAT_PEAK_LIMIT:g}] "
+            f"allowed for float samples (full scale is 1.0); the model would hear it {peak:.3g}x too loud.{hint}")
+    return wav
 
 
 def _describe_source(audio: Any) -> str:
@@ -125,62 +154,51 @@ def _decode(audio: Any, prefix: str) -> tuple[np.ndarray, int]:
 
 
 def _read_file(path: str, prefix: str) -> tuple[np.ndarray, int]:
-    import soundfile as sf
-
+    if os.path.isdir(path):
+        raise AudioError(f"{prefix}audio path {path} is a folder, not an audio file")
     if not os.path.exists(path):
         raise AudioError(f"{prefix}audio file not found: {path}")
-    try:
-        data, sr = sf.read(path, dtype="float32", always_2d=False)
-    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
-        raise AudioError(f"{prefix}cannot decode audio file {path}: {exc}") from exc
     with open(path, "rb") as handle:
-        _check_wav_length(handle.read(_HEADER_BYTES), len(data), sr, f"{prefix}audio file {path}")
-    return data, sr
+        return _read_checked(handle, prefix, f"audio file {path}")
 
 
 def _read_bytes(blob: bytes, prefix: str, what: str) -> tuple[np.ndarray, int]:
+    return _read_checked(io.BytesIO(bytes(blob)), prefix, f"audio from {what}")
+
+
+# frames re-read at the end of a file: its tail must decode after a seek, not only in a linear read
+_TAIL_FRAMES = 1024
+
+
+def _read_checked(handle: Any, prefix: str, what: str) -> tuple[np.ndarray, int]:
+    """Decode the whole file, then check it against what its container says it holds (any format)."""
     import soundfile as sf
 
     try:
-        data, sr = sf.read(io.BytesIO(blob), dtype="float32", always_2d=False)
-    except Exception as exc:
-        raise AudioError(f"{prefix}cannot decode audio from {what}: {exc}") from exc
-    _check_wav_length(blob[:_HEADER_BYTES], len(data), sr, f"{prefix}audio from {what}")
+        with sf.SoundFile(handle) as sound:
+            header_frames, sr = sound.frames, sound.samplerate
+            data = sound.read(dtype="float32", always_2d=False)
+            tail = _tail_frames(sound, header_frames)
+    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
+        raise AudioError(f"{prefix}cannot decode {what}: {exc}") from exc
+    reason = truncation(handle, len(data), header_frames, sr)
+    if reason is None and tail is not None:
+        reason = tail
+    if reason:
+        raise AudioError(f"{prefix}{what}: {reason}; the file is truncated (re-download or re-export it)")
     return data, sr
 
 
-# Enough of a WAV file to reach its data chunk's header past LIST/fact/bext chunks.
-_HEADER_BYTES = 1 << 16
-
-
-def wav_header_frames(head: bytes) -> int | None:
-    """Frames a RIFF/WAVE header says its data chunk holds, or None when it does not say.
-
-    libsndfile quietly reports the frames actually present, so a truncated WAV decodes
-    "fine" to a fraction of its length; the header is the only witness of what was meant.
-    Streaming writers put 0 or 0xFFFFFFFF as the size: those say nothing and give None.
-    """
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+def _tail_frames(sound: Any, header_frames: int) -> str | None:
+    """Why the last frames do not decode after a seek, or ``None`` (also when the format cannot seek)."""
+    if not sound.seekable() or header_frames <= 0:
         return None
-    block_align = None
-    pos = 12
-    while pos + 8 <= len(head):
-        chunk_id, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
-        if chunk_id == b"fmt " and pos + 22 <= len(head):
-            block_align = int.from_bytes(head[pos + 20:pos + 22], "little")
-        elif chunk_id == b"data":
-            if not block_align or size in (0, 0xFFFFFFFF):
-                return None
-            return size // block_align
-        pos += 8 + size + (size & 1)  # chunks are word-aligned
+    want = min(_TAIL_FRAMES, header_frames)
+    try:
+        sound.seek(header_frames - want)
+        got = len(sound.read(want, dtype="float32", always_2d=True))
+    except Exception as exc:  # a failed seek into a cut file
+        return f"its last {want} frames do not decode ({exc})"
+    if got < want:
+        return f"only {got} of its last {want} frames decode"
     return None
-
-
-def _check_wav_length(head: bytes, decoded_frames: int, sampling_rate: int, what: str) -> None:
-    promised = wav_header_frames(head)
-    if promised is not None and decoded_frames < promised:
-        raise AudioError(
-            f"{what}: the WAV header promises {promised} frames ({promised / sampling_rate:.2f} s) but only "
-            f"{decoded_frames} ({decoded_frames / sampling_rate:.2f} s) could be decoded; the file is "
-            "truncated (re-download or re-export it)"
-        )

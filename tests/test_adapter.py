@@ -44,7 +44,7 @@ def test_only_the_thinker_is_loaded(tiny_checkpoint):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("method", "args"), [
-    ("vanilla", ""), ("fastv", ",retention=0.5"), ("random", ",retention=0.3,seed=3"),
+    ("vanilla", ""), ("fastv", ",retention=0.5,long_audio=split"), ("random", ",retention=0.3,seed=3"),
     ("uniform", ",retention=0.5,layer=0"),
 ])
 def test_lmms_eval_cli_runs_each_model_and_writes_stats(tiny_checkpoint, tmp_path, method, args):
@@ -69,7 +69,11 @@ def test_lmms_eval_cli_runs_each_model_and_writes_stats(tiny_checkpoint, tmp_pat
         assert row["audio_tokens"] > 0 and row["prefill_s"] > 0
         assert row["kept_tokens"] == keep_count(row["audio_tokens"], retention, row["n_spans"])
     speech = next(row for row in rows if row["doc_id"] == 0)
-    assert speech["n_spans"] == 2  # 6.4 s of speech split at the 4 s feature-extractor window
+    # 6.4 s of speech against the 4 s feature-extractor window: cut there (the default, as the
+    # official processors do) or split into two consecutive spans
+    split = "long_audio=split" in args
+    assert (speech["long_audio"], speech["n_spans"]) == (("split", 2) if split else ("truncate", 1))
+    assert speech["audio_heard_s"] == (speech["audio_s"] if split else 4.0)
     assert summary["kept_tokens"] == sum(row["kept_tokens"] for row in rows)
 
 

@@ -297,3 +297,282 @@ def test_analyze_without_head_vectors_exits_2(tmp_path):
     code, _, err = cli("analyze", "--vectors", stats, "--out", tmp_path / "figures")
     assert code == 2 and "no per-sample head vectors" in err and str(stats) in err
     assert not (tmp_path / "figures").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Model side: audio scaling and truncation, generation settings, prompts, profiles (in process)
+# ---------------------------------------------------------------------------------------------
+
+CONTAINERS = [("WAV", "PCM_16", "wav"), ("MP3", "MPEG_LAYER_III", "mp3"), ("OGG", "VORBIS", "ogg"),
+              ("OGG", "OPUS", "opus"), ("AIFF", "PCM_16", "aiff"), ("RF64", "PCM_16", "rf64"),
+              ("W64", "PCM_16", "w64"), ("AU", "PCM_16", "au"), ("FLAC", "PCM_16", "flac")]
+
+
+def _encoded(container: str, subtype: str, seconds: float = 20.0) -> bytes:
+    import io
+
+    rate = 48_000 if subtype == "OPUS" else SR
+    t = np.arange(int(seconds * rate)) / rate
+    noise = np.random.default_rng(0).standard_normal(t.size)
+    buffer = io.BytesIO()
+    sf.write(buffer, (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * noise).astype(np.float32), rate,
+             format=container, subtype=subtype)
+    return buffer.getvalue()
+
+
+def _wav_with_big_chunk_before_data(seconds: float = 5.0) -> bytes:
+    """A WAV with a 70 KiB LIST chunk between ``fmt `` and ``data`` (as tagging tools write)."""
+    whole = _encoded("WAV", "PCM_16", seconds)
+    listing = b"LIST" + (70_000).to_bytes(4, "little") + b"INFO" + bytes(70_000 - 4)
+    body = whole[12:36] + listing + whole[36:]
+    return b"RIFF" + (4 + len(body)).to_bytes(4, "little") + b"WAVE" + body
+
+
+@pytest.mark.parametrize(("container", "subtype", "ext"), CONTAINERS, ids=[c[2] for c in CONTAINERS])
+def test_truncated_audio_of_every_container_is_refused(tmp_path, container, subtype, ext):
+    from headrouter_eval.audio import AudioError, load_audio
+
+    whole = _encoded(container, subtype)
+    path = tmp_path / f"whole.{ext}"
+    path.write_bytes(whole)
+    assert len(load_audio(path)) > 19 * SR  # the whole file passes: no false alarm
+    cut = tmp_path / f"cut.{ext}"
+    cut.write_bytes(whole[: int(len(whole) * 0.3)])
+    with pytest.raises(AudioError, match=rf"doc 4: (audio file .*cut\.{ext}: .*the file is truncated|cannot decode)"):
+        load_audio(cut, where="doc 4")
+    with pytest.raises(AudioError, match="truncated|cannot decode"):
+        load_audio({"bytes": cut.read_bytes()})
+
+
+def test_truncated_wav_with_a_big_chunk_before_data_is_refused(tmp_path):
+    from headrouter_eval.audio import AudioError, load_audio
+
+    whole = _wav_with_big_chunk_before_data()
+    assert len(load_audio(whole)) == 5 * SR
+    with pytest.raises(AudioError, match=r"the WAV header promises 80000 frames \(5.00 s\) but only \d+ .* truncated"):
+        load_audio(whole[: len(whole) - 40_000])
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int32", "uint8", "int8"])
+def test_integer_pcm_arrays_are_scaled_by_their_type_range(dtype):
+    from headrouter_eval.audio import load_audio
+
+    info = np.iinfo(dtype)
+    t = np.arange(SR) / SR
+    reference = 0.5 * np.sin(2 * np.pi * 440 * t)
+    middle = (int(info.max) + 1) // 2 if info.min == 0 else 0
+    scale = (int(info.max) + 1) // 2 if info.min == 0 else -int(info.min)
+    pcm = np.round(reference * scale + middle).astype(dtype)
+    wav = load_audio({"array": pcm, "sampling_rate": SR})
+    assert abs(float(np.abs(wav).max()) - 0.5) < 0.02
+    assert np.allclose(wav, reference, atol=2.0 / scale + 1e-3)
+
+
+@pytest.mark.parametrize(("peak", "hint"), [(1e6, ""), (32767.0, "integer PCM stored as float")])
+def test_float_audio_far_outside_full_scale_is_refused(peak, hint):
+    from headrouter_eval.audio import AudioError, load_audio
+
+    wav = np.round(np.sin(np.arange(SR) / 5) * peak).astype(np.float32)
+    with pytest.raises(AudioError, match=rf"doc 2: audio array: float audio peaks at .*outside .*{hint}"):
+        load_audio({"array": wav, "sampling_rate": SR}, where="doc 2")
+    # a small overshoot (what resamplers produce) is fine
+    assert load_audio({"array": wav / peak * 1.05, "sampling_rate": SR}).size == SR
+
+
+@pytest.fixture(scope="module")
+def adapter(tiny_checkpoint):
+    """The real adapter on the tiny Qwen2.5-Omni checkpoint, its requests built as lmms-eval builds them."""
+    from headrouter_eval.adapters.lmms_model import VanillaQwenOmni
+
+    return VanillaQwenOmni(pretrained=str(tiny_checkpoint), long_audio="truncate")
+
+
+def _ask(model, docs: list[dict], gen_kwargs: dict | None = None, task: str = "hr_model_side") -> list[str]:
+    from lmms_eval.api.instance import Instance
+
+    from .conftest import AUDIO_DIR
+
+    def to_visual(doc):
+        return [] if doc.get("audio") is None else [
+            doc["audio"] if isinstance(doc["audio"], dict) else str(AUDIO_DIR / doc["audio"])]
+
+    model.task_dict = {task: {"test": docs}}
+    requests = [Instance("generate_until", (doc.get("question", "What?"), dict(gen_kwargs or {"max_new_tokens": 2}),
+                                            to_visual, i, task, "test"), idx=0,
+                         metadata={"task": task, "doc_id": i, "repeats": 1}) for i, doc in enumerate(docs)]
+    return model.generate_until(requests)
+
+
+@pytest.mark.parametrize(("gen_kwargs", "message"), [
+    ({"temperature": 0.7, "do_sample": False}, r"task t: do_sample=False contradicts temperature=0.7"),
+    ({"temperature": 0, "do_sample": True}, r"do_sample=True contradicts temperature=0.0"),
+    ({"num_beams": 3}, r"num_beams=3 cannot be honoured"),
+    ({"max_new_token": 5}, r"generation setting\(s\) \['max_new_token'\] cannot be honoured"),
+    ({"top_k": 1.5, "temperature": 1}, r"top_k must be an integer >= 0, got 1.5"),
+    ({"top_p": 0}, r"top_p must be in \(0, 1\]"),
+    ({"until": 3}, r"until must be a string or a list of strings"),
+])
+def test_generation_settings_that_cannot_be_honoured_are_refused_by_name(gen_kwargs, message):
+    from headrouter_eval.adapters.generation import GenerationSettingsError, generation_settings
+
+    with pytest.raises(GenerationSettingsError, match=message):
+        generation_settings(gen_kwargs, default_max_new_tokens=8, where="task t")
+
+
+def test_generation_settings_that_ran_are_recorded(adapter, tmp_path):
+    from transformers import GenerationConfig
+
+    from headrouter_eval.adapters.generation import generate_kwargs, generation_settings
+
+    sampled = generation_settings({"temperature": 0.7, "top_k": 5, "until": "\n", "do_sample": True},
+                                  default_max_new_tokens=8, checkpoint_defaults=GenerationConfig(top_p=0.8))
+    assert sampled == {"do_sample": True, "temperature": 0.7, "top_p": 0.8, "top_k": 5, "num_beams": 1,
+                       "max_new_tokens": 8, "until": ["\n"]}
+    assert generate_kwargs(sampled) == {"max_new_tokens": 8, "do_sample": True, "num_beams": 1,
+                                        "temperature": 0.7, "top_p": 0.8, "top_k": 5}
+    # through the adapter: what ran goes into every stats row, per task
+    adapter.stats_dir = str(tmp_path)
+    _ask(adapter, [{"audio": "beeps_16k.wav"}], {"max_new_tokens": 3, "top_p": 0.5, "until": ["\n\n"]})
+    row = json.loads(next(tmp_path.glob("*pruning_stats*")).read_text().splitlines()[0])
+    assert row["generation"] == {"hr_model_side": {"do_sample": False, "temperature": 0.0, "top_p": None,
+                                                   "top_k": None, "num_beams": 1, "max_new_tokens": 3,
+                                                   "until": ["\n\n"]}}
+    # a contradiction fails the whole call before any request is answered
+    with pytest.raises(ValueError, match="do_sample=false contradicts temperature=0.7"):
+        _ask(adapter, [{"audio": "beeps_16k.wav"}], {"temperature": 0.7, "do_sample": "false"})
+
+
+def test_a_document_without_audio_is_an_error(adapter, tmp_path):
+    adapter.stats_dir = str(tmp_path)
+    with pytest.raises(ValueError, match=r"doc 1 of task hr_model_side: the document has no audio"):
+        _ask(adapter, [{"audio": "beeps_16k.wav"}, {"audio": None}])
+
+
+def test_a_clip_too_short_for_one_audio_token_is_an_error(adapter, tmp_path):
+    from headrouter_eval.models.base import AudioTooShortError
+
+    adapter.stats_dir = str(tmp_path)
+    blip = {"array": np.full(160, 0.1, dtype=np.float32), "sampling_rate": SR}  # 10 ms
+    with pytest.raises(AudioTooShortError, match=r"doc 0 of task hr_model_side: 1 of 1 audio item\(s\) gave no "
+                                                 r"audio token .*10.0 ms"):
+        _ask(adapter, [{"audio": blip}])
+
+
+def test_long_audio_is_truncated_and_recorded_or_over_context_refused(adapter, tmp_path):
+    adapter.stats_dir = str(tmp_path / "a")
+    _ask(adapter, [{"audio": "speech_16k.wav"}])  # 6.4 s against the tiny model's 4 s window
+    row = json.loads(next((tmp_path / "a").glob("*pruning_stats*")).read_text().splitlines()[0])
+    assert (row["long_audio"], row["audio_s"], row["audio_heard_s"], row["n_spans"]) == ("truncate", 6.421, 4.0, 1)
+    # split keeps the whole clip as two spans; over the context, it is refused with the numbers
+    adapter.long_audio, limit = "split", adapter.context_limit
+    try:
+        adapter.stats_dir = str(tmp_path / "b")
+        _ask(adapter, [{"audio": "speech_16k.wav"}])
+        assert json.loads(next((tmp_path / "b").glob("*pruning_stats*")).read_text())["n_spans"] == 2
+        adapter.context_limit = 120  # as if the decoder had 120 positions
+        adapter.stats_dir = str(tmp_path / "c")
+        with pytest.raises(ValueError, match=r"doc 0 of task hr_model_side: the prompt is \d+ tokens \(6.4 s of "
+                                             r"audio, long_audio=split\) and the reply up to 2: \d+ positions, over "
+                                             r"the model's max_position_embeddings 120; .*long_audio=truncate"):
+            _ask(adapter, [{"audio": "speech_16k.wav"}])
+    finally:
+        adapter.long_audio, adapter.context_limit = "truncate", limit
+
+
+def test_long_audio_model_arg_is_validated(tiny_checkpoint):
+    from headrouter_eval.adapters.lmms_model import VanillaQwenOmni
+
+    with pytest.raises(ValueError, match=r"model arg long_audio must be one of \['truncate', 'split'\], got 'cut'"):
+        VanillaQwenOmni(pretrained=str(tiny_checkpoint), long_audio="cut")
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda c: c.update(centroid=[float("nan")] * 4), r"classes\.semantic\.centroid has 4 non-finite entries"),
+    (lambda c: c.update(head_weights=[0.0] * 4), r"classes\.semantic\.head_weights sum to 0, not 1"),
+    (lambda c: c.update(head_weights=[0.75, 0.75, -0.25, -0.25]),
+     r"classes\.semantic\.head_weights has negative entries \(first at head 2: -0.25\)"),
+    (lambda c: c.update(head_weights=[float("nan"), 0.5, 0.25, 0.25]),
+     r"classes\.semantic\.head_weights has 1 non-finite entries"),
+    (lambda c: c.update(head_weights=[0.5] * 4), r"classes\.semantic\.head_weights sum to 2, not 1"),
+    (lambda c: c.update(audio_mass=[float("inf")] * 4), r"classes\.semantic\.audio_mass has 4 non-finite entries"),
+])
+def test_profiles_with_values_headrouter_cannot_route_with_are_refused(tmp_path, edit, message):
+    from headrouter_eval.profiles.format import ProfileError, load_profile, save_profile
+    from headrouter_eval.pruners.base import ModelInfo
+
+    from .headrouter_testkit import make_profile
+
+    info = ModelInfo("tiny", num_layers=2, num_heads=4, num_kv_heads=2, hidden_size=64, layer=1, scoring_layer=0)
+    path = save_profile(make_profile(info, {"semantic": ([0.1] * 4, [0.25] * 4)}), tmp_path / "p.json")
+    assert load_profile(path).classes["semantic"].head_weights == [0.25] * 4  # the sound profile loads
+    data = json.loads(path.read_text())
+    edit(data["classes"]["semantic"])
+    path.write_text(json.dumps(data))  # json writes NaN / Infinity, which json.loads reads back
+    with pytest.raises(ProfileError, match=rf"{path}: {message}"):
+        load_profile(path)
+
+
+def test_negative_model_args_get_the_range_not_a_type_error(tiny_checkpoint):
+    """lmms-eval parses ``layer=-1`` to the float -1.0: the message names the range, not the type."""
+    from lmms_eval.utils import simple_parse_args_string
+
+    from headrouter_eval.adapters import model_args
+    from headrouter_eval.adapters.lmms_model import FastvQwenOmni, RandomQwenOmni
+
+    args = simple_parse_args_string(f"pretrained={tiny_checkpoint},retention=0.5,layer=-1")
+    assert args["layer"] == -1.0 and isinstance(args["layer"], float)  # what lmms-eval hands over
+    with pytest.raises(ValueError, match=r"^model arg layer must be >= 0, got -1$"):
+        FastvQwenOmni(**args)
+    # a negative seed is an integer like any other; 2.0 typed as such is still refused
+    args = simple_parse_args_string(f"pretrained={tiny_checkpoint},retention=0.5,seed=-1")
+    assert RandomQwenOmni(**args).pruner.seed == -1
+    with pytest.raises(ValueError, match=r"model arg seed must be an integer, got 2.0 \(float\)"):
+        model_args.integer("seed", 2.0)
+
+
+def test_a_profile_path_that_is_a_folder_or_a_symlink_loop_is_named_as_such(tmp_path):
+    from headrouter_eval.profiles.format import ProfileError, load_profile
+
+    with pytest.raises(ProfileError, match=rf"HeadRouter profile {tmp_path} is a folder, not a profile file"):
+        load_profile(tmp_path)
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    with pytest.raises(ProfileError, match=r"loop\.json is a symbolic link that cannot be followed \(Too many "
+                                           r"levels of symbolic links\)"):
+        load_profile(loop)
+    with pytest.raises(ProfileError, match=r"missing\.json does not exist"):
+        load_profile(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("seconds", ["0", "-3", "301"])
+def test_bench_audio_seconds_out_of_range_is_refused_before_loading(seconds, monkeypatch):
+    import headrouter_eval.bench.models as bench_models
+    from headrouter_eval.cli import main
+
+    def no_loading(*args, **kwargs):  # the check must come first: loading a model takes minutes
+        raise AssertionError("a model was loaded for an out-of-range --audio-seconds")
+
+    monkeypatch.setattr(bench_models, "build_random_model", no_loading)
+    with pytest.raises(SystemExit, match=rf"--audio-seconds must be in \[1, 300\], got {float(seconds):g}$"):
+        main(["bench", "--audio-seconds", seconds])
+
+
+@pytest.mark.parametrize("argv", [["--num_fewshot", "2"], ["--num_fewshot=1"]])
+def test_num_fewshot_is_refused_by_name(tiny_checkpoint, monkeypatch, argv):
+    from headrouter_eval.adapters.lmms_model import VanillaQwenOmni, check_num_fewshot
+
+    check_num_fewshot(["lmms-eval", "eval", "--num_fewshot", "0"])  # zero shots is what runs anyway
+    monkeypatch.setattr(sys, "argv", ["lmms-eval", "eval", "--model", "vanilla_qwen_omni", *argv])
+    with pytest.raises(ValueError, match=r"--num_fewshot \d is not supported: the audio tasks have no few-shot "
+                                         r"examples.*drop --num_fewshot"):
+        VanillaQwenOmni(pretrained=str(tiny_checkpoint))
+
+
+def test_held_out_counts_what_runs_under_limit(tmp_path, monkeypatch):
+    from .test_calibration_exclusion import JSON_LAYOUT, _load
+
+    monkeypatch.delenv("HEADROUTER_EXCLUDE_CALIBRATION", raising=False)
+    task = _load(tmp_path, f"task: am_scr\ndataset_path: {JSON_LAYOUT}\n")["am_scr"]
+    assert task.config.metadata["held_out"]["evaluated"] == 2
+    task.build_all_requests(limit=1, rank=0, world_size=1)  # what lmms-eval does with --limit 1
+    assert len(task.instances) == 1 and task.config.metadata["held_out"]["evaluated"] == 1

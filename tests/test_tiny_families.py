@@ -27,7 +27,8 @@ def conversation() -> list[dict]:
     return [
         {"role": "system", "content": "You are a helpful assistant."},
         {"role": "user", "content": [
-            {"type": "audio"}, {"type": "text", "text": "Compare"}, {"type": "audio"},
+            {"type": "audio", "audio": "a.wav"}, {"type": "text", "text": "Compare"},
+            {"type": "audio", "audio": "b.wav"},
             {"type": "text", "text": "What do you hear?"},
         ]},
     ]
@@ -57,6 +58,46 @@ def test_qwen2_audio_chat_template_numbers_audio_items():
         "Audio 2: <|audio_bos|><|AUDIO|><|audio_eos|>\nWhat do you hear?<|im_end|>\n"
         "<|im_start|>assistant\n"
     )
+
+
+def test_qwen2_audio_published_template_ignores_an_audio_item_without_an_audio_key():
+    """Why the prompt's audio items carry an ``audio`` key: ``{"type": "audio"}`` alone renders nothing."""
+    from headrouter_eval.models.tiny.qwen2_audio import build_tokenizer
+
+    bare = [{"role": "user", "content": [{"type": "audio"}, {"type": "text", "text": "Hi"}]}]
+    text = build_tokenizer().apply_chat_template(bare, tokenize=False, add_generation_prompt=True)
+    assert "<|AUDIO|>" not in text
+
+
+FAMILY_CHECKPOINTS = ["qwen_omni", "qwen2_audio", "qwen3_omni"]
+
+
+@pytest.mark.parametrize("family_name", FAMILY_CHECKPOINTS)
+def test_one_prompt_per_family_renders_its_audio_placeholders(tmp_path, family_name):
+    """The project's prompt through each family's tiny checkpoint: one placeholder run per clip,
+    as many audio tokens as the processor computes for the clip, framed by the family's bos/eos."""
+    import importlib
+
+    from headrouter_eval.models import get_family
+
+    importlib.import_module(f"headrouter_eval.models.tiny.{family_name}").save_tiny_checkpoint(tmp_path)
+    family = get_family(family_name)
+    processor = family.load_processor(tmp_path)
+    text = family.prompt_text(processor, "What do you hear?", 2, "You are a test.")
+    tokenizer = processor.tokenizer
+    ids = family.prompt_inputs(processor, "What do you hear?", clips(), "You are a test.")["input_ids"][0].tolist()
+    audio = tokenizer.convert_tokens_to_ids(processor.audio_token)
+    runs = [i for i, token in enumerate(ids) if token == audio and (i == 0 or ids[i - 1] != audio)]
+    assert len(runs) == 2, text
+    bos, eos = tokenizer.convert_tokens_to_ids(processor.audio_bos_token), tokenizer.convert_tokens_to_ids(
+        processor.audio_eos_token)
+    for start in runs:
+        assert ids[start - 1] == bos
+    per_clip = [sum(1 for token in ids[start:] if token == audio) for start in runs]
+    lengths = [per_clip[0] - per_clip[1], per_clip[1]]
+    assert lengths[0] > lengths[1] > 0 and eos in ids  # the 3 s clip gets more tokens than the 2 s one
+    if family_name == "qwen2_audio":
+        assert "Audio 1: <|audio_bos|><|AUDIO|><|audio_eos|>\nAudio 2: " in text
 
 
 def test_qwen3_omni_chat_template():

@@ -15,17 +15,27 @@ the registered model ids (``<method>_<family>``: ``vanilla_qwen_omni``,
     max_new_tokens       default when the task sets none                (default 256)
     stats_dir            folder for pruning stats (default: lmms-eval's --output_path)
     batch_size           only 1 (the engine prunes one prompt at a time)
+    long_audio           truncate | split                               (default truncate)
+                         a clip longer than the family processor's window (Qwen2-Audio 30 s,
+                         Qwen2.5-Omni 300 s; Qwen3-Omni has none) is cut there, as the official processors do
+                         (truncate), or handed over as consecutive items, one span each
+                         (split); recorded in the stats (long_audio, audio_s, audio_heard_s)
     anything else        is passed to the pruner (e.g. seed=, or HeadRouter's profile=, sigma=)
 
 The prompt is the family's (``ModelFamily.prompt_inputs``): messages [system, user],
-the user content being the audio items first, then the task's text; audio longer than
-the feature extractor's window is split into consecutive items, each its own span.
+the user content being the audio items first, then the task's text. Refused by name,
+before or instead of a complete-looking wrong answer: a document without audio, a clip
+too short for one audio token, a prompt plus reply longer than the decoder's
+``max_position_embeddings``, and generation settings the adapter cannot honour
+(``headrouter_eval/adapters/generation.py``; the settings that ran are recorded per task
+under ``generation`` in the stats files).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,10 +47,12 @@ from lmms_eval.utils import Collator
 from tqdm import tqdm
 
 from headrouter_eval.adapters import model_args
-from headrouter_eval.audio import load_audio
+from headrouter_eval.adapters.generation import generate_kwargs, generation_settings
+from headrouter_eval.audio import TARGET_SR, load_audio
 from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
 from headrouter_eval.engine import PrefillRecord, PruningEngine
 from headrouter_eval.models import ModelFamily, get_family
+from headrouter_eval.models.base import LONG_AUDIO, AudioTooShortError
 from headrouter_eval.profiles.holdout import item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats import (
@@ -71,6 +83,7 @@ class PrunedAudioLM(lmms):
         max_new_tokens: int = 256,
         stats_dir: str | None = None,
         batch_size: int | str = 1,
+        long_audio: str = "truncate",
         **pruner_options: Any,
     ) -> None:
         super().__init__()
@@ -81,6 +94,7 @@ class PrunedAudioLM(lmms):
         max_new_tokens = model_args.integer("max_new_tokens", max_new_tokens, minimum=1)
         pretrained = model_args.text("pretrained", pretrained)
         attn_implementation = model_args.text("attn_implementation", attn_implementation)
+        long_audio = model_args.choice("long_audio", long_audio, LONG_AUDIO)
         if stats_dir is not None:
             stats_dir = str(model_args.folder_for_output("stats_dir", stats_dir))
         if batch_size != 1:
@@ -89,6 +103,7 @@ class PrunedAudioLM(lmms):
                 "tokens per prompt and runs one prompt at a time; use batch_size=1 (data-parallel over "
                 "GPUs with accelerate for throughput)"
             )
+        check_num_fewshot(sys.argv)
         retention = validate_retention(model_args.number("retention", retention))
         if self.method == "vanilla" and retention != 1.0:
             raise ValueError(f"{self.model_id} does not prune; drop retention={retention} or pick a pruner")
@@ -125,9 +140,13 @@ class PrunedAudioLM(lmms):
         self.engine = PruningEngine(self.model, self.family, self.pruner, layer=layer).attach()
         self.system_prompt = system_prompt
         self.max_new_tokens = max_new_tokens
+        self.long_audio = long_audio
+        # prompt + reply must fit the decoder's positions; checked per request with the numbers
+        self.context_limit = getattr(self.family.text_config(self.model.config), "max_position_embeddings", None)
         self.batch_size_per_gpu = 1
         self.stats_meta = {"method": self.method, "family": self.family_name, "retention": retention, "layer": layer,
-                           "pretrained": str(pretrained), "world_size": world_size}
+                           "pretrained": str(pretrained), "world_size": world_size,
+                           "long_audio": long_audio}
         profile = getattr(self.pruner, "_profile", None)
         # the profile's held-out items: scoring one of them would let calibration leak into the result
         self.calibration_items = {t: set(ids) for t, ids in profile.held_out_items.items()} if profile else {}
@@ -169,11 +188,20 @@ class PrunedAudioLM(lmms):
         self._calls += 1
         # lmms-eval calls this once per run; a second call in one process gets its own files
         run_id = self.run_id if self._calls == 1 else f"{self.run_id}_call{self._calls}"
-        stats = StatsWriter(self.stats_dir, self.rank, {**self.stats_meta, "run_id": run_id}, run_id)
         collator = Collator([req.args for req in requests], lambda args: (-len(args[0]), args[0]), grouping=True)
         answers: list[str] = []
         items = {(args[4], args[5], args[3]): self._item(*args[3:6]) for args in (req.args for req in requests)}
         self._refuse_calibration_items(items)
+        # every request's generation settings are checked before anything is answered, and what
+        # runs is recorded per task in the stats files (lmms-eval's results show the settings asked for)
+        generation = {}
+        for args in (req.args for req in requests):
+            settings = self._settings(args[1], args[4])
+            if generation.setdefault(args[4], settings) != settings:
+                raise ValueError(f"task {args[4]}: requests differ in their generation settings "
+                                 f"({generation[args[4]]} vs {settings}); one setting per task is recorded")
+        stats = StatsWriter(self.stats_dir, self.rank,
+                            {**self.stats_meta, "run_id": run_id, "generation": generation}, run_id)
         progress = tqdm(total=len(requests), disable=self.rank != 0, desc=f"{self.method} r={self.pruner_retention}")
         for chunk in collator.get_batched(n=1, batch_fn=None):
             context, gen_kwargs, doc_to_visual, doc_id, task, split = chunk[0]
@@ -213,36 +241,72 @@ class PrunedAudioLM(lmms):
         where = f"doc {doc_id} of task {task}"
         visuals = doc_to_visual(self.task_dict[task][split][doc_id]) if doc_to_visual is not None else []
         system = gen_kwargs.pop("system_prompt", None) or self.system_prompt
-        clips = [load_audio(item, where=where) for item in (visuals or [])]
-        inputs = self.family.prompt_inputs(self.processor, context, clips, system).to(self.device)
+        if not visuals:
+            raise ValueError(
+                f"{where}: the document has no audio (doc_to_visual returned {visuals!r}); an audio model "
+                "answering it would be scored as if it had heard a clip. Fix the task's doc_to_visual or drop "
+                "the document")
+        clips = [load_audio(item, where=where) for item in visuals]
+        try:
+            inputs = self.family.prompt_inputs(self.processor, context, clips, system, long_audio=self.long_audio)
+        except AudioTooShortError as exc:
+            raise AudioTooShortError(f"{where}: {exc}") from None
+        settings = self._settings(gen_kwargs, task)
+        self._check_context(where, inputs["input_ids"].shape[1], settings["max_new_tokens"], clips)
+        inputs = inputs.to(self.device)
         features = self.family.features_kwarg
         if features in inputs:
             inputs[features] = inputs[features].to(self.model.dtype)
 
-        until = gen_kwargs.pop("until", None) or []
-        until = [until] if isinstance(until, str) else list(until)
-        generation = self._generation_args(gen_kwargs)
         with torch.inference_mode():
-            output = self.model.generate(**inputs, **generation)
+            output = self.model.generate(**inputs, **generate_kwargs(settings),
+                                         pad_token_id=self.tokenizer.pad_token_id,
+                                         eos_token_id=self.tokenizer.eos_token_id)
         reply = self.tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
-        for stop in until:
+        for stop in settings["until"]:
             if stop and stop in reply:
                 reply = reply.split(stop, 1)[0]
-        return reply.strip(), self.engine.last_record
+        record = self.engine.last_record
+        # what the model heard, so a truncated clip is visible in the stats (long_audio=truncate)
+        heard = sum(len(wav) for wav in self.family.audio_items(self.processor, clips, self.long_audio))
+        record.extra.update(audio_s=round(sum(len(wav) for wav in clips) / TARGET_SR, 3),
+                            audio_heard_s=round(heard / TARGET_SR, 3))
+        return reply.strip(), record
 
-    def _generation_args(self, gen_kwargs: dict[str, Any]) -> dict[str, Any]:
-        temperature = float(gen_kwargs.pop("temperature", 0) or 0)
-        args = {
-            "max_new_tokens": int(gen_kwargs.pop("max_new_tokens", self.max_new_tokens)),
-            "do_sample": temperature > 0,
-            "pad_token_id": self.tokenizer.pad_token_id,
-            "eos_token_id": self.tokenizer.eos_token_id,
-        }
-        if temperature > 0:
-            args["temperature"] = temperature
-            if gen_kwargs.get("top_p") is not None:
-                args["top_p"] = float(gen_kwargs["top_p"])
-        return args
+    def _check_context(self, where: str, prompt_tokens: int, max_new_tokens: int, clips: list) -> None:
+        """Refuse a prompt that, with its reply, needs more positions than the decoder has."""
+        if self.context_limit is None or prompt_tokens + max_new_tokens <= self.context_limit:
+            return
+        seconds = sum(len(wav) for wav in clips) / TARGET_SR
+        advice = ("cut long clips with the model arg long_audio=truncate (the official processors' behaviour)"
+                  if self.long_audio == "split" else "shorten the clips or the prompt")
+        raise ValueError(
+            f"{where}: the prompt is {prompt_tokens} tokens ({seconds:.1f} s of audio, long_audio={self.long_audio}) "
+            f"and the reply up to {max_new_tokens}: {prompt_tokens + max_new_tokens} positions, over the model's "
+            f"max_position_embeddings {self.context_limit}; {advice}")
+
+    def _settings(self, gen_kwargs: dict[str, Any], task: str) -> dict[str, Any]:
+        """The generation settings that run for a request of ``task`` (refused by name if they cannot)."""
+        return generation_settings(gen_kwargs, default_max_new_tokens=self.max_new_tokens,
+                                   checkpoint_defaults=getattr(self.model, "generation_config", None),
+                                   where=f"task {task}")
+
+
+def check_num_fewshot(argv: list[str]) -> None:
+    """Refuse lmms-eval's ``--num_fewshot N`` (N > 0) before it fails deep inside lmms-eval.
+
+    The audio tasks have no few-shot split (lmms-eval then dies with "no attribute 'sampler'"),
+    and this adapter hands the model the audio of the request's own document only: few-shot
+    examples would arrive as text about clips the model never hears.
+    """
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--num_fewshot" and i + 1 < len(argv) else (
+            arg.split("=", 1)[1] if arg.startswith("--num_fewshot=") else None)
+        if value is not None and value.strip() not in ("0", ""):
+            raise ValueError(
+                f"--num_fewshot {value} is not supported: the audio tasks have no few-shot examples, and this "
+                "adapter gives the model only the audio of the document being asked (few-shot examples would "
+                "be text about clips it never hears); drop --num_fewshot")
 
 
 def check_world_size(actual: int) -> None:

@@ -25,7 +25,14 @@ FOREIGN_ARGS = {
 
 
 def integer(name: str, value: Any, *, minimum: int | None = None) -> int:
-    """``value`` as an int; floats (even 2.0), booleans and other text are refused."""
+    """``value`` as an int; floats (even 2.0), booleans and other text are refused.
+
+    A negative whole float is the exception: lmms-eval parses ``layer=-1`` to the float -1.0
+    (its ``str.isnumeric`` test fails on the sign), so it is read as the integer the user typed
+    and then checked against ``minimum`` like any other.
+    """
+    if isinstance(value, float) and value.is_integer() and value < 0:
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError(f"model arg {name} must be an integer, got {value!r} ({type(value).__name__})")
     if isinstance(value, str):
@@ -55,6 +62,14 @@ def text(name: str, value: Any) -> str:
     return str(value).strip()
 
 
+def choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """``value`` as one of ``allowed`` (case-sensitive), naming the others when it is not."""
+    value = text(name, value)
+    if value not in allowed:
+        raise ValueError(f"model arg {name} must be one of {list(allowed)}, got {value!r}")
+    return value
+
+
 def folder_for_output(name: str, value: Any) -> Path:
     """A folder we may write into: refused when the path exists and is not a folder."""
     path = Path(text(name, value)).expanduser()
@@ -75,7 +90,7 @@ def pruner_options(model: str, pruner_cls: type | None, options: dict[str, Any])
         raise ValueError(
             f"unknown model arg(s) {unknown} for {model} (its own model args: {accepted}; common: "
             f"pretrained, retention, layer, attn_implementation, dtype, device, system_prompt, max_new_tokens, "
-            f"stats_dir, batch_size){'; ' + hints if hints else ''}"
+            f"stats_dir, batch_size, long_audio){'; ' + hints if hints else ''}"
         )
     typed = {}
     for key, value in options.items():

@@ -146,6 +146,10 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.methods is None:
         args.methods = [ROUTER_METHOD] if args.router_cost else available_methods()
     check_methods(args.methods)
+    from headrouter_eval.bench.inputs import MAX_SECONDS, MIN_SECONDS
+
+    if not MIN_SECONDS <= args.audio_seconds <= MAX_SECONDS:  # before minutes of model loading
+        raise SystemExit(f"--audio-seconds must be in [{MIN_SECONDS:g}, {MAX_SECONDS:g}], got {args.audio_seconds:g}")
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           "cpu" if args.device == "auto" else args.device)
     if device.type == "cuda" and not torch.cuda.is_available():

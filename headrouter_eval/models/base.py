@@ -276,7 +276,11 @@ class ModelFamily(ABC):
     # ------------------------------------------------------------------ prompt
     def messages(self, context: str, n_clips: int, system_prompt: str | None) -> list[dict]:
         """Chat messages of one request: [system,] user with the audio items first, then the text."""
-        content = [{"type": "audio"} for _ in range(n_clips)] + [{"type": "text", "text": context}]
+        # the published templates differ in what marks an audio item (Qwen2-Audio's renders one only
+        # when the dict has an ``audio`` or ``audio_url`` key; the Omni ones accept type "audio"):
+        # give both. The value only names the item: the waveforms go to the processor separately
+        content = [{"type": "audio", "audio": f"audio item {i + 1}"} for i in range(n_clips)]
+        content.append({"type": "text", "text": context})
         system = [] if system_prompt is None else [{"role": "system", "content": system_prompt}]
         return [*system, {"role": "user", "content": content}]
 
@@ -294,6 +298,16 @@ class ModelFamily(ABC):
             pieces.pop()
         return pieces
 
+    def audio_items(self, processor: Any, clips: list[np.ndarray], long_audio: str = "split") -> list[np.ndarray]:
+        """The audio items of one prompt: ``long_audio="truncate"`` cuts each clip at the processor's
+        window (what the official processors do), ``"split"`` hands it over as consecutive items."""
+        if long_audio not in LONG_AUDIO:
+            raise ValueError(f"long_audio must be one of {list(LONG_AUDIO)}, got {long_audio!r}")
+        if long_audio == "split":
+            return [piece for wav in clips for piece in self.split_clip(processor, wav)]
+        window = self.clip_window(processor)
+        return [wav if window is None else wav[:window] for wav in clips]
+
     def prompt_text(self, processor: Any, context: str, n_clips: int, system_prompt: str | None = None) -> str:
         """The generation prompt string (before audio expansion), through the checkpoint's chat template."""
         system = self.default_system_prompt if system_prompt is None else system_prompt
@@ -302,14 +316,42 @@ class ModelFamily(ABC):
         )
 
     def prompt_inputs(
-        self, processor: Any, context: str, clips: list[np.ndarray], system_prompt: str | None = None
+        self, processor: Any, context: str, clips: list[np.ndarray], system_prompt: str | None = None,
+        long_audio: str = "split",
     ) -> Any:
         """Processor outputs (CPU tensors) for one request: the one prompt format of this family.
 
         Used alike by the lmms-eval adapter, calibration, the efficiency benchmark and the
-        synthetic benchmark. ``clips`` are 16 kHz mono arrays; each longer than the
-        processor's window is split into consecutive items first.
+        synthetic benchmark. ``clips`` are 16 kHz mono arrays; one longer than the
+        processor's window is split into consecutive items (``long_audio="split"``) or cut
+        at the window (``"truncate"``). Every item must give at least one audio token: a
+        clip too short for one is refused, since the model would answer without hearing it.
         """
-        items = [piece for wav in clips for piece in self.split_clip(processor, wav)]
+        items = self.audio_items(processor, clips, long_audio)
         text = self.prompt_text(processor, context, len(items), system_prompt)
-        return processor(text=text, audio=items or None, return_tensors="pt", padding=True)
+        inputs = processor(text=text, audio=items or None, return_tensors="pt", padding=True)
+        self.check_audio_tokens(processor, inputs["input_ids"][0], items)
+        return inputs
+
+    def check_audio_tokens(self, processor: Any, input_ids: torch.Tensor, items: list[np.ndarray]) -> None:
+        """Refuse a prompt in which an audio item expanded to no audio token (a clip too short to encode)."""
+        if not items:
+            return
+        token = processor.tokenizer.convert_tokens_to_ids(processor.audio_token)
+        is_audio = (input_ids == token).to(torch.int8)
+        runs = int(is_audio[0]) + int((is_audio[1:] > is_audio[:-1]).sum()) if is_audio.numel() else 0
+        if runs < len(items):
+            rate = processor.feature_extractor.sampling_rate
+            lengths = ", ".join(f"{len(wav) / rate * 1000:.1f} ms" for wav in items)
+            raise AudioTooShortError(
+                f"{len(items) - runs} of {len(items)} audio item(s) gave no audio token ({self.title}'s processor; "
+                f"item lengths: {lengths}): a clip this short is not heard by the model, and its answer would "
+                "be scored as if it were; drop the item or pad the clip")
+
+
+#: values of the ``long_audio`` model arg (see :meth:`ModelFamily.audio_items`)
+LONG_AUDIO = ("truncate", "split")
+
+
+class AudioTooShortError(ValueError):
+    """An audio item too short to give one audio token."""

@@ -85,6 +85,15 @@ def excluding(base: type) -> type:
             metadata["held_out"] = {"profiles": per_profile, "excluded": excluded, "evaluated": len(keep)}
             self.config.metadata = metadata
 
+        def build_all_requests(self, *, limit: int | None = None, offset: int = 0, **kwargs: Any) -> None:
+            super().build_all_requests(limit=limit, offset=offset, **kwargs)
+            # lmms-eval's --limit (and offset) cut the documents after the filter: count what really runs
+            held = self.config.metadata.get("held_out") if isinstance(self.config.metadata, dict) else None
+            if isinstance(held, dict):
+                left = len(self.dataset[self.config.test_split or "test"])
+                runs = max(0, left - int(offset or 0))
+                held["evaluated"] = runs if limit is None else min(runs, int(limit))
+
     ExcludingCalibration.__name__ = ExcludingCalibration.__qualname__ = f"{base.__name__}ExcludingCalibration"
     return ExcludingCalibration
 

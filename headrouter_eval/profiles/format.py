@@ -35,6 +35,7 @@ and a local copy of the same checkpoint (``Qwen/Qwen2.5-Omni-3B`` and
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,11 +116,24 @@ def save_profile(profile: HeadProfile, path: str | Path) -> Path:
     return path
 
 
+def _why_not_a_file(path: Path) -> str:
+    """What ``path`` is instead of a readable file, in words (a folder, a symlink loop, nothing)."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if path.is_symlink():
+            return f"is a symbolic link that cannot be followed ({exc.strerror or exc}), not a profile file"
+        return "does not exist"
+    if path.is_dir():
+        return "is a folder, not a profile file (name the .json file inside it)"
+    return "is not a regular file"
+
+
 def load_profile(path: str | Path) -> HeadProfile:
     """Read and validate a profile file; :class:`ProfileError` names the file and the bad field."""
     path = Path(path)
     if not path.is_file():
-        raise ProfileError(f"HeadRouter profile {path} does not exist")
+        raise ProfileError(f"HeadRouter profile {path} {_why_not_a_file(path)}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -197,14 +211,37 @@ def _check_shapes(profile: HeadProfile) -> None:
                 raise ProfileError(
                     f"{where}: classes.{name}.{key} has {len(getattr(cls, key))} entries for model.num_heads={heads}"
                 )
-    if not profile.sigma > 0:
-        raise ProfileError(f"{where}: field 'sigma' must be > 0, got {profile.sigma}")
+        _check_values(where, name, cls)
+    if not (math.isfinite(profile.sigma) and profile.sigma > 0):
+        raise ProfileError(f"{where}: field 'sigma' must be > 0 (and finite), got {profile.sigma}")
     if profile.format_version >= 2:
         held_out = profile.calibration.get("held_out")
         items = held_out.get("items") if isinstance(held_out, dict) else None
         if not isinstance(items, dict) or not all(isinstance(v, list) for v in items.values()):
             raise ProfileError(f"{where}: format_version 2 needs 'calibration.held_out.items' "
                                "(task -> list of held-out item ids)")
+
+
+#: how far a class's head weights may sum from 1 (JSON round-trips of float32 sums stay far inside)
+WEIGHT_SUM_TOLERANCE = 1e-3
+
+
+def _check_values(where: str, name: str, cls: ClassProfile) -> None:
+    """Values HeadRouter can route with: a NaN centroid makes every routing distance NaN and a zero,
+    negative or unnormalised weight vector scores tokens arbitrarily, both without any error later."""
+    for key in ("centroid", "head_weights", "audio_mass"):
+        bad = [i for i, value in enumerate(getattr(cls, key)) if not math.isfinite(value)]
+        if bad:
+            raise ProfileError(f"{where}: classes.{name}.{key} has {len(bad)} non-finite entries (NaN or "
+                               f"infinite; first at head {bad[0]}); recalibrate the profile")
+    negative = [i for i, value in enumerate(cls.head_weights) if value < 0]
+    if negative:
+        raise ProfileError(f"{where}: classes.{name}.head_weights has negative entries (first at head "
+                           f"{negative[0]}: {cls.head_weights[negative[0]]}); head weights are non-negative")
+    total = math.fsum(cls.head_weights)
+    if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+        raise ProfileError(f"{where}: classes.{name}.head_weights sum to {total:g}, not 1 (within "
+                           f"{WEIGHT_SUM_TOLERANCE:g}); head weights are a distribution over the heads")
 
 
 def check_profile(profile: HeadProfile, info: ModelInfo) -> None:

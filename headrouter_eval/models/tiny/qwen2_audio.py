@@ -33,26 +33,23 @@ PAD_TOKEN = "<|endoftext|>"
 EOS_TOKEN = "<|im_end|>"
 IM_START = "<|im_start|>"
 
-# Qwen2-Audio-Instruct's chat format: a default system turn when the first message is not
-# one, then <|im_start|>role\n ... <|im_end|>\n turns. In a list content, audio item number i
-# (counted over the whole conversation) renders as "Audio i: <|audio_bos|><|AUDIO|><|audio_eos|>\n";
-# the processor expands <|AUDIO|> to one token per 40 ms of audio.
+# Qwen2-Audio-7B-Instruct's published chat template, character for character as
+# transformers' own tests carry it for that checkpoint
+# (huggingface/transformers, tests/models/qwen2_audio/test_processor_qwen2_audio.py,
+# ``prepare_processor_dict``). A default system turn when the first message is not one, then
+# <|im_start|>role\n ... <|im_end|>\n turns. An item of a list content renders as audio only
+# when it has an ``audio`` or ``audio_url`` key ({"type": "audio"} alone renders nothing):
+# "Audio i: <|audio_bos|><|AUDIO|><|audio_eos|>\n", i counted over the conversation; the
+# processor expands <|AUDIO|> to one token per 40 ms of audio.
 CHAT_TEMPLATE = (
-    "{% set n_audio = namespace(value=0) %}"
-    "{% for message in messages %}"
-    "{% if loop.first and message['role'] != 'system' %}"
-    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-    "{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}"
-    "{% else %}{% for item in message['content'] %}"
-    "{% if item['type'] == 'audio' or 'audio' in item or 'audio_url' in item %}"
-    "{% set n_audio.value = n_audio.value + 1 %}"
-    "Audio {{ n_audio.value }}: <|audio_bos|><|AUDIO|><|audio_eos|>\n"
-    "{% elif 'text' in item %}{{ item['text'] }}{% endif %}"
-    "{% endfor %}{% endif %}<|im_end|>\n"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    "{% set audio_count = namespace(value=0) %}{% for message in messages %}{% if loop.first and "
+    "message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}{{ message['content'] }}"
+    "<|im_end|>\n{% else %}{% for content in message['content'] %}{% if 'audio' in content or 'audio_url' "
+    "in content or message['type'] == 'audio' %}{% set audio_count.value = audio_count.value + 1 %}Audio "
+    "{{ audio_count.value }}: <|audio_bos|><|AUDIO|><|audio_eos|>\n{% elif 'text' in content %}"
+    "{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if "
+    "add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
 

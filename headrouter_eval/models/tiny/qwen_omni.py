@@ -31,19 +31,26 @@ SPECIAL_TOKENS = {
     "vision_eos_token": "<|vision_eos|>",
 }
 
-# Qwen2.5-Omni's chat format for system/user/assistant turns whose content is text or
-# a list of {"type": "audio" | "text"} items; an audio item becomes one
-# <|audio_bos|><|AUDIO|><|audio_eos|> span (the processor expands <|AUDIO|>).
+# Qwen2.5-Omni's published chat template, character for character as transformers' own tests
+# carry it for Qwen2_5OmniProcessor (huggingface/transformers,
+# tests/models/qwen2_5_omni/test_processor_qwen2_5_omni.py, ``prepare_processor_dict``). An item
+# with type "audio" (or an ``audio`` / ``audio_url`` key) becomes one
+# <|audio_bos|><|AUDIO|><|audio_eos|> span (the processor expands <|AUDIO|>); "Audio i: " only
+# with ``add_audio_id``, which the project never sets.
 CHAT_TEMPLATE = (
-    "{% for message in messages %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}"
-    "{% else %}{% for item in message['content'] %}"
-    "{% if item['type'] == 'audio' %}<|audio_bos|><|AUDIO|><|audio_eos|>"
-    "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
-    "{% endfor %}{% endif %}<|im_end|>\n"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    "{% set audio_count = namespace(value=0) %}{% set image_count = namespace(value=0) %}{% set video_count = "
+    "namespace(value=0) %}{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}"
+    "\n{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n{% else %}{% for content in "
+    "message['content'] %}{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: "
+    "{% endif %}<|vision_bos|><|IMAGE|><|vision_eos|>{% elif content['type'] == 'audio' or 'audio' in content "
+    "or 'audio_url' in content %}{% set audio_count.value = audio_count.value + 1 %}{% if add_audio_id %}Audio "
+    "{{ audio_count.value }}: {% endif %}<|audio_bos|><|AUDIO|><|audio_eos|>{% elif content['type'] == 'video' "
+    "or 'video' in content %}{% set video_count.value = video_count.value + 1 %}{% if add_vision_id %}Video "
+    "{{ video_count.value }}: {% endif %}<|vision_bos|><|VIDEO|><|vision_eos|>{% elif 'text' in content %}"
+    "{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if "
+    "add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
 
