@@ -341,15 +341,17 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
     then the setup (a missing file, a broken install), not a configuration, and the rest
     would fail the same way.
     """
-    if dry_run:
-        return _run_sweep(sweep, True, python, echo, stop_after_same_failures, progress)
-    with sweep_lock(Path(sweep.output_dir), echo):
-        return _run_sweep(sweep, False, python, echo, stop_after_same_failures, progress)
-
-
-def _run_sweep(sweep: SweepConfig, dry_run: bool, python: str, echo: Callable[[str], None],
-               stop_after_same_failures: int, progress: bool | None) -> SweepOutcome:
+    # expanding checks the grid (e.g. a model id of another family): a grid refused here
+    # leaves nothing behind, not even the output folder the lock would create
     configs = expand(sweep)
+    if dry_run:
+        return _run_sweep(sweep, configs, True, python, echo, stop_after_same_failures, progress)
+    with sweep_lock(Path(sweep.output_dir), echo):
+        return _run_sweep(sweep, configs, False, python, echo, stop_after_same_failures, progress)
+
+
+def _run_sweep(sweep: SweepConfig, configs: list[Configuration], dry_run: bool, python: str,
+               echo: Callable[[str], None], stop_after_same_failures: int, progress: bool | None) -> SweepOutcome:
     num_processes = resolve_num_processes(sweep.num_processes)
     outcome = SweepOutcome()
     width = len(str(len(configs)))
