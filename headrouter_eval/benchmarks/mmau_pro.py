@@ -414,8 +414,9 @@ class MMAUProTask(BenchmarkTask):
 
     def download(self, dataset_kwargs: dict[str, Any] | None = None) -> None:
         """As the base class, except that ``other_closed`` may be empty (the released data has
-        no closed category outside the ten): an empty split, whose NaN score the group
-        leaves out, instead of the base class's "no records" error."""
+        no closed category outside the ten): an empty split instead of the base class's
+        "no records" error. Such a task sends no request and reports no score, and the
+        group, which averages only the subtasks that report one, leaves it out."""
         if task_key(str(self.config.task)) != OTHER_CLOSED or not self.config.dataset_path:
             super().download(dataset_kwargs)
             return
