@@ -227,7 +227,7 @@ def test_default_mapping_covers_every_benchmark_task_with_three_classes():
     """Every AudioMarathon task and MMAU-Pro category the tasks folder ships has a default class."""
     names = [p.stem for folder in ("audiomarathon", "mmau_pro") for p in (REPO_ROOT / "tasks" / folder).glob("*.yaml")
              if p.stem not in ("audiomarathon", "mmau_pro")]
-    assert len(names) == 22
+    assert len(names) == 23
     classes = {name: class_of(name, None) for name in names}
     assert set(classes.values()) == {"semantic", "acoustic", "mixed"}
     assert [n for n, c in classes.items() if c == "mixed"] and all(c in ("semantic", "acoustic") for n, c in

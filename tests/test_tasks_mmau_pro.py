@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TASKS_DIR = ROOT / "tasks"
 FIX = ROOT / "tests" / "fixtures" / "mmau_pro"
 DETERMINISTIC = dict(mp.SCORING_DEFAULTS)
-COUNTS = {"sound": 2, "open": 2, "instruction_following": 3}
+COUNTS = {"sound": 2, "open": 2, "instruction_following": 3, "other_closed": 0}  # other_closed: no unknown category
 
 
 @pytest.mark.parametrize("key", list(mp.CATEGORIES))
@@ -135,13 +135,17 @@ def test_group_through_lmms_eval(tmp_path):
 
     task_dict = _load_override(tmp_path, f"task: mmau_pro\ndataset_path: {FIX}\n")
     (group, subtasks), = task_dict.items()
-    assert group.group_name == "mmau_pro" and len(subtasks) == 12
+    assert group.group_name == "mmau_pro" and len(subtasks) == 13
+    assert len(subtasks["mmaupro_other_closed"].test_docs()) == 0  # built, although empty
     assert subtasks["mmaupro_sound"].config.metadata["scoring"]["matcher"] == "deterministic"
     modes = {name: task.config.metadata["scoring_mode"] for name, task in subtasks.items()}
     assert modes["mmaupro_sound"] == "matcher=deterministic" and modes["mmaupro_open"] == "judge=none"
     assert modes["mmaupro_instruction_following"] == "if_checkers=official"
     results = defaultdict(dict)
     for name, task in subtasks.items():
+        if name == "mmaupro_other_closed":  # what lmms-eval reports for a task without docs: no metric
+            results[name] = {"alias": name, "samples": 0}
+            continue
         score = float("nan") if name == "mmaupro_open" else (80.0 if name == "mmaupro_sound" else 20.0)
         results[name] = {"alias": name, "score,none": score, "score_stderr,none": "N/A",
                          "samples": len(task.test_docs())}
@@ -205,10 +209,93 @@ def test_rows_without_two_choices_are_dropped_and_counted(tmp_path):
     assert len(docs) == COUNTS["sound"] and dropped == ["no-choices", "one-choice"]
 
 
-def test_unknown_closed_category_is_not_skipped_silently(tmp_path):
-    data = _rows_with(tmp_path, [{"id": "new", "category": "sound_effects"}])
-    with pytest.raises(RecordFormatError, match=r"categories \['sound_effects'\] have no task"):
-        mp.load_docs(str(data), "music", {"audio_root": str(FIX)})
+UNKNOWN = [{"id": "new-1", "category": "sound_effects"}, {"id": "new-2", "category": "Sound Effects"},
+           {"id": "new-3", "category": "birdsong"}, {"id": "new-4", "category": "birdsong", "choices": None}]
+
+
+def test_unknown_closed_categories_go_to_other_closed(tmp_path):
+    data = _rows_with(tmp_path, UNKNOWN)
+    docs, dropped = mp.load_docs_counted(str(data), "other_closed", {"audio_root": str(FIX)})
+    assert [d["id"] for d in docs] == ["new-1", "new-2", "new-3"] and dropped == ["new-4"]
+    assert {d["task"] for d in docs} == {"other_closed"}
+    # Scored as the other MC categories: same prompt, same matcher (answer "noise" = B).
+    assert mp.process_results(docs[0], ["B"], options=DETERMINISTIC)["score"]["value"] == 1.0
+    assert mp.process_results(docs[0], ["A"], options=DETERMINISTIC)["score"]["value"] == 0.0
+    # Every row is in exactly one task: none of the known ones takes them.
+    for key in mp.CATEGORIES:
+        if key != "other_closed":
+            assert len(mp.load_docs(str(data), key, {"audio_root": str(FIX)})) == COUNTS.get(key, 1)
+    task = _load_override(tmp_path, f"task: mmaupro_other_closed\ndataset_path: {data}\n"
+                                    f"dataset_kwargs:\n  audio_root: {FIX}\n")["mmaupro_other_closed"]
+    meta = task.config.metadata
+    assert meta["categories_held"] == {"Sound Effects": 1, "birdsong": 1, "sound_effects": 1}
+    assert meta["dropped_rows"]["ids"] == ["new-4"] and meta["scoring_mode"] == "matcher=deterministic"
+
+
+def test_other_closed_enters_the_group_with_its_row_count(tmp_path):
+    from lmms_eval.evaluator_utils import consolidate_group_results
+
+    (tmp_path / "data").mkdir()
+    data = _rows_with(tmp_path / "data", UNKNOWN)
+    task_dict = _load_override(tmp_path, f"task: mmau_pro\ndataset_path: {data}\ndataset_kwargs:\n"
+                                         f"  audio_root: {FIX}\n")
+    (_, subtasks), = task_dict.items()
+    results = defaultdict(dict)
+    for name, task in subtasks.items():
+        score = float("nan") if name == "mmaupro_open" else (80.0 if name == "mmaupro_other_closed" else 20.0)
+        results[name] = {"alias": name, "score,none": score, "score_stderr,none": "N/A",
+                         "samples": len(task.test_docs())}
+    results, *_ = consolidate_group_results(results, defaultdict(dict), task_dict)
+    # Twelve scored rows of the known categories at 20, three unknown-category rows at 80.
+    assert results["mmau_pro"]["score,none"] == pytest.approx((14 * 20 + 3 * 80) / 17)
+
+
+def _run_group(tiny_checkpoint, tmp_path, data):
+    from .lmms_cli import read_results, run_lmms_eval
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "mmau_pro.yaml").write_text(
+        f"task: mmau_pro\ndataset_path: {data}\ndataset_kwargs:\n  audio_root: {FIX}\n"
+    )
+    # A random tiny model never stops by itself: cap generation.
+    result = run_lmms_eval("vanilla_qwen_omni", f"pretrained={tiny_checkpoint}", str(config), TASKS_DIR,
+                           tmp_path / "out", "--gen_kwargs", "max_new_tokens=4", timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = read_results(tmp_path / "out")  # lmms-eval exits 0 on a crash too: no results file then
+    return report["results"], report["n-samples"], report
+
+
+def _weighted(res, sizes, names):
+    scored = [n for n in names if not math.isnan(res[n]["score,none"])]
+    rows = sum(sizes[n]["effective"] for n in scored)
+    return sum(res[n]["score,none"] * sizes[n]["effective"] for n in scored) / rows, rows
+
+
+KNOWN = [f"mmaupro_{k}" for k in mp.CATEGORIES if k != "other_closed"]
+
+
+@pytest.mark.slow
+def test_real_run_without_unknown_category_leaves_the_overall_unchanged(tiny_checkpoint, tmp_path):
+    res, sizes, report = _run_group(tiny_checkpoint, tmp_path, FIX)
+    # The empty catch-all neither crashes the group nor counts as a 0: it reports no score.
+    assert "score,none" not in res["mmaupro_other_closed"] and sizes["mmaupro_other_closed"]["effective"] == 0
+    assert report["configs"]["mmaupro_other_closed"]["metadata"]["categories_held"] == {}
+    overall, rows = _weighted(res, sizes, KNOWN)
+    assert rows == 14 and res["mmau_pro"]["score,none"] == pytest.approx(overall)
+
+
+@pytest.mark.slow
+def test_real_run_scores_unknown_category_with_its_row_weight(tiny_checkpoint, tmp_path):
+    (tmp_path / "data").mkdir()
+    data = _rows_with(tmp_path / "data", UNKNOWN)
+    res, sizes, report = _run_group(tiny_checkpoint, tmp_path, data)
+    other = res["mmaupro_other_closed"]
+    assert sizes["mmaupro_other_closed"]["effective"] == 3 and 0.0 <= other["score,none"] <= 100.0
+    assert report["configs"]["mmaupro_other_closed"]["metadata"]["categories_held"] == {
+        "Sound Effects": 1, "birdsong": 1, "sound_effects": 1}
+    overall, rows = _weighted(res, sizes, [*KNOWN, "mmaupro_other_closed"])
+    assert rows == 17 and res["mmau_pro"]["score,none"] == pytest.approx(overall)
 
 
 @pytest.mark.parametrize("matcher,ending", [

@@ -2,7 +2,10 @@
 
 One lmms-eval task per category (``mmaupro_<key>``, see ``CATEGORIES``): ten
 multiple-choice categories, ``open`` (LLM judge) and ``instruction_following``
-(rule checkers). Data (``dataset_path``): a local folder holding ``test.parquet``
+(rule checkers), plus ``mmaupro_other_closed``, which holds every closed row whose
+category is none of the ten (the official scorer scores every category but open and
+instruction following; the released data has no such row, so it is usually empty and
+then left out of the group score). Data (``dataset_path``): a local folder holding ``test.parquet``
 (or ``test.jsonl`` / ``test.json``) with the audio under it as extracted from
 ``data.zip``, a path to such a file, or the hub id with ``dataset_kwargs.audio_root``
 pointing at the extracted audio. ``audio_path`` is a list; multi-audio rows pass all
@@ -67,7 +70,10 @@ CATEGORIES: dict[str, str] = {
     "multi": "multi",
     "open": "open",
     "instruction_following": "instruction following",
+    # Not a data set category: every closed category but the ten above (see OTHER_CLOSED).
+    "other_closed": "*",
 }
+OTHER_CLOSED = "other_closed"
 KIND = {key: ("open" if key == "open" else "if" if key == "instruction_following" else "mc") for key in CATEGORIES}
 REQUIRED = ("id", "audio_path", "question", "category")
 TABLE_NAMES = ("test.parquet", "test.jsonl", "test.json")
@@ -181,7 +187,16 @@ def normalise_row(row: Mapping[str, Any], key: str, *, index: int, root: Path, s
 
 # The official scorer's rule: every category other than these two is closed (multiple choice).
 NOT_CLOSED = ("open", "instruction following")
-KNOWN_CLOSED = {_norm_category(v) for k, v in CATEGORIES.items() if KIND[k] == "mc"}
+KNOWN_CLOSED = {_norm_category(v) for k, v in CATEGORIES.items() if KIND[k] == "mc" and k != OTHER_CLOSED}
+
+
+def _in_task(category: Any, key: str) -> bool:
+    """Whether a row of ``category`` belongs to task ``key``: its own category, or for
+    ``other_closed`` any closed category that none of the ten known ones names."""
+    norm = _norm_category(category)
+    if key == OTHER_CLOSED:
+        return norm not in NOT_CLOSED and norm not in KNOWN_CLOSED
+    return norm == _norm_category(CATEGORIES[key])
 
 
 def _has_choices(row: Mapping[str, Any], where: str) -> bool:
@@ -197,23 +212,14 @@ def load_docs_counted(dataset_path: str, key: str, dataset_kwargs: Mapping[str, 
     """This category's docs, and the ids of its closed rows dropped as the official scorer
     drops them (``choices`` null or with fewer than two entries).
 
-    A closed category outside the ten known ones stops the run with its name: the official
-    scorer scores every category but ``open`` and ``instruction following``, so such rows
-    must not be left out silently."""
+    A closed category outside the ten known ones is scored in ``other_closed`` (the
+    official scorer scores every category but ``open`` and ``instruction following``)."""
     rows, root, source = load_rows(dataset_path, dataset_kwargs)
     if rows:
         missing = [c for c in REQUIRED if c not in rows[0]]
         if missing:
             raise RecordFormatError(f"{source}: no column(s) {missing}; found columns {sorted(map(str, rows[0]))}")
-    unknown = sorted({str(r.get("category")) for r in rows if str(r.get("category")) not in NOT_CLOSED
-                      and _norm_category(r.get("category")) not in KNOWN_CLOSED})
-    if unknown:
-        raise RecordFormatError(
-            f"{source}: closed-question categories {unknown} have no task here; the official scorer scores every "
-            f"category but {list(NOT_CLOSED)}, so they would be missing from the overall score"
-        )
-    wanted = _norm_category(CATEGORIES[key])
-    picked = [r for r in rows if _norm_category(r.get("category")) == wanted]
+    picked = [r for r in rows if _in_task(r.get("category"), key)]
     docs, dropped = [], []
     for i, r in enumerate(picked):
         if KIND[key] == "mc" and not _has_choices(r, f"row {i} of task {TASK_PREFIX}{key} in {source}"):
@@ -382,6 +388,44 @@ class MMAUProTask(BenchmarkTask):
             return f"judge={scoring.get('judge_model') or 'none'}"
         return f"if_checkers={scoring.get('if_checkers')}"
 
+    def __init__(self, config: Mapping[str, Any] | None = None, model_name: str | None = None) -> None:
+        try:
+            super().__init__(config=config, model_name=model_name)
+        except IndexError:
+            # lmms-eval 0.7.3's ConfigurableTask.__init__ ends by rendering its first doc as a
+            # sanity check (``self.task_docs[0]``) and sets nothing after it; an empty
+            # ``other_closed`` has no first doc. Any other IndexError is a real error.
+            if not self._is_empty_catch_all():
+                raise
+
+    def _is_empty_catch_all(self) -> bool:
+        split = getattr(getattr(self, "config", None), "test_split", None) or "test"
+        dataset = getattr(self, "dataset", None)
+        return (task_key(str(self.config.task)) == OTHER_CLOSED and dataset is not None
+                and len(dataset[split]) == 0)
+
+    def build_all_requests(self, *args: Any, **kwargs: Any) -> None:
+        # lmms-eval refuses a task without docs ("did not find any docs"); an empty
+        # other_closed sends no request and reports no score, which the group skips.
+        if self._is_empty_catch_all():
+            self._instances = []
+            return
+        super().build_all_requests(*args, **kwargs)
+
+    def download(self, dataset_kwargs: dict[str, Any] | None = None) -> None:
+        """As the base class, except that ``other_closed`` may be empty (the released data has
+        no closed category outside the ten): an empty split instead of the base class's
+        "no records" error. Such a task sends no request and reports no score, and the
+        group, which averages only the subtasks that report one, leaves it out."""
+        if task_key(str(self.config.task)) != OTHER_CLOSED or not self.config.dataset_path:
+            super().download(dataset_kwargs)
+            return
+        from datasets import Dataset, DatasetDict
+
+        docs = self.load_docs(str(self.config.dataset_path), dict(dataset_kwargs or {}))
+        self.dataset = DatasetDict({self.config.test_split or "test": Dataset.from_list(docs)})
+        self.dataset_no_image = self.dataset
+
     def load_docs(self, dataset_path: str, dataset_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         task = str(self.config.task)
         opts = self.scoring
@@ -402,6 +446,11 @@ class MMAUProTask(BenchmarkTask):
             meta["mcq_prompt"] = mcq_prompt(self.config.lmms_eval_specific_kwargs["default"], opts["matcher"])
             meta["dropped_rows"] = {"count": len(dropped), "ids": dropped,
                                     "rule": "choices null or fewer than two entries (as the official scorer)"}
+        if key == OTHER_CLOSED:
+            held: dict[str, int] = {}
+            for doc in docs:
+                held[doc["category"]] = held.get(doc["category"], 0) + 1
+            meta["categories_held"] = dict(sorted(held.items()))
         if KIND[key] == "if":
             meta["if_question_text"] = "{question}" in self.config.lmms_eval_specific_kwargs["default"]["template"]
         meta["prompt_source"] = "own"  # MMAU-Pro publishes no inference script or prompt

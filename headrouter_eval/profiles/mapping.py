@@ -48,6 +48,7 @@ MMAU_PRO_CLASSES: dict[str, str] = {
     "sound_music_speech": "mixed",  # all three domains at once
     "multi": "mixed",  # several clips of any domain compared or combined
     "open": "mixed",  # open-ended questions over every domain
+    "other_closed": "mixed",  # closed questions of a category not named above: domain unknown
 }
 
 
