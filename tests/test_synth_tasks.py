@@ -8,24 +8,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from headrouter_eval.synth.tasks import TASKS
+from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "tasks" / "hr_synth"
 SUBTASKS = sorted(f"hr_synth_{t}" for t in TASKS)
+DISPERSED = sorted(f"hr_synth_{t}" for t in DISPERSED_TASKS)
 
 
-@pytest.fixture(scope="module")
-def task_dict():
+@pytest.fixture(scope="module", params=["hr_synth", "hr_synth_dispersed"])
+def task_dict(request):
     from lmms_eval.tasks import TaskManager, get_task_dict
 
     manager = TaskManager("ERROR", include_path=str(TASK_DIR), include_defaults=False)
-    return get_task_dict(["hr_synth"], manager)
+    return get_task_dict([request.param], manager)
 
 
 def test_group_loads_with_every_task(task_dict):
     (group, subtasks), = task_dict.items()
-    assert group.group_name == "hr_synth"
-    assert sorted(subtasks) == SUBTASKS
+    assert sorted(subtasks) == {"hr_synth": SUBTASKS, "hr_synth_dispersed": DISPERSED}[group.group_name]
 
 
 def test_docs_audio_prompt_and_scoring(task_dict):
@@ -37,14 +37,21 @@ def test_docs_audio_prompt_and_scoring(task_dict):
         (item,) = task.doc_to_visual(doc)
         assert item["sampling_rate"] == 16_000 and item["array"].dtype == np.float32
         text = task.doc_to_text(doc)
-        assert re.search(r"^A\. .+\nB\. .+\nC\. .+\nD\. .+$", text, re.M), text
+        options = [f"{letter}. {option}" for letter, option in zip("ABCDEFGH", doc["options"])]
+        assert text.splitlines()[1:1 + len(options)] == options and len(options) >= 2, text
         assert task.config.generation_kwargs["max_new_tokens"] <= 5
         right = task.process_results(doc, [doc["answer"]])
         assert right["accuracy"] == {"pred": doc["answer"], "gold": doc["answer"], "parser": "robust",
                                      "average": "macro"}
         wrong_letter = "A" if doc["answer"] != "A" else "B"
         assert task.process_results(doc, [f"The answer is {wrong_letter}"])["accuracy"]["pred"] == wrong_letter
-        assert task.process_results(doc, ["no idea"])["accuracy"]["pred"] is None
+        assert task.process_results(doc, ["???"])["accuracy"]["pred"] is None  # "no idea" would read as "no"
+
+
+def test_every_task_has_its_yaml_and_calibration_yaml():
+    for task in (*TASKS, *DISPERSED_TASKS):
+        assert f"task: hr_synth_{task}\n" in (TASK_DIR / f"hr_synth_{task}.yaml").read_text()
+        assert f"test: data/calibration/{task}.jsonl" in (TASK_DIR / f"hr_synth_calib_{task}.yaml").read_text()
 
 
 def test_names_do_not_collide_with_lmms_eval_builtins():
@@ -53,4 +60,4 @@ def test_names_do_not_collide_with_lmms_eval_builtins():
     builtin = set()
     for path in Path(lmms_eval.__file__).parent.joinpath("tasks").rglob("*.yaml"):
         builtin.update(re.findall(r"^(?:task|group):\s*([\w\-]+)\s*$", path.read_text(errors="ignore"), re.M))
-    assert not ({"hr_synth", *SUBTASKS} & builtin)
+    assert not ({"hr_synth", "hr_synth_dispersed", *SUBTASKS, *DISPERSED} & builtin)
