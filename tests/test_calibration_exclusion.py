@@ -14,7 +14,7 @@ import pytest
 
 from headrouter_eval.profiles.exclusion import ENV_VAR
 from headrouter_eval.profiles.format import load_profile, save_profile
-from headrouter_eval.profiles.holdout import item_id
+from headrouter_eval.profiles.holdout import CONTENT_RULE, LEGACY_RULE, item_id, legacy_item_id
 from headrouter_eval.pruners.base import ModelInfo
 from tests.conftest import REPO_ROOT
 from tests.headrouter_testkit import make_profile
@@ -35,11 +35,25 @@ def _load(tmp_path: Path, body: str):
     return get_task_dict([utils.load_yaml_config(str(path))], manager)
 
 
-def _profile_holding_out(tmp_path: Path, items: dict[str, list[str]]) -> Path:
+def _load_named(tmp_path: Path, name: str, body: str):
+    """A user's task folder holding ``name``.yaml, loaded by name as ``--include-path`` does."""
+    from lmms_eval.tasks import TaskManager, get_task_dict
+
+    folder = tmp_path / f"tasks_{len(list(tmp_path.glob('tasks_*')))}"  # fresh folder: lmms-eval indexes once
+    folder.mkdir()
+    (folder / f"{name}.yaml").write_text(body)
+    return get_task_dict([name], TaskManager("ERROR", include_path=str(folder), include_defaults=False))[name]
+
+
+def _profile_holding_out(tmp_path: Path, items: dict[str, list[str]], id_rule: str | None = CONTENT_RULE,
+                         name: str = "held.json") -> Path:
+    """A profile holding ``items`` out; ``id_rule=None`` writes one as calibrated before content ids."""
     info = ModelInfo("tiny", num_layers=2, num_heads=4, num_kv_heads=2, hidden_size=64, layer=1, scoring_layer=0)
     profile = make_profile(info, {"semantic": ([0.1] * 4, [0.25] * 4)})
     profile.calibration["held_out"] = {"seed": 0, "per_task": 1, "items": items}
-    return save_profile(profile, tmp_path / "held.json")
+    if id_rule is not None:
+        profile.calibration["id_rule"] = id_rule
+    return save_profile(profile, tmp_path / name)
 
 
 def test_task_filter_drops_held_out_items_and_records_how_many(tmp_path, monkeypatch):
@@ -67,6 +81,104 @@ def test_hr_synth_test_items_are_disjoint_from_the_bundled_profiles_calibration_
     assert len(word.test_docs()) == 40 and word.config.metadata["held_out"]["excluded"] == 0
     with pytest.raises(ValueError, match="every item is held out for calibration"):
         _load(tmp_path, "task: hr_synth_calib_word\n")
+
+
+CALIB_WORD = (f"task: my_word_copy\ninclude: {TASKS_DIR / 'hr_synth' / 'hr_synth_calib_word.yaml'}\n"
+              "dataset_kwargs:\n  data_files:\n"
+              f"    test: {TASKS_DIR / 'hr_synth' / 'data' / 'calibration' / 'word.jsonl'}\n")
+
+
+def test_a_renamed_task_holding_the_calibration_records_is_excluded_under_both_id_rules(tmp_path, monkeypatch):
+    from headrouter_eval.demo import BUNDLED_MODEL
+
+    # the bundled profile (calibrated before content ids: no id_rule) on its items under another task name
+    bundled = BUNDLED_MODEL / "headrouter_profile_L0.json"
+    assert load_profile(bundled).id_rule == LEGACY_RULE
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    docs = list(_load_named(tmp_path, "my_word_copy", CALIB_WORD).test_docs())
+    content = _profile_holding_out(tmp_path, {"hr_synth_calib_word": [item_id("x", docs[1])]})
+    old_rule = _profile_holding_out(tmp_path, {"hr_synth_calib_word": [legacy_item_id("hr_synth_calib_word", docs[1])]},
+                                    id_rule=None, name="old.json")
+    assert load_profile(content).id_rule == CONTENT_RULE
+    for profile in (content, old_rule):
+        renamed = _load_named(tmp_path, "my_word_copy", CALIB_WORD + f"exclude_calibration: {profile}\n")
+        assert [d["id"] for d in renamed.test_docs()] == [d["id"] for i, d in enumerate(docs) if i != 1], profile
+        assert renamed.config.metadata["held_out"] == {"profiles": {str(profile): 1}, "excluded": 1,
+                                                       "evaluated": len(docs) - 1}
+    monkeypatch.setenv(ENV_VAR, str(bundled))
+    with pytest.raises(ValueError, match="every item is held out for calibration"):
+        _load_named(tmp_path, "my_word_copy", CALIB_WORD)
+
+
+def test_any_lmms_eval_task_drops_the_calibration_items_once_a_headrouter_model_is_made(tmp_path, monkeypatch):
+    """A plain lmms-eval task (no headrouter task class) under a new name: the filter the models
+    install (install_for_every_task) drops the items by content; without the variable nothing changes."""
+    from lmms_eval.api.task import ConfigurableTask
+
+    from headrouter_eval.profiles.exclusion import install_for_every_task
+
+    tiny = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
+    body = (f"task: someone_elses_task\ninclude: {tiny / 'tiny_audio.yaml'}\n"
+            f"dataset_kwargs:\n  data_files:\n    test: {tiny / 'docs.jsonl'}\n")
+    install_for_every_task()
+    install_for_every_task()  # idempotent: one filter, not two
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    plain = _load(tmp_path, body)["someone_elses_task"]
+    assert type(plain) is ConfigurableTask
+    docs = list(plain.test_docs())
+    assert len(docs) == 4 and "held_out" not in (plain.config.metadata or {})
+    profile = _profile_holding_out(tmp_path, {"hr_test_tiny_audio": [item_id("x", docs[0]), item_id("x", docs[2])]})
+    monkeypatch.setenv(ENV_VAR, str(profile))
+    task = _load(tmp_path, body)["someone_elses_task"]
+    assert [item_id("x", d) for d in task.test_docs()] == [item_id("x", docs[1]), item_id("x", docs[3])]
+    assert task.config.metadata["held_out"] == {"profiles": {str(profile): 2}, "excluded": 2, "evaluated": 2}
+    task.build_all_requests(limit=1, rank=0, world_size=1)
+    assert len(task.instances) == 1 and task.config.metadata["held_out"]["evaluated"] == 1
+
+
+def test_the_adapter_refuses_calibration_records_read_through_a_renamed_task(tmp_path, monkeypatch):
+    """The refusal itself, in-process, on the documents lmms-eval hands the model (its task_dict)."""
+    from headrouter_eval.adapters.lmms_model import PrunedAudioLM
+    from headrouter_eval.profiles.exclusion import CalibrationItems
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    task = _load_named(tmp_path, "my_word_copy", CALIB_WORD)
+    docs = task.dataset["test"]
+    for held in (_profile_holding_out(tmp_path, {"hr_synth_calib_word": [item_id("x", docs[1])]}),
+                 _profile_holding_out(tmp_path, {"hr_synth_calib_word": [legacy_item_id("hr_synth_calib_word",
+                                                                                       docs[1])]},
+                                      id_rule=None, name="old.json")):
+        model = PrunedAudioLM.__new__(PrunedAudioLM)  # only the refusal's state: no checkpoint is loaded
+        model.task_dict = {"my_word_copy": task.dataset}
+        model.calibration_items = CalibrationItems([load_profile(held)])
+        model.stats_meta = {"profile": str(held)}
+        items = {("my_word_copy", "test", i): model._item(i, "my_word_copy", "test") for i in range(len(docs))}
+        with pytest.raises(ValueError, match=r"1 request\(s\) are items held out.*doc 1 of task my_word_copy"):
+            model._refuse_calibration_items(items)
+        model._refuse_calibration_items({key: item for key, item in items.items() if key[2] != 1})  # the rest run
+
+
+def test_the_leaderboard_marks_a_run_that_scored_calibration_items_under_another_task_name(tmp_path):
+    from headrouter_eval.leaderboard.integrity import CONTAMINATED, mark_contaminated
+    from headrouter_eval.leaderboard.runs import COMPLETE, Run
+    from headrouter_eval.leaderboard.stats import PruningStats
+
+    doc = {"audio": ["/data/clip.wav"], "question": "Which city?"}
+    content = _profile_holding_out(tmp_path, {"am_scr": [item_id("am_scr", doc)]})
+    old_rule = _profile_holding_out(tmp_path, {"am_scr": [legacy_item_id("am_scr", doc)]}, id_rule=None,
+                                    name="old.json")
+
+    def run(task: str) -> Run:  # what discover_runs reads from a run's stats file, for a run in any folder
+        stats = PruningStats(complete=True, problem=None, items={item_id(task, doc)},
+                             legacy_items={legacy_item_id(task, doc)})
+        return Run(folder=tmp_path / "elsewhere", model="m", model_id="uniform_qwen_omni", method="uniform",
+                   retention=0.5, layer=2, tasks=[task], status=COMPLETE, stats=stats)
+
+    (renamed,) = mark_contaminated([run("my_race_copy")], [content])
+    assert renamed.status == CONTAMINATED and f"held out to calibrate {content.resolve()}" in renamed.problem
+    # an old-rule profile knows only its task names' ids: the same task is caught, a renamed one cannot be
+    assert mark_contaminated([run("am_scr")], [old_rule])[0].status == CONTAMINATED
+    assert mark_contaminated([run("my_race_copy")], [old_rule])[0].status == COMPLETE
 
 
 @pytest.mark.slow

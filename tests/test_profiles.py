@@ -205,6 +205,7 @@ def test_calibration_on_the_tiny_model_writes_profile_and_vectors(tiny_checkpoin
     held = profile.held_out_items
     assert sorted(held) == ["hrcal_acoustic", "hrcal_semantic"] and all(len(ids) == 2 for ids in held.values())
     assert all(r["item"] in held[r["task"]] and r["sample_id"] == f"{r['task']}:{r['item']}" for r in rows)
+    assert profile.id_rule == "content-v1" and profile.calibration["id_rule"] == "content-v1"
 
 
 @pytest.mark.slow
@@ -261,3 +262,19 @@ def test_the_bundled_profile_has_three_classes_and_a_held_out_record():
         assert sorted(profile.classes) == ["acoustic", "mixed", "semantic"] and profile.format_version == 2
         assert set(profile.held_out_items) == {f"hr_synth_calib_{t}" for t in
                                                ("word", "number", "pitch", "sound", "order", "mixed")}
+
+
+def test_the_id_rule_is_recorded_and_a_profile_without_one_reads_as_the_task_name_rule(info, tmp_path):
+    profile = uniform_profile(info)
+    raw = profile.to_json()
+    raw["calibration"] = {"held_out": {"seed": 0, "per_task": 1, "items": {"t": ["abc"]}}}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(raw))
+    assert load_profile(path).id_rule == "task-v0"  # calibrated before content ids (the bundled profiles)
+    raw["calibration"]["id_rule"] = "content-v1"
+    path.write_text(json.dumps(raw))
+    assert load_profile(path).id_rule == "content-v1"
+    raw["calibration"]["id_rule"] = "content-v9"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ProfileError, match=r"calibration.id_rule is 'content-v9'; this version knows content-v1"):
+        load_profile(path)

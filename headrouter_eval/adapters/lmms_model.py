@@ -53,7 +53,8 @@ from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
 from headrouter_eval.engine import PrefillRecord, PruningEngine
 from headrouter_eval.models import ModelFamily, get_family
 from headrouter_eval.models.base import LONG_AUDIO, AudioTooShortError
-from headrouter_eval.profiles.holdout import item_id
+from headrouter_eval.profiles.exclusion import CalibrationItems, install_for_every_task
+from headrouter_eval.profiles.holdout import item_id, legacy_item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats import (
     EXPECTED_WORLD_SIZE_ENV,
@@ -87,6 +88,9 @@ class PrunedAudioLM(lmms):
         **pruner_options: Any,
     ) -> None:
         super().__init__()
+        # lmms-eval creates the model before it loads the tasks: from here on every task, of any
+        # class, drops the calibration items of HEADROUTER_EXCLUDE_CALIBRATION's profiles
+        install_for_every_task()
         # every model arg is type-checked here, before anything is loaded: lmms-eval hands
         # over whatever the command line looked like (layer=1.5 arrives as a float)
         batch_size = model_args.integer("batch_size", batch_size, minimum=1)
@@ -149,7 +153,8 @@ class PrunedAudioLM(lmms):
                            "long_audio": long_audio}
         profile = getattr(self.pruner, "_profile", None)
         # the profile's held-out items: scoring one of them would let calibration leak into the result
-        self.calibration_items = {t: set(ids) for t, ids in profile.held_out_items.items()} if profile else {}
+        # matched by content under any task name (a renamed task holding the same records included)
+        self.calibration_items = CalibrationItems([profile] if profile else [])
         if profile is not None:
             self.stats_meta["profile"] = str(Path(profile.source).resolve())
         output_path = cli_output_path()
@@ -206,6 +211,8 @@ class PrunedAudioLM(lmms):
         for chunk in collator.get_batched(n=1, batch_fn=None):
             context, gen_kwargs, doc_to_visual, doc_id, task, split = chunk[0]
             answer, record = self._answer(context, dict(gen_kwargs), doc_to_visual, doc_id, task, split)
+            # the task-name id too (rule task-v0), so a leaderboard can check profiles calibrated before content ids
+            record.extra["item_task_v0"] = legacy_item_id(task, self.task_dict[task][split][doc_id])
             stats.write(task, doc_id, record, item=items[(task, split, doc_id)])
             answers.append(answer)
             self.cache_hook.add_partial("generate_until", (context, gen_kwargs), answer)
@@ -220,8 +227,10 @@ class PrunedAudioLM(lmms):
 
     def _refuse_calibration_items(self, items: dict[tuple, str]) -> None:
         """Fail before answering anything when a request is an item the profile was calibrated on."""
-        leaked = [(task, doc_id, item) for (task, _split, doc_id), item in items.items()
-                  if item in self.calibration_items.get(task, ())]
+        if not self.calibration_items:
+            return
+        leaked = [(task, doc_id, item) for (task, split, doc_id), item in items.items()
+                  if self.calibration_items.holder(self.task_dict[task][split][doc_id]) is not None]
         if leaked:
             task, doc_id, item = leaked[0]
             raise ValueError(

@@ -1,7 +1,8 @@
 """Calibration integrity of a leaderboard: runs that scored a calibration item, and what was held out.
 
 HeadRouter profiles (format version 2) record every item held out for their calibration.
-Every run writes the stable id of each item it scored into its pruning stats, and every
+Every run writes the stable ids of each item it scored into its pruning stats (its content
+id, and its task-name id for profiles calibrated before content ids), and every
 HeadRouter run the profile it used. A run of *any* method in the leaderboard that scored
 an item some profile of the leaderboard holds out is marked ``contaminated``: listed with
 the reason, never averaged, so HeadRouter and its baselines are compared only on items
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from headrouter_eval.leaderboard.run_status import COMPLETE, CONTAMINATED
 from headrouter_eval.profiles.format import ProfileError, load_profile
+from headrouter_eval.profiles.holdout import CONTENT_RULE
 
 if TYPE_CHECKING:  # runs.py imports this module: the type only, so there is no import cycle
     from headrouter_eval.leaderboard.runs import Run
@@ -24,10 +26,12 @@ if TYPE_CHECKING:  # runs.py imports this module: the type only, so there is no 
 __all__ = ["CONTAMINATED", "held_out_notes", "mark_contaminated"]
 
 
-def _held_out_by_profile(runs: list[Run], extra: Iterable[str | Path] = ()) -> tuple[dict[str, str], list[str]]:
+def _held_out_by_profile(runs: list[Run], extra: Iterable[str | Path] = ()
+                         ) -> tuple[dict[str, str], dict[str, str], list[str]]:
     """Item id -> the profile holding it out, over every profile used by a run and the ``extra``
-    ones; and the profiles without a record."""
-    held: dict[str, str] = {}
+    ones, for content-id profiles and for task-name-id (older) profiles; and the profiles without a record."""
+    content: dict[str, str] = {}
+    legacy: dict[str, str] = {}
     unverifiable = []
     used = {p for run in runs if run.stats for p in run.stats.profiles}
     for path in sorted(used | {str(Path(p).resolve()) for p in extra}):
@@ -38,15 +42,19 @@ def _held_out_by_profile(runs: list[Run], extra: Iterable[str | Path] = ()) -> t
             continue
         if profile.format_version < 2:
             unverifiable.append(f"{path} (format version {profile.format_version}: no held-out record)")
+        held = content if profile.id_rule == CONTENT_RULE else legacy
         for ids in profile.held_out_items.values():
             held.update({item: path for item in ids})
-    return held, unverifiable
+    return content, legacy, unverifiable
 
 
 def mark_contaminated(runs: list[Run], profiles: Iterable[str | Path] = ()) -> list[Run]:
     """Set ``status=contaminated`` on complete runs that scored an item a profile of these runs, or
     one of ``profiles`` (``leaderboard --profiles``, whichever folder its runs are in), holds out.
 
+    A run records, per item scored, its content id (matched against ``id_rule: content-v1``
+    profiles: whatever the task was called) and its task-name id (matched against older profiles,
+    which therefore catch their items only under the task names they were calibrated on).
     A named profile that cannot be read is an error: the check it asks for could not be made.
     """
     for path in profiles:
@@ -54,16 +62,20 @@ def mark_contaminated(runs: list[Run], profiles: Iterable[str | Path] = ()) -> l
             load_profile(path)
         except ProfileError as exc:
             raise ValueError(f"--profiles {path}: {exc}") from exc
-    held, _ = _held_out_by_profile(runs, profiles)
+    content, legacy, _ = _held_out_by_profile(runs, profiles)
     for run in runs:
         if run.status != COMPLETE or run.stats is None:
             continue
-        leaked = sorted(run.stats.items & held.keys())
+        # a run from before content ids recorded the task-name id as its "item"
+        by_legacy = {item: legacy[item] for item in (run.stats.legacy_items | run.stats.items) & legacy.keys()}
+        by_content = {item: content[item] for item in run.stats.items & content.keys()}
+        leaked = {**by_content, **by_legacy}
         if leaked:
-            profiles = sorted({held[item] for item in leaked})
+            first = sorted(leaked)[0]
+            holders = sorted(set(leaked.values()))
             run.status = CONTAMINATED
-            run.problem = (f"scored {len(leaked)} item(s) held out to calibrate {', '.join(profiles)} "
-                           f"(first: {leaked[0]}); re-run with HEADROUTER_EXCLUDE_CALIBRATION or the task key "
+            run.problem = (f"scored {len(leaked)} item(s) held out to calibrate {', '.join(holders)} "
+                           f"(first: {first}); re-run with HEADROUTER_EXCLUDE_CALIBRATION or the task key "
                            "exclude_calibration naming the profile")
     return runs
 
@@ -84,6 +96,6 @@ def held_out_notes(runs: list[Run]) -> list[str]:
         parts = [f"{task} {'/'.join(str(n) for n in sorted(counts))}" for task, counts in sorted(excluded.items())]
         notes.append("Items held out for HeadRouter calibration and excluded from every method's scores: "
                      + ", ".join(parts) + ".")
-    _, unverifiable = _held_out_by_profile(runs)
+    *_, unverifiable = _held_out_by_profile(runs)
     notes += [f"Cannot check for calibration items: profile {p}." for p in unverifiable]
     return notes

@@ -61,6 +61,7 @@ class PruningStats:
     per_task: dict[str, TokenStats] = field(default_factory=dict)
     ranks: list[int] = field(default_factory=list)
     items: set[str] = field(default_factory=set)  # stable ids of the items scored (leaderboard.integrity)
+    legacy_items: set[str] = field(default_factory=set)  # their task-name ids (rule task-v0), for older profiles
     profiles: set[str] = field(default_factory=set)  # HeadRouter profiles the run used
 
 
@@ -83,6 +84,8 @@ def _read_samples(path: Path, per_task: dict[str, TokenStats], result: PruningSt
             raise ValueError(f"{path}:{line_no}: pruning stats record lacks {missing}")
         if record.get("item"):
             result.items.add(str(record["item"]))
+        if record.get("item_task_v0"):
+            result.legacy_items.add(str(record["item_task_v0"]))
         if record.get("profile"):
             result.profiles.add(str(record["profile"]))
         stats = per_task.setdefault(str(record["task"]), TokenStats())

@@ -41,7 +41,7 @@ import torch
 from tqdm import tqdm
 
 from headrouter_eval.profiles.format import ClassProfile, HeadProfile, model_fingerprint
-from headrouter_eval.profiles.holdout import held_out_indices, item_id
+from headrouter_eval.profiles.holdout import CONTENT_RULE, held_out_indices, item_id
 from headrouter_eval.profiles.mapping import class_of
 from headrouter_eval.pruners.routing import auto_sigma, head_weights
 
@@ -235,9 +235,10 @@ def build_profile(rows: list[dict[str, Any]], info, probe: dict[str, str], confi
         sigma=sigma, sigma_rule=rule, head_weight_rule=config.head_weight_rule, classes=classes,
         calibration={"tasks": config.tasks, "mapping": config.mapping_spec, "per_class": config.per_class,
                      "seed": config.seed, "samples": len(rows),
+                     "id_rule": CONTENT_RULE,
                      "held_out": {"seed": config.seed, "per_task": holdout_size(config), "items": held_out,
                                   "rule": "per task, the items with the smallest sha256(f'{seed}:{item id}'); "
-                                          "item id = sha256([task, record id or audio file names, question])[:20]"},
+                                          "item id = sha256([audio digest, question])[:20] (content-v1)"},
                      "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")},
     )
 

@@ -17,9 +17,19 @@ the per-head selectivity vectors and the head-weight vector used for that class
                                "tasks": ["..."], "samples": ["task:item_id", ...]},
                   "acoustic": {...}, "mixed": {...}},
       "calibration": {"mapping": {...}, "per_class": 8, "seed": 0, "created": "...",
+                      "id_rule": "content-v1",
                       "held_out": {"seed": 0, "per_task": 8, "rule": "...",
                                    "items": {"task": ["item_id", ...], ...}}, ...}
     }
+
+``calibration.id_rule`` names how the held-out ids were made
+(:mod:`headrouter_eval.profiles.holdout`): ``content-v1`` (audio digest plus question,
+whatever the task is called), written by ``headrouter-eval calibrate``. A profile without
+it was calibrated with the older rule ``task-v0`` (ids hash the task name) and is read as
+such; its items are still recognised under another task name by trying each task name
+the profile holds items for, in evaluation, but the leaderboard (which sees only the ids
+a run recorded) recognises them only under the profile's own task names. Recalibrate to
+get content ids.
 
 Version 2 adds ``calibration.held_out``: every item held out for calibration, by task
 and stable item id (:mod:`headrouter_eval.profiles.holdout`); evaluation with the
@@ -41,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from headrouter_eval import schema
+from headrouter_eval.profiles.holdout import ID_RULES, LEGACY_RULE
 
 if TYPE_CHECKING:  # only for annotations: importing pruners here would be circular (the pruner loads profiles)
     from headrouter_eval.pruners.base import ModelInfo
@@ -89,6 +100,12 @@ class HeadProfile:
     def held_out_items(self) -> dict[str, list[str]]:
         """Task -> ids of the items held out for calibration (empty for a version-1 profile)."""
         return dict((self.calibration.get("held_out") or {}).get("items") or {})
+
+    @property
+    def id_rule(self) -> str:
+        """The rule its held-out ids were made by (``calibration.id_rule``); a profile without one
+        was calibrated before content ids and used the task-name rule (``task-v0``)."""
+        return str(self.calibration.get("id_rule") or LEGACY_RULE)
 
     @property
     def num_heads(self) -> int:
@@ -220,6 +237,9 @@ def _check_shapes(profile: HeadProfile) -> None:
         if not isinstance(items, dict) or not all(isinstance(v, list) for v in items.values()):
             raise ProfileError(f"{where}: format_version 2 needs 'calibration.held_out.items' "
                                "(task -> list of held-out item ids)")
+        if profile.id_rule not in ID_RULES:
+            raise ProfileError(f"{where}: calibration.id_rule is {profile.id_rule!r}; this version knows "
+                               f"{', '.join(ID_RULES)} (a missing id_rule means task-v0)")
 
 
 #: how far a class's head weights may sum from 1 (JSON round-trips of float32 sums stay far inside)
