@@ -146,7 +146,7 @@ class PrunedAudioLM(lmms):
         self.max_new_tokens = max_new_tokens
         self.long_audio = long_audio
         # prompt + reply must fit the decoder's positions; checked per request with the numbers
-        self.context_limit = getattr(self.family.text_config(self.model.config), "max_position_embeddings", None)
+        self.context_limit = self.family.context_limit(self.model)
         self.batch_size_per_gpu = 1
         self.stats_meta = {"method": self.method, "family": self.family_name, "retention": retention, "layer": layer,
                            "pretrained": str(pretrained), "world_size": world_size,

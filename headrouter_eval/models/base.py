@@ -202,6 +202,10 @@ class ModelFamily(ABC):
         """The decoder's config inside the generating model's config."""
         return config.text_config
 
+    def context_limit(self, model: torch.nn.Module) -> int | None:
+        """The decoder's ``max_position_embeddings``: how many positions a prompt and its reply may use."""
+        return getattr(self.text_config(model.config), "max_position_embeddings", None)
+
     def audio_token_ids(self, config: Any) -> AudioTokenIds:
         """Audio placeholder / bos / eos ids from the generating model's config (never hard-coded)."""
         return AudioTokenIds(audio=config.audio_token_id, bos=config.audio_start_token_id,
