@@ -22,13 +22,13 @@ BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "hr_synth_omni"
 # one profile per pruning layer: {layer} is filled in per configuration by the sweep
 BUNDLED_PROFILE = BUNDLED_MODEL / "headrouter_profile_L{layer}.json"
 DEMO_TASK = "hr_synth"
-# Down to 5% of the audio tokens: on the multi-event tasks the methods part there, while at
-# 25% most keep every event.
+# Down to 5% of the audio tokens, where the methods part; at 25% most keep the needle.
 DEMO_RETENTIONS = (0.25, 0.1, 0.05)
 # The bundled model is tiny (4 decoder layers): pruning before the first decoder layer is
-# where the methods' choices of tokens matter most (see the training report); layer 2 is
-# the paper's default pruning layer, shown beside it.
-DEMO_LAYERS = (0, 2)
+# where the methods' choices of tokens matter most (see the training report). The paper's
+# layer 2 has a bundled profile too (`--layers 0,2`); the default grid stays at layer 0 so
+# that the demo, which CI runs, fits its time budget on a 2-core machine.
+DEMO_LAYERS = (0,)
 RANDOM_SEEDS = (0, 1, 2)
 # HeadRouter's head-weighting ablation as a labelled row beside it (same profile, head
 # weights uniform): the paper's claim is that routing the heads matters. The oracle-class

@@ -45,7 +45,8 @@ def load_snippet(name: str) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(
             f"speech snippet {name!r} is not shipped ({path} missing); "
-            "rebuild the data with `headrouter-eval synth build-data`"
+            "reinstall headrouter-eval, or rebuild the shipped data with "
+            "`headrouter-eval synth build-data --replace-shipped`"
         )
     wav = load_audio(str(path)).astype(np.float64)
     wav.setflags(write=False)
