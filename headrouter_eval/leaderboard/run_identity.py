@@ -72,6 +72,14 @@ def _compact(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
+def _held_out(held: dict | None) -> dict | None:
+    """The held-out record with each profile named by its file name: the items it excluded
+    change the numbers, the folder the package (or the profile) sits in does not."""
+    if not isinstance(held, dict) or not isinstance(held.get("profiles"), dict):
+        return held
+    return {**held, "profiles": {Path(str(path)).name: n for path, n in held["profiles"].items()}}
+
+
 def task_identity(results: dict, leaves: list[str], model_args: dict[str, str]) -> dict[str, str]:
     """The identity of one task's score (a group's: over its leaf tasks)."""
     config = results.get("config") or {}
@@ -94,7 +102,7 @@ def task_identity(results: dict, leaves: list[str], model_args: dict[str, str]) 
         "limit": _compact(config.get("limit")),
         "offset": _compact(config.get("offset") or 0),
         "items": per_leaf(lambda _, leaf: (n_samples.get(leaf) or {}).get("effective")),
-        "exclusions": per_leaf(lambda cfg, _: metadata(cfg).get("held_out")),
+        "exclusions": per_leaf(lambda cfg, _: _held_out(metadata(cfg).get("held_out"))),
         "generation": _compact({k: v for k, v in generation.items() if v not in (None, "-")}),
         "scoring": per_leaf(lambda cfg, _: metadata(cfg).get("scoring") or metadata(cfg).get("scoring_mode")),
         "dtype": model_args.get("dtype", MODEL_ARG_DEFAULTS["dtype"]),
