@@ -1,25 +1,33 @@
 """Per-sample pruning stats, written beside lmms-eval's own results of the same run.
 
 lmms-eval writes a run's results to ``<output_path>/<model name>/<date>_results.json``
-(the model name is the ``pretrained=`` model arg, sanitised; ``<date>`` is the
-``YYYYMMDD_HHMMSS`` stamp it takes when the run starts). Each rank writes, into that same
-folder and under that same stamp:
+(the model name is the ``pretrained=`` model arg, sanitised). Each rank of our adapter
+writes, into that same folder (or into the ``stats_dir`` model arg's folder):
 
-* ``<date>_pruning_stats_rank<R>.jsonl`` (one JSON object per sample: task, doc id, audio
+* ``<run id>_pruning_stats_rank<R>.jsonl`` (one JSON object per sample: task, doc id, audio
   tokens, kept tokens, prefill time, pruner extras) while it runs, and
-* ``<date>_pruning_summary_rank<R>.json`` only once every request was answered.
+* ``<run id>_pruning_summary_rank<R>.json`` only once every request was answered.
 
-So two runs sharing one ``--output_path`` never overwrite each other's stats, and the
-leaderboard pairs a results file with its stats by name. A run without the summary did
-not finish, whatever else it left behind: the leaderboard and the sweep treat it as
-incomplete. With the ``stats_dir`` model arg the files go there instead, same names.
+The run id (``YYYYMMDD_HHMMSS_<8 hex>``, rank 0's, shared by every rank) is the adapter's
+own, and the adapter writes it into the results file: lmms-eval puts the token usage that
+models log (``log_usage``) under ``results["usage"]["by_source"]``, and the adapter logs one
+zero-token record whose source is :func:`usage_source` of the id. So the leaderboard pairs a
+results file with its stats by that id, never by guessing from names or times, and two runs
+sharing one folder never overwrite each other's stats. A run without the summary did not
+finish, whatever else it left behind: the leaderboard and the sweep treat it as incomplete.
+
+Where lmms-eval writes its results is not handed to model classes. lmms-eval hands its
+resolved arguments (``--output_path``, ``--model_args``, from the command line or a
+``--config`` YAML alike) to every task it evaluates as ``task.args``, before the task builds
+its requests; :func:`install_task_hook` reads them there (see :class:`RunRecord`).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
-import sys
+import secrets
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,58 +43,92 @@ SUMMARY_NAME = "{run_id}_pruning_summary_rank{rank}.json"
 # Set by `headrouter-eval sweep` (and settable by hand): the process count the run was
 # launched for; the adapter refuses to start when the launcher delivered another.
 EXPECTED_WORLD_SIZE_ENV = "HEADROUTER_EXPECTED_WORLD_SIZE"
+# the usage source under which the run id reaches the results file: "headrouter_eval:<run id>"
+USAGE_SOURCE_PREFIX = "headrouter_eval:"
 
 
-def _cli_value(flag: str, argv: list[str] | None = None) -> str | None:
-    argv = sys.argv if argv is None else argv
-    for i, arg in enumerate(argv):
-        if arg == flag and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith(flag + "="):
-            return arg.split("=", 1)[1]
-    return None
+def new_run_id() -> str:
+    """A fresh run id: the start time (sorts like lmms-eval's stamps) and 8 random hex digits,
+    so two runs started in the same second into one folder still differ."""
+    return f"{datetime.datetime.now():%Y%m%d_%H%M%S}_{secrets.token_hex(4)}"
 
 
-def cli_output_path(argv: list[str] | None = None) -> str | None:
-    """lmms-eval's ``--output_path`` from the command line, if it was started from its CLI.
-
-    lmms-eval does not hand the output folder to model classes, so this is the only
-    way to put our stats beside its results without a second argument.
-    """
-    return _cli_value("--output_path", argv)
+def usage_source(run_id: str) -> str:
+    """The ``log_usage(source=...)`` that carries ``run_id`` into lmms-eval's results."""
+    return USAGE_SOURCE_PREFIX + run_id
 
 
-def results_folder(output_path: str | Path, argv: list[str] | None = None) -> Path:
-    """The folder lmms-eval writes this run's ``*_results.json`` into.
+def results_folder(output_path: str | Path, model_args: str | dict | None) -> Path:
+    """The folder lmms-eval writes a run's ``*_results.json`` into, for its ``--output_path``
+    and ``--model_args``.
 
-    lmms-eval appends the model name it reads from ``--model_args`` (``pretrained=...``),
+    lmms-eval appends the model name it reads from the model args (``pretrained=...``),
     sanitised; its own functions are used so the two can never disagree.
     """
     from lmms_eval.loggers.evaluation_tracker import GeneralConfigTracker
     from lmms_eval.utils import sanitize_model_name
 
-    model_args = _cli_value("--model_args", argv) or ""
-    return Path(output_path) / sanitize_model_name(GeneralConfigTracker._get_model_name(model_args))
+    if isinstance(model_args, dict):  # a --config YAML may give the model args as a mapping
+        model_args = ",".join(f"{key}={value}" for key, value in model_args.items())
+    return Path(output_path) / sanitize_model_name(GeneralConfigTracker._get_model_name(model_args or ""))
 
 
-def lmms_eval_run_stamp() -> str:
-    """The ``YYYYMMDD_HHMMSS`` stamp lmms-eval names this run's results with.
+class RunRecord:
+    """One adapter's run: its id and where its stats go.
 
-    lmms-eval takes it before building the model and passes it down as
-    ``simple_evaluate(datetime_str=...)`` without giving it to the model, so it is read
-    from that call's frame, which is on the stack while the model is built. Outside
-    lmms-eval (a model built by hand) a fresh stamp in the same format is used.
+    ``stats_dir`` is the model arg when given; else it is filled in from lmms-eval's resolved
+    arguments when the first task builds its requests (:func:`install_task_hook`). A model
+    built by hand, outside lmms-eval's CLI, has no output folder: its stats are counted, not
+    written, unless it was given ``stats_dir``.
     """
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_name == "simple_evaluate" and frame.f_globals.get("__name__") == "lmms_eval.evaluator":
-            stamp = frame.f_locals.get("datetime_str")
-            if isinstance(stamp, str) and stamp:
-                return stamp.replace(":", "-")  # as lmms-eval's file name does
-        frame = frame.f_back
-    from lmms_eval.utils import get_datetime_str
 
-    return get_datetime_str()
+    def __init__(self, run_id: str, stats_dir: str | None) -> None:
+        self.run_id = run_id
+        self.stats_dir = stats_dir
+        self._explicit = stats_dir is not None
+
+    def bind(self, cli_args: Any) -> None:
+        """Take the results folder from the arguments lmms-eval resolved for this run."""
+        if self._explicit or cli_args is None:
+            return
+        output_path = getattr(cli_args, "output_path", None)
+        if output_path:
+            self.stats_dir = str(results_folder(output_path, getattr(cli_args, "model_args", None)))
+
+
+# The run of the adapter lmms-eval built last in this process. lmms-eval builds the model
+# before it loads the tasks, and a --config YAML listing several runs builds one model per
+# run, each before that run's tasks, so the tasks being built belong to this run.
+_ACTIVE: RunRecord | None = None
+
+
+def activate(record: RunRecord) -> None:
+    """Make ``record`` the run whose stats folder the next tasks' arguments fill in."""
+    global _ACTIVE
+    _ACTIVE = record
+    install_task_hook()
+
+
+def install_task_hook() -> None:
+    """Hand lmms-eval's resolved arguments to the active run when a task builds its requests.
+
+    lmms-eval sets ``task.args`` (its parsed ``--output_path``, ``--model_args``, ... after any
+    ``--config`` YAML is applied) on every task just before ``build_all_requests``, which runs
+    before any request reaches the model. Idempotent.
+    """
+    from lmms_eval.api.task import ConfigurableTask
+
+    if getattr(ConfigurableTask, "_headrouter_run_hook_installed", False):
+        return
+    build = ConfigurableTask.build_all_requests
+
+    def build_and_bind(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _ACTIVE is not None:
+            _ACTIVE.bind(getattr(self, "args", None))
+        return build(self, *args, **kwargs)
+
+    ConfigurableTask.build_all_requests = build_and_bind
+    ConfigurableTask._headrouter_run_hook_installed = True
 
 
 class StatsWriter:
@@ -107,12 +149,11 @@ class StatsWriter:
                                  "lmms-eval's --output_path)") from None
             path = self.dir / STATS_NAME.format(run_id=run_id, rank=rank)
             try:
-                # "x": another run started in the same second into the same folder would
-                # otherwise be overwritten silently (lmms-eval would overwrite its results too)
+                # "x": a run's stats are never overwritten, whatever reuses its id
                 self._file = open(path, "x", encoding="utf-8")
             except FileExistsError:
-                raise ValueError(f"{path} already exists: another run into the same folder started in the same "
-                                 "second; give each run its own --output_path or stats_dir") from None
+                raise ValueError(f"{path} already exists: pruning stats of run {run_id} are there already; "
+                                 "give each run its own --output_path or stats_dir") from None
 
     @property
     def stats_path(self) -> Path:

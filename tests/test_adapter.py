@@ -55,11 +55,13 @@ def test_lmms_eval_cli_runs_each_model_and_writes_stats(tiny_checkpoint, tmp_pat
     assert "exact_match,none" in results["results"]["hr_test_tiny_audio"]
 
     stats_path, summary_path = stats_file(tmp_path), stats_file(tmp_path, kind="summary")
-    # beside this run's results, under the same stamp
+    # beside this run's results, under the run id the adapter wrote into them
     (results_path,) = results_files(tmp_path)
-    stamp = results_path.name[: -len("_results.json")]
+    (source,) = [s for s in results["usage"]["by_source"] if s.startswith("headrouter_eval:")]
+    run_id = source.split(":", 1)[1]
+    assert run_id != results_path.name[: -len("_results.json")]  # its own id, not lmms-eval's stamp
     assert stats_path.parent == summary_path.parent == results_path.parent
-    assert stats_path.name == f"{stamp}_pruning_stats_rank0.jsonl"
+    assert stats_path.name == f"{run_id}_pruning_stats_rank0.jsonl"
     rows = [json.loads(line) for line in stats_path.read_text().splitlines()]
     summary = json.loads(summary_path.read_text())
     assert sorted(row["doc_id"] for row in rows) == [0, 1, 2, 3]

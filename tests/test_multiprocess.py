@@ -6,6 +6,8 @@ model, once in one process and once under ``accelerate launch --num_processes 2`
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from headrouter_eval.demo import BUNDLED_MODEL
@@ -29,9 +31,11 @@ def test_two_processes_match_one_on_the_bundled_benchmark(tmp_path):
         runs[processes] = out
     summaries = sorted(runs[2].rglob("*_pruning_summary_rank*.json"))
     assert [p.name.split("_pruning_")[1] for p in summaries] == ["summary_rank0.json", "summary_rank1.json"]
-    # both ranks file their stats under rank 0's stamp, beside the one results file
+    # both ranks file their stats under rank 0's run id, which the one results file names
     (results_path,) = runs[2].rglob("*_results.json")
-    assert {p.name.split("_pruning_")[0] for p in summaries} == {results_path.name[: -len("_results.json")]}
+    sources = json.loads(results_path.read_text())["usage"]["by_source"]
+    assert {p.name.split("_pruning_")[0] for p in summaries} == {
+        s.split(":", 1)[1] for s in sources if s.startswith("headrouter_eval:")}
     for task in (f"hr_synth_{name}" for name in TASKS):
         single = read_samples(runs[1], task)
         assert len(single) == 4 and single == read_samples(runs[2], task)

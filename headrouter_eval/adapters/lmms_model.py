@@ -43,6 +43,7 @@ import torch
 from accelerate import Accelerator
 from lmms_eval.api.instance import Instance
 from lmms_eval.api.model import lmms
+from lmms_eval.models.model_utils.usage_metrics import log_usage
 from lmms_eval.utils import Collator
 from tqdm import tqdm
 
@@ -58,10 +59,11 @@ from headrouter_eval.profiles.holdout import item_id, legacy_item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats import (
     EXPECTED_WORLD_SIZE_ENV,
+    RunRecord,
     StatsWriter,
-    cli_output_path,
-    lmms_eval_run_stamp,
-    results_folder,
+    activate,
+    new_run_id,
+    usage_source,
 )
 
 logger = logging.getLogger(__name__)
@@ -128,13 +130,13 @@ class PrunedAudioLM(lmms):
         distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
         world_size = torch.distributed.get_world_size() if distributed else accelerator.num_processes
         check_world_size(world_size)
-        # one stamp for all ranks (rank 0's), so every rank's stats sit under the name of
-        # the results file rank 0 writes
-        self.run_id = lmms_eval_run_stamp()
+        # one run id for all ranks (rank 0's): rank 0 writes it into the results file, so every
+        # rank's stats are found under it (headrouter_eval/stats.py)
+        run_id = new_run_id()
         if distributed and world_size > 1:
-            stamp = [self.run_id]
-            torch.distributed.broadcast_object_list(stamp, src=0)
-            self.run_id = stamp[0]
+            shared = [run_id]
+            torch.distributed.broadcast_object_list(shared, src=0)
+            run_id = shared[0]
         self._calls = 0
         self.family: ModelFamily = get_family(self.family_name)
         self.processor = self.family.load_processor(pretrained)
@@ -157,9 +159,10 @@ class PrunedAudioLM(lmms):
         self.calibration_items = CalibrationItems([profile] if profile else [])
         if profile is not None:
             self.stats_meta["profile"] = str(Path(profile.source).resolve())
-        output_path = cli_output_path()
-        # beside lmms-eval's results of this very run (see headrouter_eval/stats.py)
-        self.stats_dir = stats_dir or (str(results_folder(output_path)) if output_path else None)
+        # stats_dir, or beside lmms-eval's results of this very run once lmms-eval hands its
+        # tasks the resolved arguments (headrouter_eval/stats.py)
+        self.record = RunRecord(run_id, stats_dir)
+        activate(self.record)
 
     def _make_pruner(self, retention: float, options: dict[str, Any]):
         options = model_args.pruner_options(self.model_id, PRUNERS.get(self.method), options)
@@ -193,6 +196,9 @@ class PrunedAudioLM(lmms):
         self._calls += 1
         # lmms-eval calls this once per run; a second call in one process gets its own files
         run_id = self.run_id if self._calls == 1 else f"{self.run_id}_call{self._calls}"
+        if self.stats_dir is None:
+            logger.warning("no folder for pruning stats (no stats_dir model arg and no lmms-eval --output_path): "
+                           "the stats are counted, not written")
         collator = Collator([req.args for req in requests], lambda args: (-len(args[0]), args[0]), grouping=True)
         answers: list[str] = []
         items = {(args[4], args[5], args[3]): self._item(*args[3:6]) for args in (req.args for req in requests)}
@@ -221,6 +227,31 @@ class PrunedAudioLM(lmms):
         summary = stats.finish()
         logger.warning("pruning summary (rank %d): %s", self.rank, summary)
         return collator.get_original(answers)
+
+    @property
+    def run_id(self) -> str:
+        return self.record.run_id
+
+    @property
+    def stats_dir(self) -> str | None:
+        return self.record.stats_dir
+
+    @stats_dir.setter
+    def stats_dir(self, folder: str | None) -> None:
+        self.record.stats_dir = folder
+
+    def clean(self) -> None:
+        """lmms-eval calls this on every rank once all requests are answered, before it writes the
+        results: the run id goes into them here, and a run whose every answer came from lmms-eval's
+        response cache (``--use_cache``; generate_until never called) files its empty, finished
+        stats, so it is judged by its scores rather than as a run that never finished."""
+        if self._calls == 0:
+            StatsWriter(self.stats_dir, self.rank,
+                        {**self.stats_meta, "run_id": self.run_id, "generation": {}}, self.run_id).finish()
+        # a zero-token usage record: lmms-eval sums what models log per source into the results'
+        # "usage", which is the one place a model's own words reach that file
+        log_usage(model_name=self.model_id, source=usage_source(self.run_id))
+        super().clean()
 
     def _item(self, doc_id, task, split) -> str:
         return item_id(task, self.task_dict[task][split][doc_id])

@@ -294,7 +294,8 @@ def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir:
         run.status, run.problem = FAILED, f"{results_path}: no task has a numeric score"
         return run
     if is_pruning_model(run.model_id):
-        run.stats = read_pruning_stats(stats_dir, run_id_of(results_path), expected_ranks) if stats_dir else None
+        run_id = run_id_of(results, results_path)
+        run.stats = read_pruning_stats(stats_dir, run_id, expected_ranks) if stats_dir else None
         if run.stats is None or not run.stats.complete:
             run.status = INCOMPLETE if run.status != FAILED else FAILED
             run.problem = run.problem or (run.stats.problem if run.stats else "no stats_dir known")

@@ -3,8 +3,8 @@
 Per rank R the adapter writes ``<run>_pruning_stats_rank<R>.jsonl`` (one JSON object per
 sample: task, doc_id, method, retention, layer, audio_tokens, kept_tokens, prefill_s, ...)
 and, once the rank has finished, ``<run>_pruning_summary_rank<R>.json`` with ``"complete":
-true``, where ``<run>`` is the stamp of the run's ``<run>_results.json`` (see
-``headrouter_eval/stats.py``). A data-parallel run is complete only when *every* rank wrote a
+true``, where ``<run>`` is the run id the adapter wrote into the run's results file (see
+``headrouter_eval/stats.py``; :func:`run_id_of`). A data-parallel run is complete only when *every* rank wrote a
 complete summary, so the expected rank count (the sweep's, else the summary's
 ``world_size``) is checked.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from headrouter_eval.jsonl import read_jsonl
+from headrouter_eval.stats import USAGE_SOURCE_PREFIX
 
 _SUMMARY_RE = re.compile(r"^(?P<run>.+)_pruning_summary_rank(?P<rank>\d+)\.json$")
 _SAMPLES_RE = re.compile(r"^(?P<run>.+)_pruning_stats_rank(?P<rank>\d+)\.jsonl$")
@@ -99,9 +100,19 @@ def _read_samples(path: Path, per_task: dict[str, TokenStats], result: PruningSt
         )
 
 
-def run_id_of(results_path: Path) -> str:
-    """``20260101_120000`` for lmms-eval's ``20260101_120000_results.json``."""
-    return results_path.name[: -len("_results.json")]
+def run_id_of(results: dict, results_path: Path) -> str:
+    """The id our adapter filed a run's pruning stats under, read from the run's results.
+
+    The adapter logs it as the source of a token-usage record, which lmms-eval writes under
+    ``usage.by_source``. Results written before the adapter did so carry none: their stats
+    were filed under the results file's own stamp (``20260101_120000`` of
+    ``20260101_120000_results.json``).
+    """
+    sources = (results.get("usage") or {}).get("by_source") or {}
+    ids = sorted(key[len(USAGE_SOURCE_PREFIX):] for key in sources if str(key).startswith(USAGE_SOURCE_PREFIX))
+    if len(ids) > 1:
+        raise ValueError(f"{results_path}: results name several pruning runs {ids}; one lmms-eval run has one")
+    return ids[0] if ids else results_path.name[: -len("_results.json")]
 
 
 def read_pruning_stats(stats_dir: Path, run_id: str, expected_ranks: int | None = None) -> PruningStats:
