@@ -160,8 +160,8 @@ def test_the_adapter_refuses_calibration_records_read_through_a_renamed_task(tmp
 
 def test_the_leaderboard_marks_a_run_that_scored_calibration_items_under_another_task_name(tmp_path):
     from headrouter_eval.leaderboard.integrity import CONTAMINATED, mark_contaminated
+    from headrouter_eval.leaderboard.pruning_stats import PruningStats
     from headrouter_eval.leaderboard.runs import COMPLETE, Run
-    from headrouter_eval.leaderboard.stats import PruningStats
 
     doc = {"audio": ["/data/clip.wav"], "question": "Which city?"}
     content = _profile_holding_out(tmp_path, {"am_scr": [item_id("am_scr", doc)]})

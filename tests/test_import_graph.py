@@ -196,3 +196,58 @@ def test_the_checks_see_real_imports():
     assert "transformers" in external("headrouter_eval.models.qwen_omni")
     assert path_to("headrouter_eval.adapters.lmms_model", "headrouter_eval.engine")
     assert "lmms_eval" in external("headrouter_eval.registry")
+
+
+RESULTS_TOOLING = sorted(m for m in MODULES if m.startswith("headrouter_eval.leaderboard.")
+                         and MODULES[m].name != "__init__.py")
+
+
+def _module_imports(name: str, include_type_only: bool) -> set[str]:
+    """The results-tooling modules ``name`` imports, type-only imports included when asked
+    (a cycle that only type hints close still ties the two modules to each other)."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    nodes = ast.walk(tree) if include_type_only else _runtime_nodes(tree)
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.update(m for m in (node.module, *(f"{node.module}.{a.name}" for a in node.names))
+                         if m in RESULTS_TOOLING)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in RESULTS_TOOLING)
+    return found - {name}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle in ``graph`` as a list of modules (first repeated at the end), or []."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return []
+
+
+def test_results_tooling_has_no_import_cycle():
+    graph = {m: _module_imports(m, include_type_only=True) for m in RESULTS_TOOLING}
+    cycle = _cycle(graph)
+    assert not cycle, "results tooling imports in a circle: " + " -> ".join(cycle)
+
+
+def test_the_cycle_check_finds_a_cycle():
+    """Guard against a check that passes because it reads nothing."""
+    assert "headrouter_eval.leaderboard.run_record" in _module_imports("headrouter_eval.leaderboard.runs", True)
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) == []

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from headrouter_eval.leaderboard.board_intervals import board_estimates
+from headrouter_eval.leaderboard.bootstrap import Bootstrap
 from headrouter_eval.leaderboard.fast_aggregates import twin_for
-from headrouter_eval.leaderboard.intervals import Bootstrap
 from headrouter_eval.leaderboard.regress import compare
 from headrouter_eval.leaderboard.runs import discover_runs
 from headrouter_eval.leaderboard.table import AVERAGE, build_leaderboard
-from headrouter_eval.leaderboard.uncertainty import board_estimates
 from headrouter_eval.scoring.lmms import aggregate_accuracy, aggregate_score, aggregate_unparseable
 
 from .leaderboard_helpers import cli, dummy_runs, exact_match_of, fixture_answers

@@ -6,7 +6,7 @@ import json
 import sys
 
 from headrouter_eval.leaderboard.progress import ItemCounter, run_with_progress
-from headrouter_eval.stats import STATS_NAME
+from headrouter_eval.stats_writer import STATS_NAME
 
 
 def test_counter_reads_the_bar_after_requests_start_and_the_stats_lines(tmp_path):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from headrouter_eval.leaderboard.metric_choice import MetricChoice
 from headrouter_eval.leaderboard.runs import read_scores
-from headrouter_eval.leaderboard.scoring import MetricChoice
 
 
 def results_with_group_keys(order: list[str]) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from headrouter_eval.leaderboard.metric_choice import MetricChoice
 from headrouter_eval.leaderboard.runs import COMPLETE, Run, read_scores
-from headrouter_eval.leaderboard.scoring import MetricChoice
 from headrouter_eval.leaderboard.table import build_leaderboard, to_markdown
 
 

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
+from headrouter_eval.leaderboard.metric_choice import MetricChoice
 from headrouter_eval.leaderboard.reference import load_reference
 from headrouter_eval.leaderboard.runs import COMPLETE, FAILED, discover_runs
-from headrouter_eval.leaderboard.scoring import MetricChoice
 from headrouter_eval.leaderboard.table import build_leaderboard
 
 from .leaderboard_helpers import cli, dummy_runs, exact_match_of, run_plain_lmms_eval

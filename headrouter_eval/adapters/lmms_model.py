@@ -57,7 +57,7 @@ from headrouter_eval.models.base import LONG_AUDIO, AudioTooShortError
 from headrouter_eval.profiles.exclusion import CalibrationItems, install_for_every_task
 from headrouter_eval.profiles.holdout import item_id, legacy_item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
-from headrouter_eval.stats import (
+from headrouter_eval.stats_writer import (
     EXPECTED_WORLD_SIZE_ENV,
     RunRecord,
     StatsWriter,
@@ -131,7 +131,7 @@ class PrunedAudioLM(lmms):
         world_size = torch.distributed.get_world_size() if distributed else accelerator.num_processes
         check_world_size(world_size)
         # one run id for all ranks (rank 0's): rank 0 writes it into the results file, so every
-        # rank's stats are found under it (headrouter_eval/stats.py)
+        # rank's stats are found under it (headrouter_eval/stats_writer.py)
         run_id = new_run_id()
         if distributed and world_size > 1:
             shared = [run_id]
@@ -160,7 +160,7 @@ class PrunedAudioLM(lmms):
         if profile is not None:
             self.stats_meta["profile"] = str(Path(profile.source).resolve())
         # stats_dir, or beside lmms-eval's results of this very run once lmms-eval hands its
-        # tasks the resolved arguments (headrouter_eval/stats.py)
+        # tasks the resolved arguments (headrouter_eval/stats_writer.py)
         self.record = RunRecord(run_id, stats_dir)
         activate(self.record)
 

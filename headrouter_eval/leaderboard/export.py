@@ -18,7 +18,7 @@ import csv
 import json
 from pathlib import Path
 
-from headrouter_eval.leaderboard.scoring import available_metrics
+from headrouter_eval.leaderboard.metric_choice import available_metrics
 from headrouter_eval.leaderboard.table import AVERAGE, Leaderboard
 
 TIDY_FIELDS = [
@@ -31,7 +31,7 @@ TIDY_FIELDS = [
 
 def tidy_rows(board: Leaderboard, estimates=None) -> list[dict]:
     """The rows; ``estimates`` (from :func:`uncertainty.board_estimates`) adds intervals."""
-    from headrouter_eval.leaderboard.uncertainty import config_composite
+    from headrouter_eval.leaderboard.board_intervals import config_composite
 
     rows: list[dict] = []
     for config in board.configs:
@@ -77,7 +77,7 @@ def tidy_rows(board: Leaderboard, estimates=None) -> list[dict]:
 
 
 def _other_metric(estimates, config, vanilla, task, metric, composite):
-    from headrouter_eval.leaderboard.uncertainty import estimate_for
+    from headrouter_eval.leaderboard.board_intervals import estimate_for
 
     paired = vanilla is not None and vanilla is not config and task in vanilla.scores
     return estimate_for(estimates.boot, lambda: composite(estimates.boot, config, task, metric),

@@ -4,7 +4,7 @@ A bootstrap replicate runs a task's own aggregation on resampled items; for our 
 choice tasks that is scikit-learn's ``f1_score``, whose per-call overhead (~10 ms) times
 1,000 replicates x tasks x configurations makes a leaderboard take minutes. The twins
 here compute the same numbers for all replicates at once from per-kind counts (items with
-equal logged values are interchangeable). :mod:`.intervals` uses a twin only after it
+equal logged values are interchangeable). :mod:`.bootstrap` uses a twin only after it
 matched the real function on the first replicates; otherwise it runs the real function.
 """
 

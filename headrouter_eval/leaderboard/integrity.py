@@ -14,14 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from headrouter_eval.leaderboard.run_record import Run
 from headrouter_eval.leaderboard.run_status import COMPLETE, CONTAMINATED
 from headrouter_eval.profiles.format import ProfileError, load_profile
 from headrouter_eval.profiles.holdout import CONTENT_RULE
-
-if TYPE_CHECKING:  # runs.py imports this module: the type only, so there is no import cycle
-    from headrouter_eval.leaderboard.runs import Run
 
 __all__ = ["CONTAMINATED", "held_out_notes", "mark_contaminated"]
 

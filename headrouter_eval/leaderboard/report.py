@@ -29,13 +29,13 @@ def write_leaderboard(
     """Tabulate every run under ``runs_dir`` into ``out/<name>.{md,csv,json,png,pdf}`` and the tidy export.
 
     ``resamples`` bootstrap replicates (0: none) give each score its interval (see
-    :mod:`headrouter_eval.leaderboard.uncertainty`).
+    :mod:`headrouter_eval.leaderboard.board_intervals`).
     """
     from headrouter_eval.leaderboard.integrity import held_out_notes
+    from headrouter_eval.leaderboard.metric_choice import MetricChoice
     from headrouter_eval.leaderboard.plot import plot_leaderboard
     from headrouter_eval.leaderboard.reference import load_reference
     from headrouter_eval.leaderboard.runs import discover_runs
-    from headrouter_eval.leaderboard.scoring import MetricChoice
     from headrouter_eval.leaderboard.seeds import seed_notes
     from headrouter_eval.leaderboard.table import build_leaderboard, to_markdown, write_csv, write_json
 
@@ -46,8 +46,8 @@ def write_leaderboard(
     board.notes += held_out_notes(runs) + seed_notes(board)
     estimates = None
     if resamples:
-        from headrouter_eval.leaderboard.intervals import Bootstrap
-        from headrouter_eval.leaderboard.uncertainty import annotate_records, board_estimates
+        from headrouter_eval.leaderboard.board_intervals import annotate_records, board_estimates
+        from headrouter_eval.leaderboard.bootstrap import Bootstrap
 
         estimates = board_estimates(board, Bootstrap(resamples=resamples, seed=seed))
         annotate_records(board, estimates)
@@ -55,7 +55,7 @@ def write_leaderboard(
     stem = out / name
     markdown = to_markdown(board, title)
     if estimates is not None:
-        from headrouter_eval.leaderboard.uncertainty import to_markdown as uncertainty_markdown
+        from headrouter_eval.leaderboard.board_intervals import to_markdown as uncertainty_markdown
 
         markdown = markdown.rstrip("\n") + "\n\n" + uncertainty_markdown(board, estimates)
     stem.with_suffix(".md").write_text(markdown, encoding="utf-8")

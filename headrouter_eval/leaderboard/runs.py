@@ -20,15 +20,15 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from headrouter_eval.catalog import parse_model_id
 from headrouter_eval.leaderboard.integrity import mark_contaminated
+from headrouter_eval.leaderboard.metric_choice import MetricChoice, MetricChoiceError, pick_metric
+from headrouter_eval.leaderboard.pruning_stats import read_pruning_stats, run_id_of
 from headrouter_eval.leaderboard.run_identity import task_identity
+from headrouter_eval.leaderboard.run_record import Run, TaskScore
 from headrouter_eval.leaderboard.run_status import COMPLETE, FAILED, INCOMPLETE
-from headrouter_eval.leaderboard.scoring import MetricChoice, MetricChoiceError, pick_metric
-from headrouter_eval.leaderboard.stats import PruningStats, read_pruning_stats, run_id_of
 
 MANIFEST_NAME = "sweep_run.json"
 LOG_NAME = "lmms_eval.log"
@@ -41,49 +41,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")  # loguru colours its log lines
 UNREADABLE = "?"
 # what a malformed file can raise while it is read; any of them marks that run failed
 READ_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OSError)
-
-
-@dataclass
-class TaskScore:
-    """One task's score in one run."""
-
-    task: str
-    metric: str
-    value: float
-    higher_is_better: bool
-    samples: int | None
-    is_group: bool
-    scoring: str | None = None  # the scoring mode the task recorded (e.g. "parser=official")
-
-
-@dataclass
-class Run:
-    """One lmms-eval invocation: its configuration, status and scores."""
-
-    folder: Path
-    model: str
-    model_id: str
-    method: str
-    retention: float | None
-    layer: int | None
-    tasks: list[str]
-    status: str
-    problem: str | None = None
-    results_file: Path | None = None
-    date: str = ""
-    scores: dict[str, TaskScore] = field(default_factory=dict)
-    # Requested task -> the units its score is made of (itself, or its leaves when a group
-    # has no aggregate metric); the leaderboard's average runs over these units.
-    units: list[str] = field(default_factory=list)
-    # group -> its leaf tasks, to add up per-task pruning stats for a group's row
-    leaves: dict[str, list[str]] = field(default_factory=dict)
-    stats: PruningStats | None = None
-    # task -> the settings its score depends on (leaderboard.run_identity)
-    identity: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    @property
-    def key(self) -> tuple[str, str, float | None, int | None]:
-        return (self.model, self.method, self.retention, self.layer)
 
 
 def is_pruning_model(model_id: str) -> bool:

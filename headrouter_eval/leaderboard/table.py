@@ -26,10 +26,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from headrouter_eval.leaderboard.pruning_stats import TokenStats
 from headrouter_eval.leaderboard.reference import ReferenceRow
 from headrouter_eval.leaderboard.run_identity import differences, merged, to_text
 from headrouter_eval.leaderboard.runs import COMPLETE, UNREADABLE, VANILLA, Run, TaskScore, method_of
-from headrouter_eval.leaderboard.stats import TokenStats
 
 AVERAGE = "average"
 REFERENCE_STATUS = "reference"
@@ -37,7 +37,7 @@ CSV_FIELDS = [
     "model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better",
     "vanilla_score", "pct_of_vanilla", "achieved_retention", "mean_prefill_s", "samples",
     "status", "problem", "runs", "scoring",
-    # bootstrap intervals (leaderboard.uncertainty); empty when a run has no per-sample log
+    # bootstrap intervals (leaderboard.board_intervals); empty when a run has no per-sample log
     "ci_low", "ci_high", "diff_vs_vanilla", "diff_low", "diff_high", "within_noise", "interval_problem",
     # the settings the score depends on (leaderboard.run_identity), and why it is not beside vanilla
     "settings", "vanilla_mismatch",

@@ -1,7 +1,7 @@
 """Intervals for a whole leaderboard: every score, every average, every pruned row against vanilla.
 
 :func:`board_estimates` walks a :class:`~headrouter_eval.leaderboard.table.Leaderboard`
-and asks :mod:`.intervals` for a 95% bootstrap interval of each (configuration, task) score
+and asks :mod:`.bootstrap` for a 95% bootstrap interval of each (configuration, task) score
 and of each configuration's average, and, for each non-vanilla configuration, the paired
 difference from the same model's vanilla configuration. :func:`annotate_records` adds the
 numbers to the long records (CSV/JSON), :func:`to_markdown` renders them as two tables.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from headrouter_eval.leaderboard.intervals import Bootstrap, Composite, Estimate
+from headrouter_eval.leaderboard.bootstrap import Bootstrap, Composite, Estimate
 from headrouter_eval.leaderboard.table import AVERAGE, Config, Leaderboard
 
 INTERVAL_FIELDS = ["ci_low", "ci_high", "diff_vs_vanilla", "diff_low", "diff_high", "within_noise", "interval_problem"]

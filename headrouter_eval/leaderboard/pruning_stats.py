@@ -4,7 +4,7 @@ Per rank R the adapter writes ``<run>_pruning_stats_rank<R>.jsonl`` (one JSON ob
 sample: task, doc_id, method, retention, layer, audio_tokens, kept_tokens, prefill_s, ...)
 and, once the rank has finished, ``<run>_pruning_summary_rank<R>.json`` with ``"complete":
 true``, where ``<run>`` is the run id the adapter wrote into the run's results file (see
-``headrouter_eval/stats.py``; :func:`run_id_of`). A data-parallel run is complete only when *every* rank wrote a
+``headrouter_eval/stats_writer.py``; :func:`run_id_of`). A data-parallel run is complete only when *every* rank wrote a
 complete summary, so the expected rank count (the sweep's, else the summary's
 ``world_size``) is checked.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from headrouter_eval.jsonl import read_jsonl
-from headrouter_eval.stats import USAGE_SOURCE_PREFIX
+from headrouter_eval.stats_writer import USAGE_SOURCE_PREFIX
 
 _SUMMARY_RE = re.compile(r"^(?P<run>.+)_pruning_summary_rank(?P<rank>\d+)\.json$")
 _SAMPLES_RE = re.compile(r"^(?P<run>.+)_pruning_stats_rank(?P<rank>\d+)\.jsonl$")
