@@ -34,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from headrouter_eval import schema
+from headrouter_eval.leaderboard.baseline_file import parse_baseline
 from headrouter_eval.leaderboard.run_identity import differences
 from headrouter_eval.leaderboard.runs import COMPLETE
 from headrouter_eval.leaderboard.table import REFERENCE_STATUS
@@ -112,12 +112,6 @@ class Finding:
         return self.kind in ("REGRESSION", "MISSING", "FAILED", "METRIC", "SETTINGS")
 
 
-BASELINE_KEYS = ("default_tolerance", "entries")
-ENTRY_KEYS = ("model", "method", "retention", "layer", "task", "metric", "score", "higher_is_better", "tolerance",
-              "settings")
-ENTRY_REQUIRED = ("model", "method", "task", "score")
-
-
 def _settings(text) -> dict[str, str] | None:
     """A leaderboard record's ``settings`` (one-line JSON in the CSV/JSON files) as a dict."""
     if isinstance(text, dict):
@@ -132,7 +126,8 @@ def _settings(text) -> dict[str, str] | None:
 
 
 def load_baseline(path: Path) -> tuple[float, list[dict]]:
-    """Read and schema-check a baseline: unknown or misspelt keys and wrong types are errors.
+    """Read and schema-check a baseline (:mod:`.baseline_file`): unknown or misspelt keys and
+    wrong types are errors naming the file, the entry and the key.
 
     A misspelt ``higher_is_better`` would otherwise fall back to "higher is better" and a
     quoted ``"false"`` would read as true, flipping the direction of the check.
@@ -143,37 +138,7 @@ def load_baseline(path: Path) -> tuple[float, list[dict]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML/JSON ({exc})") from exc
-    schema.check_keys(data, BASELINE_KEYS, str(path), required=("entries",))
-    if not isinstance(data["entries"], list):
-        raise ValueError(f"{path}: 'entries' must be a list")
-    if not data["entries"]:
-        raise ValueError(f"{path}: 'entries' is empty: a baseline that checks nothing would always pass; write one "
-                         "with `headrouter-eval regress LEADERBOARD BASELINE --write-baseline`")
-    default = schema.number(data.get("default_tolerance", 0.0), str(path), "default_tolerance", minimum=0)
-    for index, entry in enumerate(data["entries"]):
-        where = f"{path}: entries[{index}]"
-        schema.check_keys(entry, ENTRY_KEYS, where, required=ENTRY_REQUIRED)
-        for key in ("model", "method", "task"):
-            schema.string(entry[key], where, key)
-        if math.isnan(schema.number(entry["score"], where, "score")):
-            raise ValueError(f"{where}: 'score' is NaN: nothing to compare against")
-        if entry.get("retention") is not None:
-            schema.number(entry["retention"], where, "retention")
-        if entry.get("layer") is not None:
-            schema.integer(entry["layer"], where, "layer", minimum=0)
-        if entry.get("metric") is not None:
-            schema.string(entry["metric"], where, "metric")
-        if "higher_is_better" in entry:
-            schema.boolean(entry["higher_is_better"], where, "higher_is_better")
-        if "tolerance" in entry:
-            schema.number(entry["tolerance"], where, "tolerance", minimum=0)
-        if "settings" not in entry:
-            raise ValueError(f"{where}: no 'settings' (the run identity: checkpoint, items, generation, scoring, "
-                             "dtype, attention); this baseline was written by an older headrouter-eval: write it "
-                             "again with `headrouter-eval regress LEADERBOARD BASELINE --write-baseline`")
-        if not isinstance(entry["settings"], dict):
-            raise ValueError(f"{where}: 'settings' must be a mapping, got {type(entry['settings']).__name__}")
-    return default, data["entries"]
+    return parse_baseline(data, path)
 
 
 def compare(fresh: list[dict], baseline_entries: list[dict], default_tolerance: float,
