@@ -64,7 +64,17 @@ def test_a_doubled_output_path_files_the_stats_where_the_results_went(tiny_check
                    "--tasks", TASK, "--include_path", FIXTURE_TASKS, "--output_path", first, "--output_path", last)
     assert result.returncode == 0, result.stderr[-3000:]
     assert not first.exists() or not list(first.rglob("*"))  # argparse keeps the last; lmms-eval wrote there
-    _one_complete_run(last)
+    run = _one_complete_run(last)
+    # a run made before the adapter named its run id (no usage record, stats filed under the
+    # results' own stamp) is still paired with its stats
+    run_id, stamp = _run_id(run.results_file), run.results_file.name[: -len("_results.json")]
+    results = json.loads(run.results_file.read_text())
+    del results["usage"]
+    run.results_file.write_text(json.dumps(results))
+    for path in run.results_file.parent.glob(f"{run_id}_pruning_*"):
+        path.rename(path.with_name(path.name.replace(run_id, stamp)))
+    (legacy,) = discover_runs(last)
+    assert legacy.status == COMPLETE and legacy.stats.overall.samples == 6, legacy.problem
 
 
 def test_use_cache_runs_are_paired_with_their_stats(tiny_checkpoint, tmp_path):

@@ -28,7 +28,6 @@ difference whose interval contains 0 is *within noise*.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import zlib
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from headrouter_eval.jsonl import read_jsonl
+from headrouter_eval.jsonl import read_json_object, read_jsonl
 from headrouter_eval.leaderboard.fast_aggregates import twin_for
 from headrouter_eval.leaderboard.runs import Run
 
@@ -126,7 +125,7 @@ class Bootstrap:
 
     def results(self, run: Run) -> dict:
         if run.results_file not in self._results:
-            self._results[run.results_file] = json.loads(run.results_file.read_text(encoding="utf-8"))
+            self._results[run.results_file] = read_json_object(run.results_file)
         return self._results[run.results_file]
 
     def rows(self, path: Path) -> dict:

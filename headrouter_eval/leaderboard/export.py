@@ -18,6 +18,7 @@ import csv
 import json
 from pathlib import Path
 
+from headrouter_eval.jsonl import read_json_object
 from headrouter_eval.leaderboard.metric_choice import available_metrics
 from headrouter_eval.leaderboard.table import AVERAGE, Leaderboard
 
@@ -43,7 +44,7 @@ def tidy_rows(board: Leaderboard, estimates=None) -> list[dict]:
             if score is None:
                 continue
             run = config.sources[task]
-            results = json.loads(run.results_file.read_text(encoding="utf-8"))
+            results = read_json_object(run.results_file)
             entry = results["results"][task]
             higher = results.get("higher_is_better", {}).get(task, {})
             stats = config.task_stats.get(task)

@@ -11,10 +11,10 @@ calibration never saw. A version-1 profile has no such record; its runs get a no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from headrouter_eval.jsonl import read_json_object
 from headrouter_eval.leaderboard.run_record import Run
 from headrouter_eval.leaderboard.run_status import COMPLETE, CONTAMINATED
 from headrouter_eval.profiles.format import ProfileError, load_profile
@@ -83,7 +83,7 @@ def held_out_notes(runs: list[Run]) -> list[str]:
     for run in runs:
         if run.status != COMPLETE or run.results_file is None:
             continue
-        configs = json.loads(Path(run.results_file).read_text(encoding="utf-8")).get("configs") or {}
+        configs = read_json_object(run.results_file).get("configs") or {}
         for task, config in configs.items():
             held = ((config or {}).get("metadata") or {}).get("held_out")
             if isinstance(held, dict) and "excluded" in held:

@@ -11,12 +11,11 @@ complete summary, so the expected rank count (the sweep's, else the summary's
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headrouter_eval.jsonl import read_jsonl
+from headrouter_eval.jsonl import read_json_object, read_jsonl
 from headrouter_eval.stats_writer import USAGE_SOURCE_PREFIX
 
 _SUMMARY_RE = re.compile(r"^(?P<run>.+)_pruning_summary_rank(?P<rank>\d+)\.json$")
@@ -64,16 +63,6 @@ class PruningStats:
     items: set[str] = field(default_factory=set)  # stable ids of the items scored (leaderboard.integrity)
     legacy_items: set[str] = field(default_factory=set)  # their task-name ids (rule task-v0), for older profiles
     profiles: set[str] = field(default_factory=set)  # HeadRouter profiles the run used
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not readable JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object, found {type(data).__name__}")
-    return data
 
 
 def _read_samples(path: Path, per_task: dict[str, TokenStats], result: PruningStats) -> None:
@@ -136,7 +125,7 @@ def read_pruning_stats(stats_dir: Path, run_id: str, expected_ranks: int | None 
         return PruningStats(complete=False, problem=f"no {run_id}_pruning_summary_rank*.json in {stats_dir}")
 
     result = PruningStats(complete=True, problem=None, ranks=sorted(summaries))
-    first = _read_json(summaries[min(summaries)])
+    first = read_json_object(summaries[min(summaries)])
     launched = first.get("world_size")
     rank_count = expected_ranks if expected_ranks is not None else int(launched or max(summaries) + 1)
     missing_ranks = [rank for rank in range(rank_count) if rank not in summaries]
@@ -151,7 +140,7 @@ def read_pruning_stats(stats_dir: Path, run_id: str, expected_ranks: int | None 
 
     methods = set()
     for rank in sorted(summaries):
-        summary = _read_json(summaries[rank])
+        summary = read_json_object(summaries[rank])
         lacking = [key for key in SUMMARY_KEYS if key not in summary]
         if lacking:
             raise ValueError(f"{summaries[rank]}: pruning summary lacks {lacking}")

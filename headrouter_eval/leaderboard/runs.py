@@ -16,13 +16,13 @@ as failed or incomplete with the reason, and never scored.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from headrouter_eval.catalog import parse_model_id
+from headrouter_eval.jsonl import read_json_object
 from headrouter_eval.leaderboard.integrity import mark_contaminated
 from headrouter_eval.leaderboard.metric_choice import MetricChoice, MetricChoiceError, pick_metric
 from headrouter_eval.leaderboard.pruning_stats import read_pruning_stats, run_id_of
@@ -84,16 +84,6 @@ def _latest_results(folder: Path) -> Path | None:
     # lmms-eval names results <YYYYMMDD_HHMMSS>_results.json, so name order is time order.
     found = sorted(folder.rglob("*_results.json"), key=lambda p: p.name)
     return found[-1] if found else None
-
-
-def _load_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not readable JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object")
-    return data
 
 
 def real_groups(results: dict) -> dict[str, list[str]]:
@@ -225,7 +215,7 @@ def _judge(run: Run, results_path: Path | None, choice: MetricChoice, stats_dir:
         run.status = run.status if run.status == FAILED else INCOMPLETE
         run.problem = run.problem or "no lmms-eval results JSON (lmms-eval exits 0 even when evaluation fails)"
         return run
-    results = _load_json(results_path)
+    results = read_json_object(results_path)
     run.results_file = results_path
     run.date = str(results.get("date", ""))
     if predict_only(results):
@@ -292,7 +282,7 @@ def read_sweep_run(folder: Path, choice: MetricChoice, trust_manifest: bool = Tr
     the files alone; otherwise a manifest that says failed, running or interrupted keeps the
     run out of the table even when its files look complete.
     """
-    manifest = _load_json(folder / MANIFEST_NAME)
+    manifest = read_json_object(folder / MANIFEST_NAME)
     for key in ("model_id", "label", "model", "tasks", "status"):
         if key not in manifest:
             raise ValueError(f"{folder / MANIFEST_NAME}: manifest lacks {key!r}")
@@ -331,7 +321,7 @@ def read_sweep_run(folder: Path, choice: MetricChoice, trust_manifest: bool = Tr
 
 def read_plain_run(results_path: Path, choice: MetricChoice) -> Run:
     """A results JSON lmms-eval wrote outside a sweep."""
-    results = _load_json(results_path)
+    results = read_json_object(results_path)
     config = results.get("config") or {}
     model_id = str(config.get("model") or "")
     if not model_id:
