@@ -18,8 +18,8 @@ from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
 from headrouter_eval.models import get_family
 from headrouter_eval.profiles.format import load_profile
 
+from .headrouter_testkit import CAL_TASKS, calibrate_cli
 from .lmms_cli import read_results, read_stats, run_lmms_eval
-from .test_profiles import CAL_TASKS, calibrate_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_FAMILIES = [name for name in FAMILIES if name != "qwen_omni"]
