@@ -8,7 +8,6 @@ checkpoint of one family is handed to another family's model id.
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -26,12 +25,8 @@ OTHER_FAMILIES = [name for name in FAMILIES if name != "qwen_omni"]
 
 
 @pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory, tiny_checkpoint) -> dict[str, Path]:
-    folders = {"qwen_omni": tiny_checkpoint}
-    for name in OTHER_FAMILIES:
-        tiny = importlib.import_module(f"headrouter_eval.models.tiny.{name}")
-        folders[name] = tiny.save_tiny_checkpoint(tmp_path_factory.mktemp(name))
-    return folders
+def checkpoints(family_checkpoint) -> dict[str, Path]:
+    return {name: family_checkpoint(name) for name in FAMILIES}
 
 
 def test_every_family_and_method_has_a_registered_model_id():
