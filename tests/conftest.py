@@ -29,6 +29,26 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def family_checkpoint(tiny_checkpoint, tmp_path_factory):
+    """``family_checkpoint(name)``: that family's tiny hub-layout checkpoint, built once per session.
+
+    Qwen2.5-Omni's is :func:`tiny_checkpoint` (4 s window: long clips become several spans);
+    the others come from their builders in ``headrouter_eval/models/tiny/``.
+    """
+    import importlib
+
+    built = {"qwen_omni": tiny_checkpoint}
+
+    def folder(name: str) -> Path:
+        if name not in built:
+            builder = importlib.import_module(f"headrouter_eval.models.tiny.{name}")
+            built[name] = builder.save_tiny_checkpoint(tmp_path_factory.mktemp(name))
+        return built[name]
+
+    return folder
+
+
+@pytest.fixture(scope="session")
 def processor(tiny_checkpoint):
     from headrouter_eval.models.qwen_omni import FAMILY
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 from dataclasses import dataclass
 
@@ -9,10 +10,23 @@ import torch
 
 from headrouter_eval.engine.spans import find_audio_layout
 from headrouter_eval.models.qwen_omni import FAMILY
+from headrouter_eval.profiles import cli as profiles_cli
 from headrouter_eval.profiles.format import ClassProfile, HeadProfile, model_fingerprint
 from headrouter_eval.pruners.base import ModelInfo, ScoringInputs
 from headrouter_eval.pruners.fastv import FastVPruner
 from headrouter_eval.pruners.headrouter import HeadRouterPruner
+from tests.conftest import REPO_ROOT
+
+# Two calibration tasks (semantic, acoustic) on the tiny fixture audio.
+CAL_TASKS = REPO_ROOT / "tests" / "fixtures" / "headrouter_tasks"
+
+
+def calibrate_cli(*argv: str) -> int:
+    """``headrouter-eval calibrate ARGV`` in-process, through the real argument parser."""
+    parser = argparse.ArgumentParser()
+    profiles_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["calibrate", *argv])
+    return args.func(args)
 
 
 class Recording:

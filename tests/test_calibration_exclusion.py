@@ -17,9 +17,8 @@ from headrouter_eval.profiles.format import load_profile, save_profile
 from headrouter_eval.profiles.holdout import CONTENT_RULE, LEGACY_RULE, item_id, legacy_item_id
 from headrouter_eval.pruners.base import ModelInfo
 from tests.conftest import REPO_ROOT
-from tests.headrouter_testkit import make_profile
+from tests.headrouter_testkit import calibrate_cli, make_profile
 from tests.lmms_cli import read_results, run_lmms_eval
-from tests.test_profiles import calibrate_cli
 
 TASKS_DIR = REPO_ROOT / "tasks"
 JSON_LAYOUT = REPO_ROOT / "tests" / "fixtures" / "audiomarathon" / "json_layout"
@@ -223,3 +222,11 @@ def test_a_run_scoring_calibration_items_fails_or_is_marked_contaminated(tiny_ch
     stats = [json.loads(line) for line in next((runs / "random_clean").rglob("*_pruning_stats_rank0.jsonl")).open()]
     assert len(stats) == 2 and not {row["item"] for row in stats} & {i for ids in profile.held_out_items.values()
                                                                     for i in ids}
+
+
+def test_held_out_counts_what_runs_under_limit(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    task = _load(tmp_path, f"task: am_scr\ndataset_path: {JSON_LAYOUT}\n")["am_scr"]
+    assert task.config.metadata["held_out"]["evaluated"] == 2
+    task.build_all_requests(limit=1, rank=0, world_size=1)  # what lmms-eval does with --limit 1
+    assert len(task.instances) == 1 and task.config.metadata["held_out"]["evaluated"] == 1

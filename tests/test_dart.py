@@ -12,8 +12,6 @@ our span and its text tokens start after the eos.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 import torch
 
@@ -67,13 +65,9 @@ def reference_frame(length: int, ratio: float) -> list[int]:
 
 # ---------------------------------------------------------------------------- tiny checkpoints
 @pytest.fixture(scope="module", params=FAMILIES)
-def setup(request, tmp_path_factory):
+def setup(request, family_checkpoint):
     family = get_family(request.param)
-    if family.name == "qwen_omni":
-        folder = request.getfixturevalue("tiny_checkpoint")
-    else:
-        tiny = importlib.import_module(f"headrouter_eval.models.tiny.{family.name}")
-        folder = tiny.save_tiny_checkpoint(tmp_path_factory.mktemp(family.name))
+    folder = family_checkpoint(family.name)
     return family, family.load_model(folder), family.load_processor(folder)
 
 

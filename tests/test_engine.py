@@ -1,7 +1,7 @@
 """Correctness of the pruning engine on every model family, each a real (tiny) hub-layout checkpoint.
 
-Each test runs once per family (Qwen2.5-Omni thinker, Qwen2-Audio, Qwen3-Omni MoE
-thinker) and compares the hooked stock model with something computed another way: the
+Each test runs once per family (Qwen2.5-Omni model, Qwen2-Audio, Qwen3-Omni MoE
+model) and compares the hooked stock model with something computed another way: the
 unpatched model, a slow layer-by-layer reference, uncached recomputation, or eager
 attention's own probabilities.
 """
@@ -16,21 +16,15 @@ import torch
 from headrouter_eval.catalog import FAMILIES
 from headrouter_eval.engine import PruningEngine, cache, find_audio_layout, prune
 from headrouter_eval.models import get_family
-from headrouter_eval.pruners import keep_count, make_pruner
+from headrouter_eval.pruners import PRUNERS, keep_count, make_pruner
 from headrouter_eval.pruners.base import Pruner, ScoringInputs
 
 
 @pytest.fixture(scope="module", params=FAMILIES)
-def setup(request, tmp_path_factory):
+def setup(request, family_checkpoint):
     """(family, sdpa model, eager model, processor) of a tiny checkpoint loaded as from the hub."""
-    import importlib
-
     family = get_family(request.param)
-    if family.name == "qwen_omni":
-        folder = request.getfixturevalue("tiny_checkpoint")  # 4 s window: long clips become several spans
-    else:
-        tiny = importlib.import_module(f"headrouter_eval.models.tiny.{family.name}")
-        folder = tiny.save_tiny_checkpoint(tmp_path_factory.mktemp(family.name))
+    folder = family_checkpoint(family.name)
     models = {attn: family.load_model(folder, attn_implementation=attn) for attn in ("sdpa", "eager")}
     return family, models["sdpa"], models["eager"], family.load_processor(folder)
 
@@ -41,17 +35,17 @@ def family(setup):
 
 
 @pytest.fixture(scope="module")
-def thinker(setup):
+def model(setup):
     return setup[1]
 
 
 @pytest.fixture(scope="module")
-def eager_thinker(setup):
+def eager_model(setup):
     return setup[2]
 
 
 @pytest.fixture(scope="module")
-def make_inputs(setup):
+def family_inputs(setup):
     """Model inputs for a prompt with the given clips and question, in the family's prompt format."""
     family, processor = setup[0], setup[3]
 
@@ -62,6 +56,9 @@ def make_inputs(setup):
 
 
 GEN = dict(max_new_tokens=6, do_sample=False)
+# The engine proofs run over every registered pruner, so a pruner is covered by registering it
+# (HeadRouter without a profile runs its documented per-sample fallback).
+EVERY_PRUNER = sorted(PRUNERS)
 
 
 @dataclass
@@ -99,6 +96,7 @@ class FirstSelectionPruner(Pruner):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.inner, self.kept = make_pruner(self.method, retention=self.retention), None
+        self.needs_prompt_id = self.inner.needs_prompt_id  # random seeds its draw by the prompt
 
     def select(self, inputs: ScoringInputs) -> torch.Tensor:
         if self.kept is None:
@@ -111,12 +109,12 @@ def hook_count(model: torch.nn.Module) -> int:
 
 
 @pytest.fixture(scope="module")
-def two_span_inputs(make_inputs, speech, tone):
+def two_span_inputs(family_inputs, speech, tone):
     # 4 s window: the speech clip is cut to the window, the tone is a second span
-    return make_inputs([speech[: 4 * 16000], tone[: 2 * 16000]])
+    return family_inputs([speech[: 4 * 16000], tone[: 2 * 16000]])
 
 
-def captured_layer0_inputs(family, thinker, inputs):
+def captured_layer0_inputs(family, model, inputs):
     """inputs_embeds (audio merged in) and rotary cos/sin as the unpatched model computes them."""
     seen = {}
 
@@ -124,19 +122,19 @@ def captured_layer0_inputs(family, thinker, inputs):
         seen["hidden"] = args[0].detach().clone()
         seen["pe"] = tuple(t.detach().clone() for t in kwargs["position_embeddings"])
 
-    handle = family.decoder_layers(thinker)[0].register_forward_pre_hook(grab, with_kwargs=True)
+    handle = family.decoder_layers(model)[0].register_forward_pre_hook(grab, with_kwargs=True)
     try:
         with torch.no_grad():
-            thinker(**inputs)
+            model(**inputs)
     finally:
         handle.remove()
     return seen["hidden"], seen["pe"]
 
 
-def slow_reference_logits(family, thinker, inputs, layer: int, kept: torch.Tensor) -> torch.Tensor:
+def slow_reference_logits(family, model, inputs, layer: int, kept: torch.Tensor) -> torch.Tensor:
     """Run the decoder layer by layer by hand; layers >= ``layer`` see only ``kept`` positions."""
-    hidden, (cos, sin) = captured_layer0_inputs(family, thinker, inputs)
-    text_model = thinker.model.language_model
+    hidden, (cos, sin) = captured_layer0_inputs(family, model, inputs)
+    text_model = model.model.language_model
     with torch.no_grad():
         for index, decoder_layer in enumerate(text_model.layers):
             if index == layer:
@@ -144,45 +142,45 @@ def slow_reference_logits(family, thinker, inputs, layer: int, kept: torch.Tenso
             n = hidden.shape[1]
             causal = torch.full((n, n), float("-inf")).triu(1)[None, None]
             hidden = decoder_layer(hidden, attention_mask=causal, position_embeddings=(cos, sin))
-        return thinker.lm_head(text_model.norm(hidden))
+        return model.lm_head(text_model.norm(hidden))
 
 
 @pytest.mark.parametrize("layer", [0, 2])
-@pytest.mark.parametrize("method", ["fastv", "random", "uniform", "dart"])
-def test_retention_one_equals_unpatched_model(family, thinker, two_span_inputs, method, layer):
+@pytest.mark.parametrize("method", EVERY_PRUNER)
+def test_retention_one_equals_unpatched_model(family, model, two_span_inputs, method, layer):
     with torch.no_grad():
-        reference_logits = thinker(**two_span_inputs).logits
-        reference_tokens = thinker.generate(**two_span_inputs, **GEN)
-        with PruningEngine(thinker, family, make_pruner(method, retention=1.0), layer=layer) as engine:
-            logits = thinker(**two_span_inputs).logits
-            tokens = thinker.generate(**two_span_inputs, **GEN)
+        reference_logits = model(**two_span_inputs).logits
+        reference_tokens = model.generate(**two_span_inputs, **GEN)
+        with PruningEngine(model, family, make_pruner(method, retention=1.0), layer=layer) as engine:
+            logits = model(**two_span_inputs).logits
+            tokens = model.generate(**two_span_inputs, **GEN)
     assert engine.last_record.pruned and engine.last_record.kept_tokens == engine.last_record.audio_tokens
     torch.testing.assert_close(logits, reference_logits, rtol=1e-5, atol=1e-5)
     assert torch.equal(tokens, reference_tokens)
 
 
 @pytest.mark.parametrize("layer", [0, 1, 3])
-def test_pruned_forward_equals_slow_reference(family, thinker, two_span_inputs, layer):
-    with PruningEngine(thinker, family, FixedSetPruner(retention=0.4), layer=layer) as engine, torch.no_grad():
-        logits = thinker(**two_span_inputs).logits
+def test_pruned_forward_equals_slow_reference(family, model, two_span_inputs, layer):
+    with PruningEngine(model, family, FixedSetPruner(retention=0.4), layer=layer) as engine, torch.no_grad():
+        logits = model(**two_span_inputs).logits
     kept = engine.last_kept_positions
     assert logits.shape[1] == len(kept) < two_span_inputs["input_ids"].shape[1]
-    reference = slow_reference_logits(family, thinker, two_span_inputs, layer, kept)
+    reference = slow_reference_logits(family, model, two_span_inputs, layer, kept)
     torch.testing.assert_close(logits, reference, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("pruner", ["fixed", "dart"])
+@pytest.mark.parametrize("pruner", ["fixed", *EVERY_PRUNER])
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
 @pytest.mark.parametrize("layer", [0, 2])
 def test_cached_decoding_equals_uncached_recomputation(family, request, two_span_inputs, attn, layer, pruner):
-    thinker = request.getfixturevalue("thinker" if attn == "sdpa" else "eager_thinker")
+    model = request.getfixturevalue("model" if attn == "sdpa" else "eager_model")
     prompt_len = two_span_inputs["input_ids"].shape[1]
     chosen = FixedSetPruner(retention=0.4) if pruner == "fixed" else FirstSelectionPruner(0.4, method=pruner)
-    with PruningEngine(thinker, family, chosen, layer=layer), torch.no_grad():
-        out = thinker.generate(**two_span_inputs, **GEN, output_logits=True, return_dict_in_generate=True)
+    with PruningEngine(model, family, chosen, layer=layer), torch.no_grad():
+        out = model.generate(**two_span_inputs, **GEN, output_logits=True, return_dict_in_generate=True)
         step_logits = torch.stack(out.logits, dim=1)  # (1, new, vocab), from the pruned KV cache
         full = out.sequences[:, :-1]  # the prompt and every generated token but the last
-        recomputed = thinker(
+        recomputed = model(
             input_ids=full, attention_mask=torch.ones_like(full),
             input_features=two_span_inputs["input_features"],
             feature_attention_mask=two_span_inputs["feature_attention_mask"], use_cache=False,
@@ -193,17 +191,17 @@ def test_cached_decoding_equals_uncached_recomputation(family, request, two_span
     assert torch.equal(out.sequences[0, prompt_len:], step_logits[0].argmax(-1))
 
 
-def test_sdpa_and_eager_prune_and_decode_alike(family, thinker, eager_thinker, two_span_inputs):
+def test_sdpa_and_eager_prune_and_decode_alike(family, model, eager_model, two_span_inputs):
     results = []
-    for model in (thinker, eager_thinker):
-        with PruningEngine(model, family, make_pruner("fastv", retention=0.3), layer=2), torch.no_grad():
-            results.append(model.generate(**two_span_inputs, **GEN))
+    for attn_model in (model, eager_model):
+        with PruningEngine(attn_model, family, make_pruner("fastv", retention=0.3), layer=2), torch.no_grad():
+            results.append(attn_model.generate(**two_span_inputs, **GEN))
     assert torch.equal(*results)
 
 
-def test_scoring_rows_equal_eager_output_attentions(family, eager_thinker, two_span_inputs):
+def test_scoring_rows_equal_eager_output_attentions(family, eager_model, two_span_inputs):
     scoring_layer = 1
-    layer = family.decoder_layers(eager_thinker)[scoring_layer]
+    layer = family.decoder_layers(eager_model)[scoring_layer]
     seen = {}
 
     def grab(module, args, kwargs):
@@ -212,55 +210,55 @@ def test_scoring_rows_equal_eager_output_attentions(family, eager_thinker, two_s
     handle = layer.register_forward_pre_hook(grab, with_kwargs=True)
     try:
         with torch.no_grad():
-            attentions = eager_thinker(**two_span_inputs, output_attentions=True).attentions[scoring_layer][0]
+            attentions = eager_model(**two_span_inputs, output_attentions=True).attentions[scoring_layer][0]
     finally:
         handle.remove()
-    layout = find_audio_layout(two_span_inputs["input_ids"][0], family.audio_token_ids(eager_thinker.config))
+    layout = find_audio_layout(two_span_inputs["input_ids"][0], family.audio_token_ids(eager_model.config))
     queries = torch.cat([layout.query_positions, torch.tensor([0, int(layout.audio_positions[5])])])
     with torch.no_grad():
         rows = family.attention_probe(layer, seen["hidden"], seen["pe"]).causal_rows(queries)
     torch.testing.assert_close(rows, attentions[:, queries].float(), rtol=1e-5, atol=1e-6)
 
 
-def test_fastv_keeps_the_top_tokens_of_last_token_attention(family, thinker, eager_thinker, two_span_inputs):
+def test_fastv_keeps_the_top_tokens_of_last_token_attention(family, model, eager_model, two_span_inputs):
     retention, layer = 0.25, 2
     with torch.no_grad():
-        attentions = eager_thinker(**two_span_inputs, output_attentions=True).attentions
-    layout = find_audio_layout(two_span_inputs["input_ids"][0], family.audio_token_ids(thinker.config))
+        attentions = eager_model(**two_span_inputs, output_attentions=True).attentions
+    layout = find_audio_layout(two_span_inputs["input_ids"][0], family.audio_token_ids(model.config))
     last_row = attentions[layer - 1][0, :, -1, layout.audio_positions].mean(0)  # eager's own probabilities
     keep = keep_count(layout.n_audio, retention, layout.n_spans)
     fastv = make_pruner("fastv", retention=retention)
-    with PruningEngine(thinker, family, fastv, layer=layer) as engine, torch.no_grad():
-        thinker(**two_span_inputs)
+    with PruningEngine(model, family, fastv, layer=layer) as engine, torch.no_grad():
+        model(**two_span_inputs)
     kept_audio = set(engine.last_kept_positions.tolist()) & set(layout.audio_positions.tolist())
     expected = set(layout.audio_positions[torch.topk(last_row, keep).indices].tolist())
     assert kept_audio == expected
 
 
-def test_detach_restores_the_original_model_exactly(family, thinker, two_span_inputs):
-    hooks_before = hook_count(thinker)
+def test_detach_restores_the_original_model_exactly(family, model, two_span_inputs):
+    hooks_before = hook_count(model)
     with torch.no_grad():
-        before = thinker(**two_span_inputs).logits
+        before = model(**two_span_inputs).logits
     with pytest.raises(RuntimeError, match="boom"):
-        with PruningEngine(thinker, family, make_pruner("fastv", retention=0.3), layer=2), torch.no_grad():
-            assert hook_count(thinker) > hooks_before
-            pruned = thinker(**two_span_inputs).logits
+        with PruningEngine(model, family, make_pruner("fastv", retention=0.3), layer=2), torch.no_grad():
+            assert hook_count(model) > hooks_before
+            pruned = model(**two_span_inputs).logits
             raise RuntimeError("boom")  # hooks must go even when the block fails
     assert pruned.shape[1] < before.shape[1]
-    assert hook_count(thinker) == hooks_before
+    assert hook_count(model) == hooks_before
     with torch.no_grad():
-        after = thinker(**two_span_inputs).logits
+        after = model(**two_span_inputs).logits
     assert torch.equal(before, after)
 
 
-@pytest.mark.parametrize("method", ["fastv", "dart"])
-def test_every_audio_span_keeps_tokens_and_text_is_never_dropped(family, thinker, make_inputs, speech, tone, method):
-    inputs = make_inputs([speech[: 4 * 16000], tone[:16000], speech[16000: 3 * 16000]])
-    ids = family.audio_token_ids(thinker.config)
+@pytest.mark.parametrize("method", EVERY_PRUNER)
+def test_every_audio_span_keeps_tokens_and_text_is_never_dropped(family, model, family_inputs, speech, tone, method):
+    inputs = family_inputs([speech[: 4 * 16000], tone[:16000], speech[16000: 3 * 16000]])
+    ids = family.audio_token_ids(model.config)
     layout = find_audio_layout(inputs["input_ids"][0], ids)
     assert layout.n_spans == 3
-    with PruningEngine(thinker, family, make_pruner(method, retention=0.01), layer=2) as engine, torch.no_grad():
-        thinker(**inputs)
+    with PruningEngine(model, family, make_pruner(method, retention=0.01), layer=2) as engine, torch.no_grad():
+        model(**inputs)
     record, kept = engine.last_record, engine.last_kept_positions
     assert record.n_spans == 3 and record.kept_tokens == keep_count(layout.n_audio, 0.01, 3) == 3
     kept_ids = inputs["input_ids"][0, kept]
@@ -271,79 +269,79 @@ def test_every_audio_span_keeps_tokens_and_text_is_never_dropped(family, thinker
     assert record.kept_seq_len == record.seq_len - (record.audio_tokens - record.kept_tokens)
 
 
-def test_prompt_without_audio_runs_unpruned_and_says_so(family, thinker, make_inputs, caplog):
-    inputs = make_inputs([], question="No audio here.")
+def test_prompt_without_audio_runs_unpruned_and_says_so(family, model, family_inputs, caplog):
+    inputs = family_inputs([], question="No audio here.")
     with torch.no_grad():
-        reference = thinker(**inputs).logits
-        with PruningEngine(thinker, family, make_pruner("fastv", retention=0.5), layer=2) as engine:
-            logits = thinker(**inputs).logits
+        reference = model(**inputs).logits
+        with PruningEngine(model, family, make_pruner("fastv", retention=0.5), layer=2) as engine:
+            logits = model(**inputs).logits
     assert torch.equal(logits, reference)
     assert not engine.last_record.pruned and engine.last_record.audio_tokens == 0
     assert "no audio" in engine.last_record.note and "no audio" in caplog.text
 
 
-def test_batches_and_bad_layers_are_refused(family, thinker, two_span_inputs):
+def test_batches_and_bad_layers_are_refused(family, model, two_span_inputs):
     with pytest.raises(ValueError, match=r"layer must be in \[0, 3\]"):
-        PruningEngine(thinker, family, make_pruner("fastv", retention=0.5), layer=4)
+        PruningEngine(model, family, make_pruner("fastv", retention=0.5), layer=4)
     batch = {k: torch.cat([v, v]) for k, v in two_span_inputs.items()}
-    with PruningEngine(thinker, family, make_pruner("fastv", retention=0.5), layer=2), torch.no_grad():
+    with PruningEngine(model, family, make_pruner("fastv", retention=0.5), layer=2), torch.no_grad():
         with pytest.raises(ValueError, match="one prompt at a time.*batch_size=1"):
-            thinker(**batch)
+            model(**batch)
 
 
-def test_pruning_really_shrinks_the_kv_cache(family, thinker, two_span_inputs):
+def test_pruning_really_shrinks_the_kv_cache(family, model, two_span_inputs):
     from transformers import DynamicCache
 
-    kv = DynamicCache(config=family.text_config(thinker.config))
-    with PruningEngine(thinker, family, make_pruner("uniform", retention=0.5), layer=2) as engine, torch.no_grad():
-        thinker(**two_span_inputs, past_key_values=kv, use_cache=True)
+    kv = DynamicCache(config=family.text_config(model.config))
+    with PruningEngine(model, family, make_pruner("uniform", retention=0.5), layer=2) as engine, torch.no_grad():
+        model(**two_span_inputs, past_key_values=kv, use_cache=True)
     full, kept = engine.last_record.seq_len, engine.last_record.kept_seq_len
     assert [kv.get_seq_length(i) for i in range(4)] == [full, full, kept, kept]
 
 
-@pytest.mark.parametrize("method", ["uniform", "dart"])
-def test_one_prefill_record_per_generate_describes_the_prompt(family, thinker, two_span_inputs, method):
+@pytest.mark.parametrize("method", EVERY_PRUNER)
+def test_one_prefill_record_per_generate_describes_the_prompt(family, model, two_span_inputs, method):
     """Decode steps never overwrite the prefill's stats, whatever keyword carries the cache."""
     records = []
-    engine = PruningEngine(thinker, family, make_pruner(method, retention=0.5), layer=2, on_prefill=records.append)
+    engine = PruningEngine(model, family, make_pruner(method, retention=0.5), layer=2, on_prefill=records.append)
     with engine, torch.no_grad():
-        thinker.generate(**two_span_inputs, **GEN)
-    n_audio = find_audio_layout(two_span_inputs["input_ids"][0], family.audio_token_ids(thinker.config)).n_audio
+        model.generate(**two_span_inputs, **GEN)
+    n_audio = find_audio_layout(two_span_inputs["input_ids"][0], family.audio_token_ids(model.config)).n_audio
     assert len(records) == 1
     assert records[0].audio_tokens == n_audio and records[0].pruned
     assert records[0].kept_tokens == keep_count(n_audio, 0.5, records[0].n_spans)
     assert records[0].seq_len == two_span_inputs["input_ids"].shape[1]
 
 
-def test_a_cache_under_an_unknown_keyword_raises(family, thinker, two_span_inputs, monkeypatch):
+def test_a_cache_under_an_unknown_keyword_raises(family, model, two_span_inputs, monkeypatch):
     """A transformers release that renames the cache keyword fails loudly, naming the version."""
     monkeypatch.setattr(cache, "CACHE_KWARGS", ("a_keyword_no_release_uses",))
-    with PruningEngine(thinker, family, make_pruner("fastv", retention=0.5), layer=2), torch.no_grad():
+    with PruningEngine(model, family, make_pruner("fastv", retention=0.5), layer=2), torch.no_grad():
         with pytest.raises(cache.UnrecognisedCacheError, match=rf"transformers {cache.TRANSFORMERS_VERSION}"):
-            thinker.generate(**two_span_inputs, **GEN)
+            model.generate(**two_span_inputs, **GEN)
 
 
-def test_a_decode_step_taken_for_a_prefill_raises(family, thinker, two_span_inputs, monkeypatch):
+def test_a_decode_step_taken_for_a_prefill_raises(family, model, two_span_inputs, monkeypatch):
     """Second line of defence: a cache the engine cannot see at all makes the second step a 'prefill'."""
     monkeypatch.setattr(prune, "generation_cache", lambda kwargs: None)
     records = []
-    engine = PruningEngine(thinker, family, make_pruner("fastv", retention=0.5), layer=2, on_prefill=records.append)
+    engine = PruningEngine(model, family, make_pruner("fastv", retention=0.5), layer=2, on_prefill=records.append)
     with engine, torch.no_grad():
         with pytest.raises(RuntimeError, match="second prefill in one request: a forward call starting at position"):
-            thinker.generate(**two_span_inputs, **GEN)
+            model.generate(**two_span_inputs, **GEN)
     assert len(records) == 1 and records[0].audio_tokens > 0  # the real prefill's record, untouched
 
 
-def test_random_keeps_a_different_subset_for_each_prompt_of_equal_length(family, thinker, make_inputs, speech, tone):
+def test_random_keeps_a_different_subset_for_each_prompt_of_equal_length(family, model, family_inputs, speech, tone):
     """Through generate: two prompts with the same audio length differ in their kept sets; a repeat does not."""
     clip_a, clip_b = speech[: 3 * 16000], tone[: 3 * 16000]
 
     def kept(clip, question, seed=0):
-        inputs = make_inputs([clip], question)
-        with PruningEngine(thinker, family, make_pruner("random", retention=0.3, seed=seed), layer=1) as engine, \
+        inputs = family_inputs([clip], question)
+        with PruningEngine(model, family, make_pruner("random", retention=0.3, seed=seed), layer=1) as engine, \
                 torch.no_grad():
-            thinker.generate(**inputs, max_new_tokens=2, do_sample=False)
-        layout = find_audio_layout(inputs["input_ids"][0], family.audio_token_ids(thinker.config))
+            model.generate(**inputs, max_new_tokens=2, do_sample=False)
+        layout = find_audio_layout(inputs["input_ids"][0], family.audio_token_ids(model.config))
         positions = engine.last_kept_positions
         audio_kept = torch.nonzero(torch.isin(layout.audio_positions, positions)).flatten()  # indices into the audio
         return audio_kept.tolist(), engine.last_record.audio_tokens

@@ -8,7 +8,6 @@ checkpoint of one family is handed to another family's model id.
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -18,20 +17,16 @@ from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
 from headrouter_eval.models import get_family
 from headrouter_eval.profiles.format import load_profile
 
+from .headrouter_testkit import CAL_TASKS, calibrate_cli
 from .lmms_cli import read_results, read_stats, run_lmms_eval
-from .test_profiles import CAL_TASKS, calibrate_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_FAMILIES = [name for name in FAMILIES if name != "qwen_omni"]
 
 
 @pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory, tiny_checkpoint) -> dict[str, Path]:
-    folders = {"qwen_omni": tiny_checkpoint}
-    for name in OTHER_FAMILIES:
-        tiny = importlib.import_module(f"headrouter_eval.models.tiny.{name}")
-        folders[name] = tiny.save_tiny_checkpoint(tmp_path_factory.mktemp(name))
-    return folders
+def checkpoints(family_checkpoint) -> dict[str, Path]:
+    return {name: family_checkpoint(name) for name in FAMILIES}
 
 
 def test_every_family_and_method_has_a_registered_model_id():

@@ -8,8 +8,8 @@ import pytest
 
 from headrouter_eval.profiles.format import load_profile
 from tests.conftest import REPO_ROOT
+from tests.headrouter_testkit import CAL_TASKS, calibrate_cli
 from tests.lmms_cli import read_results, run_lmms_eval
-from tests.test_profiles import CAL_TASKS, calibrate_cli
 
 TINY_TASK = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
 

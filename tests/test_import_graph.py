@@ -198,6 +198,19 @@ def test_the_checks_see_real_imports():
     assert "lmms_eval" in external("headrouter_eval.registry")
 
 
+def test_no_test_module_imports_another():
+    """Shared test helpers live in helper modules (conftest, *_testkit, lmms_cli...), not in test files:
+    importing a test module runs its tests' module-level setup and collects its tests twice."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(ROOT)}:{node.lineno} imports {name}" for name in names
+                          if name.rpartition(".")[2].startswith("test_")]
+    assert not offenders, offenders
+
+
 RESULTS_TOOLING = sorted(m for m in MODULES if m.startswith("headrouter_eval.leaderboard.")
                          and MODULES[m].name != "__init__.py")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import replace
 
@@ -11,15 +10,12 @@ import torch
 
 from headrouter_eval.engine import PruningEngine
 from headrouter_eval.models.qwen_omni import FAMILY as QWEN_OMNI
-from headrouter_eval.profiles import cli as profiles_cli
 from headrouter_eval.profiles.calibrate import CalibrationConfig, build_profile, choose_samples, config_from_model_args
 from headrouter_eval.profiles.format import ProfileError, load_profile, save_profile
 from headrouter_eval.profiles.mapping import MappingError, class_of, parse_mapping
 from headrouter_eval.pruners import make_pruner
 from tests.conftest import REPO_ROOT
-from tests.headrouter_testkit import make_profile
-
-CAL_TASKS = REPO_ROOT / "tests" / "fixtures" / "headrouter_tasks"
+from tests.headrouter_testkit import CAL_TASKS, calibrate_cli, make_profile
 
 
 @pytest.fixture(scope="module")
@@ -173,13 +169,6 @@ def test_model_args_for_calibration_are_checked():
         config_from_model_args({"pretrained": "/m", "retention": 0.5}, tasks=["t"], per_class=2)
     with pytest.raises(ValueError, match="needs pretrained="):
         config_from_model_args({"layer": 2}, tasks=["t"], per_class=2)
-
-
-def calibrate_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    profiles_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["calibrate", *argv])
-    return args.func(args)
 
 
 @pytest.mark.slow

@@ -40,8 +40,9 @@ def test_retention_outside_unit_interval_is_refused(bad):
     with pytest.raises(ValueError, match=r"retention must be"):
         validate_retention(bad)
     if isinstance(bad, (int, float)):
-        with pytest.raises(ValueError, match=r"\(0, 1\]"):
-            make_pruner("fastv", retention=bad)
+        for method in PRUNERS:  # every registered pruner, without a line per pruner
+            with pytest.raises(ValueError, match=r"\(0, 1\]"):
+                make_pruner(method, retention=bad)
 
 
 def test_unknown_pruner_names_the_known_ones():

@@ -1,5 +1,6 @@
-"""Benchmark-independent scoring: answer extraction, WER, classification metrics,
-instruction-following checkers, MMAU-Pro choice matching and the LLM judge client.
+"""Scoring: the shared parts (answer extraction, WER, classification metrics, the LLM judge
+client) and the benchmarks' own re-implemented scorers (AudioMarathon's official rules,
+MMAU-Pro's choice matching and instruction-following checkers), each in its own module.
 
 Public entry points for other tasks (for example the synthetic benchmark):
 :func:`headrouter_eval.scoring.choices.extract_choice`,
