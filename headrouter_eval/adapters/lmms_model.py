@@ -53,7 +53,7 @@ from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
 from headrouter_eval.engine import PrefillRecord, PruningEngine
 from headrouter_eval.models import ModelFamily, get_family
 from headrouter_eval.models.base import LONG_AUDIO, AudioTooShortError
-from headrouter_eval.profiles.exclusion import CalibrationItems, install_for_every_task
+from headrouter_eval.profiles.exclusion import CalibrationItems
 from headrouter_eval.profiles.holdout import item_id, legacy_item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats import (
@@ -88,9 +88,6 @@ class PrunedAudioLM(lmms):
         **pruner_options: Any,
     ) -> None:
         super().__init__()
-        # lmms-eval creates the model before it loads the tasks: from here on every task, of any
-        # class, drops the calibration items of HEADROUTER_EXCLUDE_CALIBRATION's profiles
-        install_for_every_task()
         # every model arg is type-checked here, before anything is loaded: lmms-eval hands
         # over whatever the command line looked like (layer=1.5 arrives as a float)
         batch_size = model_args.integer("batch_size", batch_size, minimum=1)
@@ -236,9 +233,10 @@ class PrunedAudioLM(lmms):
             raise ValueError(
                 f"{len(leaked)} request(s) are items held out to calibrate the HeadRouter profile "
                 f"{self.stats_meta.get('profile')} (first: doc {doc_id} of task {task}, item {item}); scoring them "
-                "would let calibration leak into the result. Exclude them for every method: task config key "
-                "'exclude_calibration: <profile>' or HEADROUTER_EXCLUDE_CALIBRATION=<profile> "
-                "(headrouter-eval sweep does this itself)"
+                "would let calibration leak into the result. Exclude them for every method: add "
+                "'exclude_calibration: <profile>' to a bundled task's YAML, or wrap any task in a YAML with "
+                "'class: !function headrouter_eval.profiles.exclusion.ExcludingTask' and that key "
+                "(docs/headrouter.md; headrouter-eval sweep does this itself)"
             )
 
     @property
