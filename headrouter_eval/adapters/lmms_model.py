@@ -52,7 +52,7 @@ from headrouter_eval.audio import TARGET_SR, load_audio
 from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
 from headrouter_eval.engine import PrefillRecord, PruningEngine
 from headrouter_eval.models import ModelFamily, get_family
-from headrouter_eval.models.base import LONG_AUDIO, AudioTooShortError
+from headrouter_eval.models.base import DEFAULT_LONG_AUDIO, LONG_AUDIO, AudioTooShortError
 from headrouter_eval.profiles.exclusion import CalibrationItems
 from headrouter_eval.profiles.holdout import item_id, legacy_item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
@@ -84,7 +84,7 @@ class PrunedAudioLM(lmms):
         max_new_tokens: int = 256,
         stats_dir: str | None = None,
         batch_size: int | str = 1,
-        long_audio: str = "truncate",
+        long_audio: str = DEFAULT_LONG_AUDIO,
         **pruner_options: Any,
     ) -> None:
         super().__init__()

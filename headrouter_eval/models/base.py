@@ -37,6 +37,12 @@ from headrouter_eval.engine.probe import AttentionProbe
 from headrouter_eval.engine.spans import AudioTokenIds
 from headrouter_eval.models.loading import check_checkpoint, resolve_dtype
 
+#: values of the ``long_audio`` model arg (see :meth:`ModelFamily.audio_items`)
+LONG_AUDIO = ("truncate", "split")
+#: the adapter's default, and so calibration's: what the official processors do (a bare
+#: prompt_inputs call splits, as the engine tests rely on)
+DEFAULT_LONG_AUDIO = "truncate"
+
 # Shorter leftovers of a split clip hold under 0.1 s of sound and would encode to ~2 tokens.
 MIN_SPLIT_TAIL_SECONDS = 0.1
 
@@ -325,9 +331,10 @@ class ModelFamily(ABC):
     ) -> Any:
         """Processor outputs (CPU tensors) for one request: the one prompt format of this family.
 
-        Used alike by the lmms-eval adapter, calibration, the efficiency benchmark and the
-        synthetic benchmark. ``clips`` are 16 kHz mono arrays; one longer than the
-        processor's window is split into consecutive items (``long_audio="split"``) or cut
+        Used alike by the lmms-eval adapter, calibration and the efficiency benchmark, each
+        passing its ``long_audio`` policy (the adapter's and calibration's default is
+        :data:`DEFAULT_LONG_AUDIO`; the benchmark's is ``split``). ``clips`` are 16 kHz mono
+        arrays; one longer than the processor's window is split into consecutive items (``long_audio="split"``) or cut
         at the window (``"truncate"``). Every item must give at least one audio token: a
         clip too short for one is refused, since the model would answer without hearing it.
         """
@@ -351,10 +358,6 @@ class ModelFamily(ABC):
                 f"{len(items) - runs} of {len(items)} audio item(s) gave no audio token ({self.title}'s processor; "
                 f"item lengths: {lengths}): a clip this short is not heard by the model, and its answer would "
                 "be scored as if it were; drop the item or pad the clip")
-
-
-#: values of the ``long_audio`` model arg (see :meth:`ModelFamily.audio_items`)
-LONG_AUDIO = ("truncate", "split")
 
 
 class AudioTooShortError(ValueError):
