@@ -277,3 +277,15 @@ def test_held_out_counts_what_runs_under_limit(tmp_path):
     assert task.config.metadata["held_out"]["evaluated"] == 2
     task.build_all_requests(limit=1, rank=0, world_size=1)  # what lmms-eval does with --limit 1
     assert len(task.instances) == 1 and task.config.metadata["held_out"]["evaluated"] == 1
+
+
+def test_the_pruners_public_hook_names_the_profile_whose_items_are_held_out(tmp_path):
+    """The adapter learns which items to refuse from Pruner.calibration_profile(), never a private field."""
+    from headrouter_eval.pruners import PRUNERS
+
+    profile = _profile_holding_out(tmp_path, {"am_scr": ["some-item"]})
+    loaded = PRUNERS["headrouter"](retention=0.5, profile=str(profile)).calibration_profile()
+    assert loaded.source == str(profile) and loaded.held_out_items == {"am_scr": ["some-item"]}
+    assert PRUNERS["headrouter"](retention=0.5).calibration_profile() is None
+    others = [cls for name, cls in PRUNERS.items() if name != "headrouter"]
+    assert others and all(cls(retention=0.5).calibration_profile() is None for cls in others)

@@ -209,3 +209,15 @@ def test_no_test_module_imports_another():
             offenders += [f"{path.relative_to(ROOT)}:{node.lineno} imports {name}" for name in names
                           if name.rpartition(".")[2].startswith("test_")]
     assert not offenders, offenders
+
+
+def test_no_module_reads_a_pruners_private_profile():
+    """The adapter asks a pruner for its calibration profile through the public hook
+    (``Pruner.calibration_profile``); ``_profile`` stays HeadRouter's own."""
+    owner = "headrouter_eval.pruners.headrouter"
+    readers = sorted(name for name, path in MODULES.items() if name != owner and any(
+        isinstance(node, ast.Attribute) and node.attr == "_profile"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))))
+    assert not readers, f"{readers} read a pruner's private _profile; use Pruner.calibration_profile()"
+    assert any(isinstance(node, ast.Attribute) and node.attr == "_profile"
+               for node in ast.walk(ast.parse(MODULES[owner].read_text(encoding="utf-8"))))  # the check sees it

@@ -148,7 +148,7 @@ class PrunedAudioLM(lmms):
         self.stats_meta = {"method": self.method, "family": self.family_name, "retention": retention, "layer": layer,
                            "pretrained": str(pretrained), "world_size": world_size,
                            "long_audio": long_audio}
-        profile = getattr(self.pruner, "_profile", None)
+        profile = self.pruner.calibration_profile() if self.pruner is not None else None
         # the profile's held-out items: scoring one of them would let calibration leak into the result
         # matched by content under any task name (a renamed task holding the same records included)
         self.calibration_items = CalibrationItems([profile] if profile else [])
