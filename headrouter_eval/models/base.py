@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from headrouter_eval.catalog import MODEL_TYPES, TITLES
 from headrouter_eval.engine.probe import AttentionProbe
 from headrouter_eval.engine.spans import AudioTokenIds
 from headrouter_eval.models.loading import check_checkpoint, resolve_dtype
@@ -114,12 +115,21 @@ class ModelFamily(ABC):
 
     #: suffix of the lmms-eval model ids (``<method>_<name>``), e.g. ``qwen_omni``
     name: ClassVar[str]
-    #: human name for messages and reports
+    #: human name for messages and reports (``catalog.TITLES``, set from ``name``)
     title: ClassVar[str]
     #: the transformers class that generates text (the thinker, for omni models)
     model_class: ClassVar[type]
-    #: ``model_type`` values of ``config.json`` this family loads
+    #: ``model_type`` values of ``config.json`` this family loads (``catalog.MODEL_TYPES``, set from ``name``)
     model_types: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # the catalog is the one home of a family's names: the checkpoint checks read them there
+        if "name" in cls.__dict__:
+            if cls.name not in MODEL_TYPES or cls.name not in TITLES:
+                raise TypeError(f"model family {cls.name!r}: add its model_type values and title to "
+                                "headrouter_eval/catalog.py (MODEL_TYPES, TITLES)")
+            cls.title, cls.model_types = TITLES[cls.name], MODEL_TYPES[cls.name]
     #: rotary form of the decoder, for docs and reports: "M-RoPE (3-D)" or "1-D RoPE"
     rotary: ClassVar[str]
     #: ``apply_rotary_pos_emb(q, k, cos, sin, unsqueeze_dim)`` of the family's modeling module
