@@ -181,5 +181,22 @@ def test_pretrained_checkpoint_path(tiny_checkpoint, tmp_path):
     data = json.loads((out / "report.json").read_text())
     assert data["model"]["random_weights"] is False and data["model"]["label"].startswith("pretrained:")
     assert data["input"]["n_spans"] == 2  # the fixture checkpoint's 4 s window splits 6 s of audio
+    assert data["input"]["long_audio"] == "split" and data["input"]["audio_heard_s"] == 6.0
+    assert "--long-audio split" in data["environment"]["command"]
     assert not (out / "efficiency.png").exists()
     assert data["rows"][1]["kept_seq_len"] < data["rows"][0]["seq_len"]
+
+
+def test_long_audio_policy_is_the_adapters_and_a_bad_one_is_refused_by_name():
+    """--long-audio truncate gives the prompt the adapter gives with long_audio=truncate: one span,
+    the window heard; an unknown policy stops before any model is built."""
+    from headrouter_eval.bench.inputs import build_input
+
+    model = build_random_model(get_preset("tiny"), device=torch.device("cpu"), dtype="fp32", attn="sdpa")
+    ids = model.family.audio_token_ids(model.model.config)
+    kwargs = dict(device=torch.device("cpu"), dtype=torch.float32)
+    cut = build_input(model.family, model.processor, ids, AUDIO_SECONDS, long_audio="truncate", **kwargs)
+    whole = build_input(model.family, model.processor, ids, AUDIO_SECONDS, long_audio="split", **kwargs)
+    assert (cut.n_spans, cut.audio_heard_s) == (1, 30.0) and (whole.n_spans, whole.audio_heard_s) == (2, 31.0)
+    with pytest.raises(SystemExit, match=r"--long-audio must be one of \['truncate', 'split'\], got 'cut'"):
+        _run(["bench", "--size", "tiny", "--long-audio", "cut", "--device", "cpu"])

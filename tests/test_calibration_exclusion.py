@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from headrouter_eval.profiles.exclusion import ENV_VAR
+from headrouter_eval.profiles.exclusion import WRAPPER_CLASS, wrapper_yaml
 from headrouter_eval.profiles.format import load_profile, save_profile
 from headrouter_eval.profiles.holdout import CONTENT_RULE, LEGACY_RULE, item_id, legacy_item_id
 from headrouter_eval.pruners.base import ModelInfo
@@ -55,8 +55,9 @@ def _profile_holding_out(tmp_path: Path, items: dict[str, list[str]], id_rule: s
     return save_profile(profile, tmp_path / name)
 
 
-def test_task_filter_drops_held_out_items_and_records_how_many(tmp_path, monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
+def test_task_filter_drops_held_out_items_and_records_how_many(tmp_path):
+    from headrouter_eval.benchmarks.audiomarathon import AudioMarathonTask
+
     scr = _load(tmp_path, f"task: am_scr\ndataset_path: {JSON_LAYOUT}\n")["am_scr"]
     docs = list(scr.test_docs())
     assert len(docs) == 2 and scr.config.metadata["held_out"] == {"profiles": {}, "excluded": 0, "evaluated": 2}
@@ -67,19 +68,21 @@ def test_task_filter_drops_held_out_items_and_records_how_many(tmp_path, monkeyp
     assert [item_id("am_scr", d) for d in by_key.test_docs()] == [item_id("am_scr", docs[0])]
     assert by_key.config.metadata["held_out"] == {"profiles": {str(profile): 1}, "excluded": 1, "evaluated": 1}
 
-    monkeypatch.setenv(ENV_VAR, str(profile))  # what the sweep sets: the same filter without a task key
-    by_env = _load(tmp_path, f"task: am_scr\ndataset_path: {JSON_LAYOUT}\n")["am_scr"]
-    assert len(by_env.test_docs()) == 1 and by_env.config.metadata["held_out"]["excluded"] == 1
+    # what the sweep gives --tasks: the generic wrapper merged over the task of that name keeps its
+    # own class (named again under task_class in the bundled template) and filters the same
+    wrapped = _load(tmp_path, wrapper_yaml("am_scr", [str(profile)]) + f"dataset_path: {JSON_LAYOUT}\n")["am_scr"]
+    assert isinstance(wrapped, AudioMarathonTask) and wrapped.config.task == "am_scr"
+    assert len(wrapped.test_docs()) == 1 and wrapped.config.metadata["held_out"]["excluded"] == 1
 
 
-def test_hr_synth_test_items_are_disjoint_from_the_bundled_profiles_calibration_items(tmp_path, monkeypatch):
+def test_hr_synth_test_items_are_disjoint_from_the_bundled_profiles_calibration_items(tmp_path):
     from headrouter_eval.demo import BUNDLED_MODEL
 
-    monkeypatch.setenv(ENV_VAR, str(BUNDLED_MODEL / "headrouter_profile_L0.json"))
-    word = _load(tmp_path, "task: hr_synth_word\n")["hr_synth_word"]
+    key = f"exclude_calibration: {BUNDLED_MODEL / 'headrouter_profile_L0.json'}\n"
+    word = _load(tmp_path, "task: hr_synth_word\n" + key)["hr_synth_word"]
     assert len(word.test_docs()) == 40 and word.config.metadata["held_out"]["excluded"] == 0
     with pytest.raises(ValueError, match="every item is held out for calibration"):
-        _load(tmp_path, "task: hr_synth_calib_word\n")
+        _load(tmp_path, "task: hr_synth_calib_word\n" + key)
 
 
 CALIB_WORD = (f"task: my_word_copy\ninclude: {TASKS_DIR / 'hr_synth' / 'hr_synth_calib_word.yaml'}\n"
@@ -87,13 +90,12 @@ CALIB_WORD = (f"task: my_word_copy\ninclude: {TASKS_DIR / 'hr_synth' / 'hr_synth
               f"    test: {TASKS_DIR / 'hr_synth' / 'data' / 'calibration' / 'word.jsonl'}\n")
 
 
-def test_a_renamed_task_holding_the_calibration_records_is_excluded_under_both_id_rules(tmp_path, monkeypatch):
+def test_a_renamed_task_holding_the_calibration_records_is_excluded_under_both_id_rules(tmp_path):
     from headrouter_eval.demo import BUNDLED_MODEL
 
     # the bundled profile (calibrated before content ids: no id_rule) on its items under another task name
     bundled = BUNDLED_MODEL / "headrouter_profile_L0.json"
     assert load_profile(bundled).id_rule == LEGACY_RULE
-    monkeypatch.delenv(ENV_VAR, raising=False)
     docs = list(_load_named(tmp_path, "my_word_copy", CALIB_WORD).test_docs())
     content = _profile_holding_out(tmp_path, {"hr_synth_calib_word": [item_id("x", docs[1])]})
     old_rule = _profile_holding_out(tmp_path, {"hr_synth_calib_word": [legacy_item_id("hr_synth_calib_word", docs[1])]},
@@ -104,43 +106,85 @@ def test_a_renamed_task_holding_the_calibration_records_is_excluded_under_both_i
         assert [d["id"] for d in renamed.test_docs()] == [d["id"] for i, d in enumerate(docs) if i != 1], profile
         assert renamed.config.metadata["held_out"] == {"profiles": {str(profile): 1}, "excluded": 1,
                                                        "evaluated": len(docs) - 1}
-    monkeypatch.setenv(ENV_VAR, str(bundled))
     with pytest.raises(ValueError, match="every item is held out for calibration"):
-        _load_named(tmp_path, "my_word_copy", CALIB_WORD)
+        _load_named(tmp_path, "my_word_copy", CALIB_WORD + f"exclude_calibration: {bundled}\n")
 
 
-def test_any_lmms_eval_task_drops_the_calibration_items_once_a_headrouter_model_is_made(tmp_path, monkeypatch):
-    """A plain lmms-eval task (no headrouter task class) under a new name: the filter the models
-    install (install_for_every_task) drops the items by content; without the variable nothing changes."""
+TINY = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
+TINY_BODY = (f"include: {TINY / 'tiny_audio.yaml'}\n"
+             f"dataset_kwargs:\n  data_files:\n    test: {TINY / 'docs.jsonl'}\n")
+
+
+def test_any_lmms_eval_task_wrapped_by_the_generic_class_drops_the_calibration_items(tmp_path):
+    """A plain lmms-eval task (no headrouter task class) under a new name, wrapped in a YAML naming
+    ExcludingTask: the items go by content, lmms-eval's --limit is what held_out.evaluated counts,
+    and the wrapper refuses a YAML that names no profile or a class that is not a task."""
     from lmms_eval.api.task import ConfigurableTask
 
-    from headrouter_eval.profiles.exclusion import install_for_every_task
-
-    tiny = REPO_ROOT / "tests" / "fixtures" / "tiny_audio_task"
-    body = (f"task: someone_elses_task\ninclude: {tiny / 'tiny_audio.yaml'}\n"
-            f"dataset_kwargs:\n  data_files:\n    test: {tiny / 'docs.jsonl'}\n")
-    install_for_every_task()
-    install_for_every_task()  # idempotent: one filter, not two
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    plain = _load(tmp_path, body)["someone_elses_task"]
+    plain = _load(tmp_path, "task: someone_elses_task\n" + TINY_BODY)["someone_elses_task"]
     assert type(plain) is ConfigurableTask
     docs = list(plain.test_docs())
     assert len(docs) == 4 and "held_out" not in (plain.config.metadata or {})
     profile = _profile_holding_out(tmp_path, {"hr_test_tiny_audio": [item_id("x", docs[0]), item_id("x", docs[2])]})
-    monkeypatch.setenv(ENV_VAR, str(profile))
-    task = _load(tmp_path, body)["someone_elses_task"]
+    wrapper = f"task: someone_elses_task\n{TINY_BODY}class: !function {WRAPPER_CLASS}\n"
+    # a user's task folder given to --include_path holding the wrapper
+    task = _load_named(tmp_path, "someone_elses_task", wrapper + f"exclude_calibration: [{profile}]\n")
+    assert isinstance(task, ConfigurableTask) and task.config.task == "someone_elses_task"
     assert [item_id("x", d) for d in task.test_docs()] == [item_id("x", docs[1]), item_id("x", docs[3])]
     assert task.config.metadata["held_out"] == {"profiles": {str(profile): 2}, "excluded": 2, "evaluated": 2}
     task.build_all_requests(limit=1, rank=0, world_size=1)
     assert len(task.instances) == 1 and task.config.metadata["held_out"]["evaluated"] == 1
+    with pytest.raises(ValueError, match="someone_elses_task: class ExcludingTask needs 'exclude_calibration"):
+        _load_named(tmp_path, "someone_elses_task", wrapper)
+    with pytest.raises(ValueError, match="'task_class' must name an lmms-eval ConfigurableTask class"):
+        _load_named(tmp_path, "someone_elses_task",
+                    wrapper + f"exclude_calibration: {profile}\ntask_class: !function json.dumps\n")
 
 
-def test_the_adapter_refuses_calibration_records_read_through_a_renamed_task(tmp_path, monkeypatch):
+def test_sweep_wrappers_keep_task_and_group_names_and_lmms_eval_prefers_its_own_index(tmp_path):
+    """How the sweep passes exclusions: a --tasks folder of ``task: <name>`` wrappers, merged by
+    lmms-eval over the task or every member of the group of that name (its own class kept), so the
+    results keep the names. A same-name YAML under --include_path could not do it: lmms-eval's own
+    task index wins a duplicate name over the include path."""
+    from lmms_eval import utils
+    from lmms_eval.tasks import TaskManager, get_task_dict
+
+    from headrouter_eval.benchmarks.audiomarathon import AudioMarathonTask
+
+    folder = tmp_path / "user_tasks"
+    folder.mkdir()
+    (folder / "tiny_a.yaml").write_text("task: tiny_a\n" + TINY_BODY)
+    (folder / "am_scr.yaml").write_text(f"task: am_scr\ninclude: {TASKS_DIR / 'audiomarathon' / 'am_scr.yaml'}\n"
+                                          f"dataset_path: {JSON_LAYOUT}\n")
+    (folder / "grp.yaml").write_text("group: grp\ntask: [tiny_a, am_scr]\n")
+    (folder / "stock_twin.yaml").write_text("task: clotho_aqa_test\n" + TINY_BODY)
+    manager = TaskManager("ERROR", include_path=str(folder))  # lmms-eval's own tasks indexed too, as the CLI does
+    stock = manager.task_index["clotho_aqa_test"]["yaml_path"]
+    assert "lmms_eval" in stock and not stock.startswith(str(folder)), stock
+
+    plain = get_task_dict(["grp"], manager)
+    docs = {name: list(task.test_docs()) for group in plain.values() for name, task in group.items()}
+    held = [item_id("x", docs["tiny_a"][1]), item_id("x", docs["am_scr"][0])]
+    profile = _profile_holding_out(tmp_path, {"x": held})
+    wrappers = tmp_path / "wrappers"
+    wrappers.mkdir()
+    (wrappers / "grp.yaml").write_text(wrapper_yaml("grp", [str(profile)]))
+    # what lmms-eval's CLI does with a --tasks folder: every YAML in it, loaded, is one task config
+    loaded = get_task_dict([utils.load_yaml_config(str(p)) for p in sorted(wrappers.glob("*.yaml"))], manager)
+    (group, members), = loaded.items()
+    assert group.group_name == "grp" and sorted(members) == ["am_scr", "tiny_a"]
+    assert isinstance(members["am_scr"], AudioMarathonTask)
+    for name, task in members.items():
+        assert task.config.task == name
+        assert task.config.metadata["held_out"] == {"profiles": {str(profile): 1}, "excluded": 1,
+                                                    "evaluated": len(docs[name]) - 1}
+
+
+def test_the_adapter_refuses_calibration_records_read_through_a_renamed_task(tmp_path):
     """The refusal itself, in-process, on the documents lmms-eval hands the model (its task_dict)."""
     from headrouter_eval.adapters.lmms_model import PrunedAudioLM
     from headrouter_eval.profiles.exclusion import CalibrationItems
 
-    monkeypatch.delenv(ENV_VAR, raising=False)
     task = _load_named(tmp_path, "my_word_copy", CALIB_WORD)
     docs = task.dataset["test"]
     for held in (_profile_holding_out(tmp_path, {"hr_synth_calib_word": [item_id("x", docs[1])]}),
@@ -206,14 +250,18 @@ def test_a_run_scoring_calibration_items_fails_or_is_marked_contaminated(tiny_ch
     assert "held out to calibrate the HeadRouter profile" in refused.stderr, refused.stderr[-3000:]
     assert not list((runs / "leaky_headrouter").rglob("*_results.json"))
     # 2. the same with the profile's items excluded: runs, and says how many were held out
-    clean = {ENV_VAR: str(profile_path)}
-    done = run_lmms_eval("headrouter_qwen_omni", f"{model_args},profile={profile_path}", "am_scr,am_asc", tasks,
-                         runs / "headrouter", env_extra=clean)
+    # a --tasks folder of generic wrappers over the same task names, as headrouter-eval sweep writes
+    clean = tmp_path / "excluding"
+    clean.mkdir()
+    for name in ("am_scr", "am_asc"):
+        (clean / f"{name}.yaml").write_text(wrapper_yaml(name, [str(profile_path)]))
+    done = run_lmms_eval("headrouter_qwen_omni", f"{model_args},profile={profile_path}", str(clean), tasks,
+                         runs / "headrouter")
     results = read_results(runs / "headrouter")
     assert results["configs"]["am_scr"]["metadata"]["held_out"]["excluded"] == 1, done.stderr[-3000:]
     assert results["n-samples"]["am_scr"]["effective"] == 1
     # 3. a baseline run on the same tasks: excluded -> clean; not excluded -> contaminated in the leaderboard
-    run_lmms_eval("random_qwen_omni", model_args, "am_scr,am_asc", tasks, runs / "random_clean", env_extra=clean)
+    run_lmms_eval("random_qwen_omni", model_args, str(clean), tasks, runs / "random_clean")
     run_lmms_eval("uniform_qwen_omni", model_args, "am_scr,am_asc", tasks, runs / "uniform_leaky")
     board = {run.method: run for run in discover_runs(runs)}
     assert board["headrouter"].status == COMPLETE and board["random"].status == COMPLETE
@@ -224,9 +272,20 @@ def test_a_run_scoring_calibration_items_fails_or_is_marked_contaminated(tiny_ch
                                                                     for i in ids}
 
 
-def test_held_out_counts_what_runs_under_limit(tmp_path, monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
+def test_held_out_counts_what_runs_under_limit(tmp_path):
     task = _load(tmp_path, f"task: am_scr\ndataset_path: {JSON_LAYOUT}\n")["am_scr"]
     assert task.config.metadata["held_out"]["evaluated"] == 2
     task.build_all_requests(limit=1, rank=0, world_size=1)  # what lmms-eval does with --limit 1
     assert len(task.instances) == 1 and task.config.metadata["held_out"]["evaluated"] == 1
+
+
+def test_the_pruners_public_hook_names_the_profile_whose_items_are_held_out(tmp_path):
+    """The adapter learns which items to refuse from Pruner.calibration_profile(), never a private field."""
+    from headrouter_eval.pruners import PRUNERS
+
+    profile = _profile_holding_out(tmp_path, {"am_scr": ["some-item"]})
+    loaded = PRUNERS["headrouter"](retention=0.5, profile=str(profile)).calibration_profile()
+    assert loaded.source == str(profile) and loaded.held_out_items == {"am_scr": ["some-item"]}
+    assert PRUNERS["headrouter"](retention=0.5).calibration_profile() is None
+    others = [cls for name, cls in PRUNERS.items() if name != "headrouter"]
+    assert others and all(cls(retention=0.5).calibration_profile() is None for cls in others)

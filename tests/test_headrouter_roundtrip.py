@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from headrouter_eval.profiles.exclusion import wrapper_yaml
 from headrouter_eval.profiles.format import load_profile
 from tests.conftest import REPO_ROOT
 from tests.headrouter_testkit import CAL_TASKS, calibrate_cli
@@ -23,12 +24,14 @@ def test_calibrated_profile_drives_an_lmms_eval_run(tiny_checkpoint, tmp_path):
     profile = load_profile(profile_path)
 
     out = tmp_path / "run"
+    # two of the task's records are the calibration records (same clip and question): the adapter
+    # refuses to score them, so the run excludes them, with the generic wrapper the sweep writes
+    excluding = tmp_path / "excluding"
+    excluding.mkdir()
+    (excluding / "hr_test_tiny_audio.yaml").write_text(wrapper_yaml("hr_test_tiny_audio", [str(profile_path)]))
     done = run_lmms_eval("headrouter_qwen_omni",
                          f"pretrained={tiny_checkpoint},retention=0.5,layer=1,profile={profile_path}",
-                         "hr_test_tiny_audio", TINY_TASK, out,
-                         # two of the task's records are the calibration records (same clip and
-                         # question): the adapter refuses to score them, so the run excludes them
-                         env_extra={"HEADROUTER_EXCLUDE_CALIBRATION": str(profile_path)})
+                         str(excluding), TINY_TASK, out)
     assert "Error during evaluation" not in done.stderr, done.stderr[-3000:]
     results = read_results(out)
     assert "exact_match,none" in results["results"]["hr_test_tiny_audio"]

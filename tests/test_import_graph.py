@@ -264,3 +264,66 @@ def test_the_cycle_check_finds_a_cycle():
     assert "headrouter_eval.leaderboard.run_record" in _module_imports("headrouter_eval.leaderboard.runs", True)
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_reads_a_pruners_private_profile():
+    """The adapter asks a pruner for its calibration profile through the public hook
+    (``Pruner.calibration_profile``); ``_profile`` stays HeadRouter's own."""
+    owner = "headrouter_eval.pruners.headrouter"
+    readers = sorted(name for name, path in MODULES.items() if name != owner and any(
+        isinstance(node, ast.Attribute) and node.attr == "_profile"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))))
+    assert not readers, f"{readers} read a pruner's private _profile; use Pruner.calibration_profile()"
+    assert any(isinstance(node, ast.Attribute) and node.attr == "_profile"
+               for node in ast.walk(ast.parse(MODULES[owner].read_text(encoding="utf-8"))))  # the check sees it
+
+
+def explicit_imports(name: str) -> set[str]:
+    """Package modules ``name`` imports by name (``from pkg import f`` counts as importing ``pkg``):
+    the edges along which a cycle makes one module run before another has finished."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            modules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES]
+            found.update(modules or [base])
+    return {item for item in found if item in MODULES}
+
+
+def test_no_import_cycle_in_the_package():
+    """No module reaches itself by named imports, lazy ones included; the checkpoint loader is a leaf
+    of models/ (it reads family names from the catalog, so naming a checkpoint's family imports no family)."""
+    cycles = []
+    for start in sorted(MODULES):
+        seen, todo = set(), sorted(explicit_imports(start))
+        while todo:
+            current = todo.pop()
+            if current == start:
+                cycles.append(start)
+                break
+            if current not in seen:
+                seen.add(current)
+                todo.extend(explicit_imports(current))
+    assert not cycles, f"modules on an import cycle: {cycles}"
+    assert not {m for m in explicit_imports("headrouter_eval.models.loading") if m.startswith("headrouter_eval.models")}
+    assert "headrouter_eval.models" in explicit_imports("headrouter_eval.models.qwen_omni") or \
+        "headrouter_eval.models.base" in explicit_imports("headrouter_eval.models.qwen_omni")  # the check sees edges
+
+
+def test_the_catalog_is_the_one_home_of_family_names():
+    from headrouter_eval.catalog import FAMILIES, MODEL_TYPES, TITLES, family_of_model_type
+    from headrouter_eval.models import get_family
+
+    assert set(MODEL_TYPES) == set(TITLES) == set(FAMILIES)
+    for name in FAMILIES:
+        family = get_family(name)
+        assert (family.model_types, family.title) == (MODEL_TYPES[name], TITLES[name])
+        assert all(family_of_model_type(model_type) == name for model_type in MODEL_TYPES[name])
+    assert family_of_model_type("qwen2") is None

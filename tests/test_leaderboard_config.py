@@ -128,9 +128,11 @@ def test_bad_reference_file(tmp_path: Path):
 
 
 def test_seed_lists_expand_and_profiles_exclude_calibration_items_for_every_method(tmp_path):
-    from headrouter_eval.profiles.exclusion import ENV_VAR
+    from headrouter_eval.leaderboard.runs import _requested_tasks
+    from headrouter_eval.leaderboard.sweep import _evaluation_args
+    from headrouter_eval.profiles.exclusion import wrapper_yaml
 
-    config = build_config({**BASE, "layers": [0, 2], "methods": [
+    config = build_config({**BASE, "output_dir": str(tmp_path / "runs"), "layers": [0, 2], "methods": [
         "vanilla_qwen_omni", {"model": "random_qwen_omni", "model_args": {"seed": [0, 1, 2]}},
         {"model": "headrouter_qwen_omni", "model_args": {"profile": "/p/omni_L{layer}.json"}}]}, "test")
     configs = expand(config)
@@ -141,10 +143,26 @@ def test_seed_lists_expand_and_profiles_exclude_calibration_items_for_every_meth
     router = [c for c in configs if c.method.label == "headrouter"]
     assert {c.model_args({}).split("profile=")[1].split(",")[0] for c in router} == {"/p/omni_L0.json",
                                                                                    "/p/omni_L2.json"}
+    folders = set()
     for c in configs:  # vanilla and random too: every method skips the items both profiles hold out
         command = build_command(c, config, 1, "python")
-        assert command[:2] == ["env", f"{ENV_VAR}=/p/omni_L0.json:/p/omni_L2.json"]
-    plain = build_config(BASE, "test")
-    assert all(build_command(c, plain, 1, "python")[0] == "python" for c in expand(plain))
+        assert command[0] == "python" and not any("HEADROUTER" in arg for arg in command)  # no environment
+        tasks = Path(command[command.index("--tasks") + 1])
+        assert tasks.is_dir() and tasks.is_relative_to((tmp_path / "runs" / ".calibration_exclusion").resolve())
+        names = [t.strip() for t in c.tasks.split(",")]
+        assert sorted(p.name for p in tasks.glob("*.yaml")) == sorted(f"{n}.yaml" for n in names)
+        for name in names:  # the task keeps its name; the generic wrapper names both profiles
+            assert (tasks / f"{name}.yaml").read_text() == wrapper_yaml(name, ["/p/omni_L0.json", "/p/omni_L2.json"])
+        assert _evaluation_args(command)[_evaluation_args(command).index("--tasks") + 1].startswith(
+            "/.calibration_exclusion/")  # a moved output folder resumes: the identity is the path inside it
+        # the leaderboard reads the task names a run asked for from such a folder, for its completeness check
+        assert _requested_tasks({"config": {"resolved_cli_args": {"tasks": str(tasks)}}}) == sorted(names)
+        folders.add(tasks)
+    assert len(folders) == len(config.tasks)  # one folder per task entry, shared by every method
+    plain = build_config({**BASE, "output_dir": str(tmp_path / "plain")}, "test")
+    for c in expand(plain):
+        command = build_command(c, plain, 1, "python")
+        assert command[command.index("--tasks") + 1] == c.tasks
+    assert not (tmp_path / "plain").exists()
     with pytest.raises(ValueError, match="model_args.seed must be an integer or a non-empty list"):
         build_config({**BASE, "methods": [{"model": "random_qwen_omni", "model_args": {"seed": []}}]}, "test")

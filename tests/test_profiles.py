@@ -169,6 +169,14 @@ def test_model_args_for_calibration_are_checked():
         config_from_model_args({"pretrained": "/m", "retention": 0.5}, tasks=["t"], per_class=2)
     with pytest.raises(ValueError, match="needs pretrained="):
         config_from_model_args({"layer": 2}, tasks=["t"], per_class=2)
+    # the adapter's long_audio model arg, with the adapter's default
+    from headrouter_eval.models.base import DEFAULT_LONG_AUDIO
+
+    assert config.long_audio == DEFAULT_LONG_AUDIO
+    assert config_from_model_args({"pretrained": "/m", "long_audio": "split"}, tasks=["t"], per_class=2).long_audio \
+        == "split"
+    with pytest.raises(ValueError, match=r"--model-args long_audio must be one of \['truncate', 'split'\], got 'cut'"):
+        config_from_model_args({"pretrained": "/m", "long_audio": "cut"}, tasks=["t"], per_class=2)
 
 
 @pytest.mark.slow
@@ -195,6 +203,18 @@ def test_calibration_on_the_tiny_model_writes_profile_and_vectors(tiny_checkpoin
     assert sorted(held) == ["hrcal_acoustic", "hrcal_semantic"] and all(len(ids) == 2 for ids in held.values())
     assert all(r["item"] in held[r["task"]] and r["sample_id"] == f"{r['task']}:{r['item']}" for r in rows)
     assert profile.id_rule == "content-v1" and profile.calibration["id_rule"] == "content-v1"
+    # the adapter's long_audio policy and default: the 6.4 s speech clip is cut at the fixture's 4 s
+    # window, as the evaluation will cut it; with long_audio=split both hear the whole clip
+    assert profile.calibration["long_audio"] == "truncate"
+    split = tmp_path / "split.json"
+    assert calibrate_cli("--model-args", f"pretrained={tiny_checkpoint},layer=2,long_audio=split", "--tasks",
+                         "hrcal_semantic,hrcal_acoustic", "--include-path", str(CAL_TASKS), "--per-class", "2",
+                         "--out", str(split), "--no-progress") == 0
+    assert load_profile(split).calibration["long_audio"] == "split"
+    whole = {json.loads(line)["sample_id"]: json.loads(line)["n_audio"]
+             for line in (tmp_path / "split.vectors.jsonl").read_text().splitlines()}
+    for row in rows:  # same items (same seed): speech longer under split, the <= 4 s clips unchanged
+        assert (whole[row["sample_id"]] > row["n_audio"]) == (row["class"] == "semantic"), row
 
 
 @pytest.mark.slow

@@ -119,3 +119,20 @@ def test_calibration_items_are_disjoint_from_test_and_training_and_rebuild_exact
         seeds = {json.loads(line)["seed"] for line in shipped.splitlines()}
         assert seeds and not seeds & test_seeds
         assert all(splits.CALIBRATION_SEED_BASE <= s < splits.TRAIN_SEED_BASE for s in seeds)
+
+
+def test_a_clip_longer_than_the_processors_window_is_refused_by_name(tiny_checkpoint):
+    """Training batches and the synthetic evaluation hand each clip over whole: the adapter's
+    long_audio policy does not apply there, so a clip past the window is an error, not a silent cut."""
+    from headrouter_eval.models.qwen_omni import FAMILY
+    from headrouter_eval.synth.evaluate import generate_reply
+
+    processor = FAMILY.load_processor(tiny_checkpoint)
+    window = FAMILY.clip_window(processor)
+    seed, seconds = splits.TRAIN_SEED_BASE, window / SAMPLE_RATE
+    make_batch(processor, tasks=["word"], seeds=[seed], min_s=1.5, max_s=seconds - 0.5)
+    message = r"a \d+\.\d s clip is longer than the processor's \d+ s window; .*long_audio policy.*does not apply"
+    with pytest.raises(ValueError, match="hr_synth training batch: " + message):
+        make_batch(processor, tasks=["word"], seeds=[seed], min_s=seconds + 1, max_s=seconds + 2)
+    with pytest.raises(ValueError, match="hr_synth evaluation of word: " + message):  # before any model runs
+        generate_reply(None, processor, "word", np.zeros(window + 1, dtype=np.float32))

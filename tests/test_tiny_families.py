@@ -173,3 +173,25 @@ def test_qwen3_omni_loads_processes_and_generates(qwen3_omni_dir, attn):
         text_out = full.generate(**inputs, return_audio=False, thinker_max_new_tokens=3, thinker_do_sample=False,
                                  thinker_eos_token_id=eos)
         assert torch.equal(text_out, out)
+
+
+def test_tiny_checkpoints_carry_the_published_preprocessor_config(qwen2_audio_dir, tmp_path):
+    """Qwen2-Audio's file is the published one verbatim; Qwen2.5-Omni's too but for the audio window,
+    which the spec sets; the extractor each family loads reads those values."""
+    import json
+
+    from headrouter_eval.models import get_family
+    from headrouter_eval.models.tiny import qwen2_audio, qwen_omni
+
+    assert json.loads((qwen2_audio_dir / "preprocessor_config.json").read_text()) == qwen2_audio.PREPROCESSOR_CONFIG
+    omni_dir = qwen_omni.save_tiny_checkpoint(tmp_path / "omni", qwen_omni.TinyOmniSpec(chunk_length_s=4))
+    written = json.loads((omni_dir / "preprocessor_config.json").read_text())
+    window = {"chunk_length": 4, "n_samples": 64000, "nb_max_frames": 400}
+    assert written == {**qwen_omni.PREPROCESSOR_CONFIG, **window}
+    assert qwen_omni.preprocessor_config(300) == qwen_omni.PREPROCESSOR_CONFIG  # the published window
+    for name, folder, published in (("qwen2_audio", qwen2_audio_dir, qwen2_audio.PREPROCESSOR_CONFIG),
+                                    ("qwen_omni", omni_dir, written)):
+        extractor = get_family(name).load_processor(folder).feature_extractor
+        for key in ("feature_size", "sampling_rate", "hop_length", "n_fft", "chunk_length", "n_samples",
+                    "nb_max_frames", "padding_value", "padding_side", "return_attention_mask"):
+            assert getattr(extractor, key) == published[key], (name, key)

@@ -53,8 +53,8 @@ from headrouter_eval.audio import TARGET_SR, load_audio
 from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
 from headrouter_eval.engine import PrefillRecord, PruningEngine
 from headrouter_eval.models import ModelFamily, get_family
-from headrouter_eval.models.base import LONG_AUDIO, AudioTooShortError
-from headrouter_eval.profiles.exclusion import CalibrationItems, install_for_every_task
+from headrouter_eval.models.base import DEFAULT_LONG_AUDIO, LONG_AUDIO, AudioTooShortError
+from headrouter_eval.profiles.exclusion import CalibrationItems
 from headrouter_eval.profiles.holdout import item_id, legacy_item_id
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats_writer import (
@@ -86,13 +86,10 @@ class PrunedAudioLM(lmms):
         max_new_tokens: int = 256,
         stats_dir: str | None = None,
         batch_size: int | str = 1,
-        long_audio: str = "truncate",
+        long_audio: str = DEFAULT_LONG_AUDIO,
         **pruner_options: Any,
     ) -> None:
         super().__init__()
-        # lmms-eval creates the model before it loads the tasks: from here on every task, of any
-        # class, drops the calibration items of HEADROUTER_EXCLUDE_CALIBRATION's profiles
-        install_for_every_task()
         # every model arg is type-checked here, before anything is loaded: lmms-eval hands
         # over whatever the command line looked like (layer=1.5 arrives as a float)
         batch_size = model_args.integer("batch_size", batch_size, minimum=1)
@@ -153,7 +150,7 @@ class PrunedAudioLM(lmms):
         self.stats_meta = {"method": self.method, "family": self.family_name, "retention": retention, "layer": layer,
                            "pretrained": str(pretrained), "world_size": world_size,
                            "long_audio": long_audio}
-        profile = getattr(self.pruner, "_profile", None)
+        profile = self.pruner.calibration_profile() if self.pruner is not None else None
         # the profile's held-out items: scoring one of them would let calibration leak into the result
         # matched by content under any task name (a renamed task holding the same records included)
         self.calibration_items = CalibrationItems([profile] if profile else [])
@@ -267,9 +264,10 @@ class PrunedAudioLM(lmms):
             raise ValueError(
                 f"{len(leaked)} request(s) are items held out to calibrate the HeadRouter profile "
                 f"{self.stats_meta.get('profile')} (first: doc {doc_id} of task {task}, item {item}); scoring them "
-                "would let calibration leak into the result. Exclude them for every method: task config key "
-                "'exclude_calibration: <profile>' or HEADROUTER_EXCLUDE_CALIBRATION=<profile> "
-                "(headrouter-eval sweep does this itself)"
+                "would let calibration leak into the result. Exclude them for every method: add "
+                "'exclude_calibration: <profile>' to a bundled task's YAML, or wrap any task in a YAML with "
+                "'class: !function headrouter_eval.profiles.exclusion.ExcludingTask' and that key "
+                "(docs/headrouter.md; headrouter-eval sweep does this itself)"
             )
 
     @property

@@ -67,6 +67,10 @@ def register(subparsers) -> None:
     p.add_argument("--family", choices=FAMILIES, default=DEFAULT_FAMILY,
                    help="model family of the --size presets (default qwen_omni)")
     p.add_argument("--audio-seconds", type=float, default=30.0, help="synthetic audio length, 1-300 s (default 30)")
+    p.add_argument("--long-audio", default="split",
+                   help="audio longer than the processor's window, as the adapter's model arg long_audio: split "
+                        "(default: the model hears all --audio-seconds, in consecutive spans) | truncate (it "
+                        "hears the window only, the adapter's default)")
     p.add_argument("--retentions", type=_floats, default=None,
                    help="comma-separated, default 0.9,0.7,0.5,0.3 (router-cost mode: 0.5)")
     p.add_argument("--methods", type=_names, default=None,
@@ -102,7 +106,8 @@ def command_from_args(args: argparse.Namespace) -> str:
         parts += ["--pretrained", args.pretrained]
     else:
         parts += ["--family", args.family, "--size", args.size]
-    parts += ["--audio-seconds", f"{args.audio_seconds:g}", "--retentions", ",".join(f"{r:g}" for r in args.retentions),
+    parts += ["--audio-seconds", f"{args.audio_seconds:g}", "--long-audio", args.long_audio]
+    parts += ["--retentions", ",".join(f"{r:g}" for r in args.retentions),
               "--methods", ",".join(args.methods), "--layer", str(args.layer), "--warmup", str(args.warmup),
               "--repeats", str(args.repeats), "--decode-tokens", str(args.decode_tokens), "--attn", args.attn,
               "--dtype", args.dtype, "--device", args.device, "--seed", str(args.seed)]
@@ -150,6 +155,10 @@ def run_bench(args: argparse.Namespace) -> int:
 
     if not MIN_SECONDS <= args.audio_seconds <= MAX_SECONDS:  # before minutes of model loading
         raise SystemExit(f"--audio-seconds must be in [{MIN_SECONDS:g}, {MAX_SECONDS:g}], got {args.audio_seconds:g}")
+    from headrouter_eval.models.base import LONG_AUDIO
+
+    if args.long_audio not in LONG_AUDIO:
+        raise SystemExit(f"--long-audio must be one of {list(LONG_AUDIO)}, got {args.long_audio!r}")
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           "cpu" if args.device == "auto" else args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -170,7 +179,7 @@ def run_bench(args: argparse.Namespace) -> int:
     model, family = bench.model, bench.family
     dtype = model.dtype
     bench_input = build_input(family, bench.processor, family.audio_token_ids(model.config), args.audio_seconds,
-                              device=device, dtype=dtype, seed=args.seed)
+                              device=device, dtype=dtype, seed=args.seed, long_audio=args.long_audio)
     settings = SweepSettings(methods=args.methods, retentions=args.retentions, layer=args.layer,
                              warmup=args.warmup, repeats=args.repeats, decode_tokens=args.decode_tokens,
                              attention=args.attn, seed=args.seed)
@@ -189,7 +198,8 @@ def run_bench(args: argparse.Namespace) -> int:
                   "dtype": str(dtype).replace("torch.", ""), "attention": args.attn, "layer": args.layer,
                   "family": family_name, "num_layers": decoder.layers, "text_shape": asdict(decoder),
                   "encoder_shape": asdict(encoder)},
-        "input": {"audio_seconds": args.audio_seconds, "seq_len": bench_input.seq_len,
+        "input": {"audio_seconds": args.audio_seconds, "long_audio": args.long_audio,
+                  "audio_heard_s": bench_input.audio_heard_s, "seq_len": bench_input.seq_len,
                   "n_audio_tokens": bench_input.n_audio_tokens, "n_spans": bench_input.n_spans,
                   "query_len": bench_input.query_len, "feature_lens": bench_input.feature_lens},
         "settings": {"methods": args.methods, "retentions": args.retentions, "warmup": args.warmup,

@@ -4,9 +4,11 @@ The waveform is a seeded mix of a slow chirp, gated tones and noise at 16 kHz: i
 content does not matter for cost, only its length (25 audio tokens per second for
 Qwen2.5-Omni and Qwen2-Audio, about 13 for Qwen3-Omni).
 The prompt goes through the family's ``prompt_inputs``, the function the adapter and
-calibration use, so audio longer than the feature extractor's window is split into
-consecutive bos..eos spans exactly as in an evaluation, and the messages, system
-prompt and chat template are the same.
+calibration use, with the same ``long_audio`` policy: audio longer than the feature
+extractor's window is split into consecutive bos..eos spans (``split``, the benchmark's
+default, so the model hears all of it) or cut at the window (``truncate``, the adapter's
+default) exactly as in an evaluation, and the messages, system prompt and chat template
+are the same.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class BenchInput:
     n_spans: int
     feature_lens: list[int]  # valid mel frames per audio item
     query_len: int  # text tokens after the last audio span
+    audio_heard_s: float = 0.0  # what the model hears of audio_seconds (less with long_audio=truncate)
 
 
 def synth_waveform(seconds: float, seed: int = 0) -> np.ndarray:
@@ -58,17 +61,21 @@ def build_input(
     device: torch.device,
     dtype: torch.dtype,
     seed: int = 0,
+    long_audio: str = "split",
 ) -> BenchInput:
     """The benchmark prompt with ``seconds`` of audio, on ``device``, features in ``dtype``."""
     if not MIN_SECONDS <= seconds <= MAX_SECONDS:
         raise ValueError(f"--audio-seconds must be in [{MIN_SECONDS:g}, {MAX_SECONDS:g}], got {seconds:g}")
-    batch = family.prompt_inputs(processor, QUESTION, [synth_waveform(seconds, seed)])
+    wav = synth_waveform(seconds, seed)
+    batch = family.prompt_inputs(processor, QUESTION, [wav], long_audio=long_audio)
+    heard = sum(len(item) for item in family.audio_items(processor, [wav], long_audio)) / TARGET_SR
     layout = find_audio_layout(batch["input_ids"][0], token_ids)
     batch = batch.to(device)
     batch[family.features_kwarg] = batch[family.features_kwarg].to(dtype)
     return BenchInput(
         inputs=dict(batch),
         audio_seconds=float(seconds),
+        audio_heard_s=round(heard, 3),
         seq_len=layout.seq_len,
         n_audio_tokens=layout.n_audio,
         n_spans=layout.n_spans,

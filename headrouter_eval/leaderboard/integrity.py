@@ -72,8 +72,8 @@ def mark_contaminated(runs: list[Run], profiles: Iterable[str | Path] = ()) -> l
             holders = sorted(set(leaked.values()))
             run.status = CONTAMINATED
             run.problem = (f"scored {len(leaked)} item(s) held out to calibrate {', '.join(holders)} "
-                           f"(first: {first}); re-run with HEADROUTER_EXCLUDE_CALIBRATION or the task key "
-                           "exclude_calibration naming the profile")
+                           f"(first: {first}); re-run with the task key exclude_calibration "
+                           "naming the profile (a bundled task's YAML, or any task wrapped by ExcludingTask)")
     return runs
 
 

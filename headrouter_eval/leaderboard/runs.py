@@ -165,10 +165,33 @@ def _requested_tasks(results: dict) -> list[str]:
     cli = (results.get("config") or {}).get("resolved_cli_args") or {}
     tasks = cli.get("tasks")
     if isinstance(tasks, str):
-        return [t.strip() for t in tasks.split(",") if t.strip()]
-    if isinstance(tasks, list):
-        return [str(t) for t in tasks]
-    return []
+        entries = [t.strip() for t in tasks.split(",") if t.strip()]
+    elif isinstance(tasks, list):
+        entries = [str(t) for t in tasks]
+    else:
+        return []
+    return [name for entry in entries for name in _task_names(entry)]
+
+
+# the ``task:`` line of a task YAML (the folder form of --tasks), its value a YAML scalar
+TASK_LINE = re.compile(r"^task:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
+
+
+def _task_names(entry: str) -> list[str]:
+    """The task names one ``--tasks`` entry asked for. lmms-eval also takes a folder of task YAMLs
+    there (headrouter-eval sweep passes one to keep calibration items out): its YAMLs' ``task:``
+    names; none when the folder is gone (the caller then falls back on the results' own tasks)."""
+    folder = Path(entry)
+    if "/" not in entry or not folder.is_dir():
+        return [entry]
+    import yaml
+
+    names = []
+    for path in sorted(folder.glob("*.yaml")):
+        found = TASK_LINE.search(path.read_text(encoding="utf-8"))
+        if found:
+            names.append(str(yaml.safe_load(found.group(1))))
+    return names
 
 
 # tenacity (lmms-eval retries dataset loading) wraps the real exception: "RetryError[<Future

@@ -50,6 +50,8 @@ from headrouter_eval.stats_writer import EXPECTED_WORLD_SIZE_ENV
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
+#: the folder under output_dir that holds the calibration-exclusion task YAMLs (calibration_exclusion)
+EXCLUSION_DIR = ".calibration_exclusion"
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -97,11 +99,10 @@ def build_command(config: Configuration, sweep: SweepConfig, num_processes: int,
         launch = [python, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
                   str(num_processes), "-m", "lmms_eval"]
     command = [
-        *calibration_exclusion(config, sweep),
         *launch,
         "--model", config.method.model_id,
         "--model_args", config.model_args(sweep.model_args),
-        "--tasks", config.tasks,
+        "--tasks", calibration_exclusion(config, sweep) or config.tasks,
         "--output_path", str(config.folder.resolve()),
     ]
     for path in sweep.include_path:
@@ -111,14 +112,21 @@ def build_command(config: Configuration, sweep: SweepConfig, num_processes: int,
     return command + list(sweep.lmms_eval_args) + logs
 
 
-def calibration_exclusion(config: Configuration, sweep: SweepConfig) -> list[str]:
-    """``env HEADROUTER_EXCLUDE_CALIBRATION=...`` naming every HeadRouter profile used on this config's model.
+def calibration_exclusion(config: Configuration, sweep: SweepConfig) -> str | None:
+    """The ``--tasks`` folder that runs this config's tasks without the items any HeadRouter profile
+    used on its model holds out for calibration; None when the model has no profile in the grid.
 
-    Every method evaluated on that model, HeadRouter and baselines alike, then skips the
-    items those profiles hold out for calibration, so all rows of a model score the same
-    items; the prefix is part of the recorded command.
+    Every method evaluated on that model, HeadRouter and baselines alike, then skips those
+    items, so all rows of a model score the same items. The folder holds one YAML per task
+    name (:func:`headrouter_eval.profiles.exclusion.wrapper_yaml`): ``task: <name>``, the
+    generic ``ExcludingTask`` class and the profiles. lmms-eval merges each over the task,
+    group or tag of that name, stock or from ``--include_path``, so the results keep their
+    names. It lives under ``<output_dir>/.calibration_exclusion/<model>/<digest of the
+    profiles>/<tasks>``: other profiles give another folder, hence another recorded command.
     """
-    from headrouter_eval.profiles.exclusion import ENV_VAR
+    import hashlib
+
+    from headrouter_eval.profiles.exclusion import wrapper_yaml
 
     profiles = []
     for other in expand(sweep):
@@ -129,7 +137,19 @@ def calibration_exclusion(config: Configuration, sweep: SweepConfig) -> list[str
             path = str(Path(args["profile"]).resolve())
             if path not in profiles:
                 profiles.append(path)
-    return ["env", f"{ENV_VAR}={os.pathsep.join(profiles)}"] if profiles else []
+    if not profiles:
+        return None
+    digest = hashlib.sha256("\n".join(profiles).encode()).hexdigest()[:12]
+    folder = (Path(sweep.output_dir) / EXCLUSION_DIR / config.model.name / digest
+              / config.folder.name).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [t.strip() for t in config.tasks.split(",") if t.strip()]
+    for stale in folder.glob("*.yaml"):
+        if stale.stem not in names:
+            stale.unlink()  # lmms-eval runs every YAML of the folder
+    for name in names:
+        (folder / f"{name}.yaml").write_text(wrapper_yaml(name, profiles), encoding="utf-8")
+    return str(folder)
 
 
 def _manifest(config: Configuration, num_processes: int, command: list[str], status: str, **extra) -> dict:
@@ -241,12 +261,13 @@ def _tail_error(log: Path) -> str:
 
 
 def _evaluation_args(command: list[str]) -> list[str]:
-    """The lmms-eval part of a command and the calibration exclusion: what decides the results
-    (not the launcher or GPU count)."""
-    from headrouter_eval.profiles.exclusion import ENV_VAR
-
-    exclusion = [arg for arg in command if arg.startswith(f"{ENV_VAR}=")]
-    return exclusion + (command[command.index("--model"):] if "--model" in command else command)
+    """The lmms-eval part of a command, calibration exclusion included: what decides the results
+    (not the launcher or GPU count). A ``--tasks`` folder of calibration-exclusion YAMLs counts by
+    its path below the output folder (model, digest of the profiles, tasks), so a moved output
+    folder still resumes."""
+    args = command[command.index("--model"):] if "--model" in command else list(command)
+    marker = f"/{EXCLUSION_DIR}/"
+    return [arg[arg.index(marker):] if marker in arg else arg for arg in args]
 
 
 def _output_path(command: list[str]) -> str | None:

@@ -40,8 +40,8 @@ model runs ``fastv_<its family>``. A model id of another family than the model's
 refused before anything runs.
 
 When any method of a model has a HeadRouter ``profile``, every run on that model (every
-method) is launched with ``HEADROUTER_EXCLUDE_CALIBRATION`` naming all of them, so the
-items those profiles hold out for calibration are scored by no method.
+method) runs its tasks through task YAMLs naming all of them (``sweep.calibration_exclusion``),
+so the items those profiles hold out for calibration are scored by no method.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from headrouter_eval.catalog import FAMILIES
+from headrouter_eval.catalog import FAMILIES, MODEL_TYPES, family_of_model_type
 from headrouter_eval.models.base import DecoderSizes, ModelFamily
 
 __all__ = ["FAMILIES", "DecoderSizes", "ModelFamily", "family_for_model_type", "family_of_checkpoint", "get_family"]
@@ -22,12 +22,9 @@ def get_family(name: str) -> ModelFamily:
 
 
 def family_for_model_type(model_type: str | None) -> ModelFamily | None:
-    """The family whose checkpoints have this ``config.json`` model_type, if any."""
-    for name in FAMILIES:
-        family = get_family(name)
-        if model_type in family.model_types:
-            return family
-    return None
+    """The family whose checkpoints have this ``config.json`` model_type, if any (only its module is imported)."""
+    name = family_of_model_type(model_type)
+    return get_family(name) if name is not None else None
 
 
 def family_of_checkpoint(pretrained: str) -> ModelFamily:
@@ -40,7 +37,7 @@ def family_of_checkpoint(pretrained: str) -> ModelFamily:
         raise ValueError(f"pretrained={pretrained}: cannot read its config.json ({exc})") from exc
     family = family_for_model_type(config.get("model_type"))
     if family is None:
-        known = {name: list(get_family(name).model_types) for name in FAMILIES}
+        known = {name: list(MODEL_TYPES[name]) for name in FAMILIES}
         raise ValueError(f"pretrained={pretrained} is a {config.get('model_type')!r} checkpoint "
                          f"(config.json model_type); headrouter-eval loads {known}")
     family.check_checkpoint(pretrained)

@@ -33,9 +33,16 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from headrouter_eval.catalog import MODEL_TYPES, TITLES
 from headrouter_eval.engine.probe import AttentionProbe
 from headrouter_eval.engine.spans import AudioTokenIds
 from headrouter_eval.models.loading import check_checkpoint, resolve_dtype
+
+#: values of the ``long_audio`` model arg (see :meth:`ModelFamily.audio_items`)
+LONG_AUDIO = ("truncate", "split")
+#: the adapter's default, and so calibration's: what the official processors do (a bare
+#: prompt_inputs call splits, as the engine tests rely on)
+DEFAULT_LONG_AUDIO = "truncate"
 
 # Shorter leftovers of a split clip hold under 0.1 s of sound and would encode to ~2 tokens.
 MIN_SPLIT_TAIL_SECONDS = 0.1
@@ -108,12 +115,21 @@ class ModelFamily(ABC):
 
     #: suffix of the lmms-eval model ids (``<method>_<name>``), e.g. ``qwen_omni``
     name: ClassVar[str]
-    #: human name for messages and reports
+    #: human name for messages and reports (``catalog.TITLES``, set from ``name``)
     title: ClassVar[str]
     #: the transformers class that generates text (the thinker, for omni models)
     model_class: ClassVar[type]
-    #: ``model_type`` values of ``config.json`` this family loads
+    #: ``model_type`` values of ``config.json`` this family loads (``catalog.MODEL_TYPES``, set from ``name``)
     model_types: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # the catalog is the one home of a family's names: the checkpoint checks read them there
+        if "name" in cls.__dict__:
+            if cls.name not in MODEL_TYPES or cls.name not in TITLES:
+                raise TypeError(f"model family {cls.name!r}: add its model_type values and title to "
+                                "headrouter_eval/catalog.py (MODEL_TYPES, TITLES)")
+            cls.title, cls.model_types = TITLES[cls.name], MODEL_TYPES[cls.name]
     #: rotary form of the decoder, for docs and reports: "M-RoPE (3-D)" or "1-D RoPE"
     rotary: ClassVar[str]
     #: ``apply_rotary_pos_emb(q, k, cos, sin, unsqueeze_dim)`` of the family's modeling module
@@ -325,9 +341,10 @@ class ModelFamily(ABC):
     ) -> Any:
         """Processor outputs (CPU tensors) for one request: the one prompt format of this family.
 
-        Used alike by the lmms-eval adapter, calibration, the efficiency benchmark and the
-        synthetic benchmark. ``clips`` are 16 kHz mono arrays; one longer than the
-        processor's window is split into consecutive items (``long_audio="split"``) or cut
+        Used alike by the lmms-eval adapter, calibration and the efficiency benchmark, each
+        passing its ``long_audio`` policy (the adapter's and calibration's default is
+        :data:`DEFAULT_LONG_AUDIO`; the benchmark's is ``split``). ``clips`` are 16 kHz mono
+        arrays; one longer than the processor's window is split into consecutive items (``long_audio="split"``) or cut
         at the window (``"truncate"``). Every item must give at least one audio token: a
         clip too short for one is refused, since the model would answer without hearing it.
         """
@@ -351,10 +368,6 @@ class ModelFamily(ABC):
                 f"{len(items) - runs} of {len(items)} audio item(s) gave no audio token ({self.title}'s processor; "
                 f"item lengths: {lengths}): a clip this short is not heard by the model, and its answer would "
                 "be scored as if it were; drop the item or pad the clip")
-
-
-#: values of the ``long_audio`` model arg (see :meth:`ModelFamily.audio_items`)
-LONG_AUDIO = ("truncate", "split")
 
 
 class AudioTooShortError(ValueError):

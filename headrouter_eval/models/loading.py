@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from headrouter_eval.catalog import TITLES, family_of_model_type
+
 if TYPE_CHECKING:
     from headrouter_eval.models.base import ModelFamily
 
@@ -50,10 +52,9 @@ def check_checkpoint(pretrained: str | Path, family: ModelFamily) -> str:
         raise ValueError(f"pretrained={text}: cannot read its config.json ({exc}){also}") from exc
     model_type = config.get("model_type")
     if model_type not in family.model_types:
-        from headrouter_eval.models import family_for_model_type
-
-        other = family_for_model_type(model_type)
-        hint = (f"; it is a {other.title} checkpoint: use the *_{other.name} model ids" if other is not None
+        # from the catalog: naming the other family imports none of the family modules
+        other = family_of_model_type(model_type)
+        hint = (f"; it is a {TITLES[other]} checkpoint: use the *_{other} model ids" if other is not None
                 else "; no family of headrouter-eval loads it")
         raise ValueError(
             f"pretrained={text} is a {model_type!r} checkpoint (config.json model_type, architectures "

@@ -35,9 +35,7 @@ AUDIO_BOS, AUDIO_EOS = "<|audio_bos|>", "<|audio_eos|>"
 
 class Qwen2Audio(ModelFamily):
     name = "qwen2_audio"
-    title = "Qwen2-Audio"
     model_class = Qwen2AudioForConditionalGeneration
-    model_types = ("qwen2_audio",)
     rotary = "1-D RoPE"
     apply_rotary = staticmethod(modeling_qwen2.apply_rotary_pos_emb)
 

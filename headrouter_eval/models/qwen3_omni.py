@@ -39,9 +39,7 @@ def audio_only_processor(tokenizer, feature_extractor) -> AudioOnlyQwen3OmniProc
 
 class Qwen3Omni(ModelFamily):
     name = "qwen3_omni"
-    title = "Qwen3-Omni"
     model_class = Qwen3OmniMoeThinkerForConditionalGeneration
-    model_types = ("qwen3_omni_moe", "qwen3_omni_moe_thinker")
     rotary = "interleaved M-RoPE (3-D, sections merged into cos/sin)"
     apply_rotary = staticmethod(modeling_qwen3_omni_moe.apply_rotary_pos_emb)
     qk_norm = True

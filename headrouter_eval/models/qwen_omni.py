@@ -42,9 +42,7 @@ def audio_only_processor(tokenizer, feature_extractor) -> AudioOnlyOmniProcessor
 
 class QwenOmni(ModelFamily):
     name = "qwen_omni"
-    title = "Qwen2.5-Omni"
     model_class = Qwen2_5OmniThinkerForConditionalGeneration
-    model_types = ("qwen2_5_omni", "qwen2_5_omni_thinker")
     rotary = "M-RoPE (3-D, sections merged into cos/sin)"
     apply_rotary = staticmethod(modeling_qwen2_5_omni.apply_rotary_pos_emb)
     # AudioMarathon's Qwen2.5-Omni runs send Qwen's own system prompt

@@ -45,7 +45,7 @@ from headrouter_eval.profiles.holdout import CONTENT_RULE, held_out_indices, ite
 from headrouter_eval.profiles.mapping import class_of
 from headrouter_eval.pruners.routing import auto_sigma, head_weights
 
-LOAD_KEYS = ("pretrained", "layer", "device", "dtype", "attn_implementation", "system_prompt")
+LOAD_KEYS = ("pretrained", "layer", "device", "dtype", "attn_implementation", "system_prompt", "long_audio")
 PROBE_KEYS = ("probe", "queries", "softmax")
 
 
@@ -66,6 +66,9 @@ class CalibrationConfig:
     dtype: str | None = "auto"
     attn_implementation: str = "sdpa"
     system_prompt: str | None = None
+    # the adapter's policy for clips longer than the processor's window, with its default: the
+    # profile is calibrated on the audio the evaluation will hear
+    long_audio: str = "truncate"
     probe: dict[str, str | None] = field(default_factory=lambda: {"probe": "norope", "queries": "text"})
 
 
@@ -79,6 +82,11 @@ def config_from_model_args(model_args: dict[str, Any], **rest: Any) -> Calibrati
     load = {k: model_args[k] for k in LOAD_KEYS if k in model_args}
     load["pretrained"] = str(load["pretrained"])
     load["layer"] = int(load.get("layer", 2))
+    if "long_audio" in load:
+        from headrouter_eval.models.base import LONG_AUDIO
+
+        if load["long_audio"] not in LONG_AUDIO:
+            raise ValueError(f"--model-args long_audio must be one of {list(LONG_AUDIO)}, got {load['long_audio']!r}")
     probe = {k: str(model_args[k]) for k in PROBE_KEYS if k in model_args}
     return CalibrationConfig(**load, probe={"probe": "norope", "queries": "text", **probe}, **rest)
 
@@ -192,7 +200,7 @@ def calibrate(config: CalibrationConfig, *, progress: bool = True) -> tuple[Head
             # the adapter's prompt exactly: the task's system prompt, else ours, else the family's
             system = (gen_kwargs or {}).get("system_prompt") or config.system_prompt
             clips = [load_audio(item, where=where) for item in visuals]
-            inputs = family.prompt_inputs(processor, context, clips, system).to(device)
+            inputs = family.prompt_inputs(processor, context, clips, system, long_audio=config.long_audio).to(device)
             if family.features_kwarg in inputs:
                 inputs[family.features_kwarg] = inputs[family.features_kwarg].to(model.dtype)
             with torch.inference_mode():
@@ -234,7 +242,7 @@ def build_profile(rows: list[dict[str, Any]], info, probe: dict[str, str], confi
         model=model_fingerprint(info), layer=info.layer, scoring_layer=info.scoring_layer, probe=probe,
         sigma=sigma, sigma_rule=rule, head_weight_rule=config.head_weight_rule, classes=classes,
         calibration={"tasks": config.tasks, "mapping": config.mapping_spec, "per_class": config.per_class,
-                     "seed": config.seed, "samples": len(rows),
+                     "seed": config.seed, "samples": len(rows), "long_audio": config.long_audio,
                      "id_rule": CONTENT_RULE,
                      "held_out": {"seed": config.seed, "per_task": holdout_size(config), "items": held_out,
                                   "rule": "per task, the items with the smallest sha256(f'{seed}:{item id}'); "

@@ -1,33 +1,38 @@
 """Keep HeadRouter's calibration items out of evaluation, for every method alike.
 
-A task class wrapped by :func:`excluding` drops, after loading its documents, every
-item a given profile holds out for calibration, recognised by its content
-(:class:`CalibrationItems`, :mod:`headrouter_eval.profiles.holdout`) whatever the task
-is called, and records what it did in the task's metadata
-(``metadata.held_out``: profiles, items excluded, items left), which lmms-eval writes
-into the results file. The filter knows nothing about the model being evaluated, so
-HeadRouter and every baseline of one comparison score exactly the same items.
+A task built by this module drops, after loading its documents, every item the given
+profiles hold out for calibration, recognised by its content (:class:`CalibrationItems`,
+:mod:`headrouter_eval.profiles.holdout`) whatever the task is called, and records what it
+did in the task's metadata (``metadata.held_out``: profiles, items excluded, items
+evaluated), which lmms-eval writes into the results file. The filter knows nothing about
+the model being evaluated, so HeadRouter and every baseline of one comparison score
+exactly the same items. Everything is said in task configs, never in the environment:
 
-Which profiles to honour comes from, in this order:
+* the bundled tasks' classes are made by :func:`excluding` (``AudioMarathonTask =
+  excluding(AudioMarathonTask)`` in their ``utils.py``) and read the config key
+  ``exclude_calibration`` (a profile path or a list of them);
+* any other lmms-eval task is wrapped by :class:`ExcludingTask`, named as the task's
+  ``class`` in a YAML beside ``exclude_calibration``::
 
-* the task config key ``exclude_calibration`` (a profile path or a list of them), set
-  in a YAML passed to ``--tasks`` like ``dataset_path`` (see tasks/README.md);
-* the environment variable ``HEADROUTER_EXCLUDE_CALIBRATION`` (paths separated by the
-  OS path separator), which ``headrouter-eval sweep`` sets for every run of a model
-  whose grid has a HeadRouter profile.
+      include: /path/to/any/task.yaml
+      class: !function headrouter_eval.profiles.exclusion.ExcludingTask
+      exclude_calibration: /path/to/profile.json
 
-The task utils of the bundled tasks use it in one line:
-``AudioMarathonTask = excluding(AudioMarathonTask)``. Any other lmms-eval task (a stock
-lmms-eval task, a user's YAML) is filtered the same way by :func:`install_for_every_task`,
-which every headrouter-eval model calls when lmms-eval creates it (before lmms-eval loads
-the tasks); there only the environment variable names the profiles, as such tasks'
-configs have no ``exclude_calibration`` key.
+  It wraps lmms-eval's ``ConfigurableTask``, or the class under ``task_class`` when the
+  wrapped YAML has a class of its own (lmms-eval's merge replaces ``class``, so a task
+  class that must survive a wrapper is named there too, as the bundled templates do).
+
+``headrouter-eval sweep`` writes one such YAML per task name, ``task: <name>`` with
+``class`` and ``exclude_calibration`` only (:func:`wrapper_yaml`), into a folder it gives
+lmms-eval as ``--tasks``: lmms-eval merges it over the task (or every member of the group
+or tag) of that name, so the results keep the task's own name.
 """
 
 from __future__ import annotations
 
-import os
+import json
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +40,18 @@ from headrouter_eval.profiles.format import HeadProfile, load_profile
 from headrouter_eval.profiles.holdout import CONTENT_RULE, content_id, legacy_item_id
 
 CONFIG_KEY = "exclude_calibration"
-ENV_VAR = "HEADROUTER_EXCLUDE_CALIBRATION"
+#: the class a wrapped task's own YAML names (kept out of lmms-eval's TaskConfig, which has no such field)
+TASK_CLASS_KEY = "task_class"
+#: how a task YAML names :class:`ExcludingTask` (lmms-eval imports it by this dotted path)
+WRAPPER_CLASS = "headrouter_eval.profiles.exclusion.ExcludingTask"
 
 
 def profiles_to_exclude(config_value: Any) -> list[str]:
-    """Profile paths from the task config value, else from the environment; [] when none."""
-    if config_value:
-        values = config_value if isinstance(config_value, (list, tuple)) else [config_value]
-        return [str(v) for v in values if str(v).strip()]
-    env = os.environ.get(ENV_VAR, "")
-    return [part for part in env.split(os.pathsep) if part.strip()]
+    """Profile paths from the task config value; [] when none."""
+    if not config_value:
+        return []
+    values = config_value if isinstance(config_value, (list, tuple)) else [config_value]
+    return [str(v) for v in values if str(v).strip()]
 
 
 class CalibrationItems:
@@ -134,16 +141,18 @@ def count_evaluated(task_obj: Any, limit: int | None, offset: int | None) -> Non
 
 
 def excluding(base: type) -> type:
-    """A subclass of the lmms-eval task class ``base`` that drops held-out calibration items,
-    honouring the task config key as well as the environment variable."""
+    """A subclass of the lmms-eval task class ``base`` that drops the held-out calibration items
+    of the profiles under the task config key ``exclude_calibration``."""
 
     class ExcludingCalibration(base):
-        _headrouter_excluding = True  # the process-wide filter (install_for_every_task) leaves it alone
+        _headrouter_excluding = True  # ExcludingTask uses such a class as it is, never wraps it twice
 
         def __init__(self, config: dict | None = None, model_name: str | None = None, **kwargs: Any) -> None:
             cfg = dict(config or {})
             self._exclude_profiles = profiles_to_exclude(cfg.pop(CONFIG_KEY, None))
-            cfg.pop("class", None)  # lmms-eval's TaskConfig has no such field
+            # lmms-eval's TaskConfig has neither field
+            cfg.pop("class", None)
+            cfg.pop(TASK_CLASS_KEY, None)
             super().__init__(config=cfg, model_name=model_name, **kwargs)
 
         def download(self, dataset_kwargs: dict | None = None) -> None:
@@ -158,33 +167,45 @@ def excluding(base: type) -> type:
     return ExcludingCalibration
 
 
-def install_for_every_task() -> None:
-    """Apply the filter to every lmms-eval task loaded from now on in this process, whatever its
-    class or YAML, with the profiles of ``HEADROUTER_EXCLUDE_CALIBRATION``.
+@cache
+def _excluding_cached(base: type) -> type:
+    # one subclass per wrapped class, however many tasks use it
+    return excluding(base)
 
-    Every headrouter-eval model calls this when lmms-eval creates it, which lmms-eval does
-    before it loads the tasks, so one environment variable keeps the calibration items out of
-    any task for every method alike. Idempotent; a task class made by :func:`excluding` keeps its
-    own handling (it also reads the task config key).
+
+class ExcludingTask:
+    """Any lmms-eval task, minus the items the profiles under ``exclude_calibration`` hold out.
+
+    Named as ``class`` in a task YAML (:data:`WRAPPER_CLASS`). lmms-eval constructs it with the
+    task's merged config; it builds the task with lmms-eval's ``ConfigurableTask``, or with the
+    class under ``task_class``, made to drop the items (:func:`excluding`) unless that class
+    already does. The object returned is that task, so lmms-eval sees an ordinary task.
     """
-    from lmms_eval.api.task import ConfigurableTask
 
-    if getattr(ConfigurableTask, "_headrouter_filter_installed", False):
-        return
-    download, build = ConfigurableTask.download, ConfigurableTask.build_all_requests
+    def __new__(cls, config: dict | None = None, model_name: str | None = None, **kwargs: Any) -> Any:
+        from lmms_eval.api.task import ConfigurableTask
 
-    def filtered_download(self: Any, *args: Any, **kwargs: Any) -> None:
-        download(self, *args, **kwargs)
-        profiles = profiles_to_exclude(None)
-        # nothing asked: a task's results stay exactly lmms-eval's (no held_out record)
-        if profiles and not getattr(self, "_headrouter_excluding", False):
-            drop_held_out(self, profiles)
+        cfg = dict(config or {})
+        task = cfg.get("task", "?")
+        if not profiles_to_exclude(cfg.get(CONFIG_KEY)):
+            raise ValueError(f"task {task}: class ExcludingTask needs '{CONFIG_KEY}: <profile path or list>' "
+                             "in the same YAML; it names no profile")
+        base = cfg.pop(TASK_CLASS_KEY, None) or ConfigurableTask
+        if not (isinstance(base, type) and issubclass(base, ConfigurableTask)):
+            raise ValueError(f"task {task}: '{TASK_CLASS_KEY}' must name an lmms-eval ConfigurableTask class "
+                             f"(as '!function module.Class'), got {base!r}")
+        made = base if getattr(base, "_headrouter_excluding", False) else _excluding_cached(base)
+        return made(config=cfg, model_name=model_name, **kwargs)
 
-    def counted_build(self: Any, *args: Any, limit: int | None = None, offset: int = 0, **kwargs: Any) -> None:
-        build(self, *args, limit=limit, offset=offset, **kwargs)
-        if not getattr(self, "_headrouter_excluding", False):
-            count_evaluated(self, limit, offset)
+    def __init__(self, config: dict | None = None, model_name: str | None = None, **kwargs: Any) -> None:
+        # never runs (__new__ returns the task itself); lmms-eval reads this signature to pass config=
+        raise AssertionError("ExcludingTask.__new__ returns the wrapped task")
 
-    ConfigurableTask.download = filtered_download
-    ConfigurableTask.build_all_requests = counted_build
-    ConfigurableTask._headrouter_filter_installed = True
+
+def wrapper_yaml(task: str, profiles: Iterable[str]) -> str:
+    """A task YAML that lmms-eval merges over the task, group or tag ``task``, making every task it
+    holds drop the items ``profiles`` hold out (what ``headrouter-eval sweep`` gives ``--tasks``)."""
+    # JSON strings are YAML strings: any path or name is quoted safely
+    return (f"task: {json.dumps(task)}\n"
+            f"class: !function {WRAPPER_CLASS}\n"
+            f"{CONFIG_KEY}: {json.dumps([str(p) for p in profiles])}\n")

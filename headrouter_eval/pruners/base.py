@@ -141,3 +141,8 @@ class Pruner:
     def sample_stats(self) -> dict[str, Any]:
         """Extra per-sample facts for the stats file (e.g. HeadRouter's routing)."""
         return {}
+
+    def calibration_profile(self) -> Any | None:
+        """The profile this pruner was calibrated on (its held-out items must never be scored), or
+        None for a pruner calibrated on nothing (HeadRouter: the loaded ``profile``)."""
+        return None

@@ -195,3 +195,6 @@ class HeadRouterPruner(Pruner):
 
     def sample_stats(self) -> dict[str, Any]:
         return dict(self._stats)
+
+    def calibration_profile(self) -> HeadProfile | None:
+        return self._profile

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from headrouter_eval.synth.frame_labels import frame_loss, token_labels
-from headrouter_eval.synth.model_init import QWEN_OMNI, prompt_text
+from headrouter_eval.synth.model_init import QWEN_OMNI, check_whole_clips, prompt_text
 from headrouter_eval.synth.render import render
 from headrouter_eval.synth.splits import check_train_seed
 from headrouter_eval.synth.tasks import make_recipe
@@ -38,6 +38,7 @@ def make_batch(processor, tasks: list[str], seeds: list[int], min_s: float, max_
         recipes.append(recipe)
         wavs.append(render(recipe))
         texts.append(prompt_text(processor, task) + recipe["answer"] + processor.tokenizer.eos_token)
+    check_whole_clips(processor, wavs, "hr_synth training batch")
     with feature_window(processor, max(len(w) for w in wavs)):
         inputs = processor(text=texts, audio=wavs, return_tensors="pt", padding=True)
     # Left padding (the tokenizer's side) puts every row's answer at the very end.

@@ -13,7 +13,7 @@ import json
 
 import torch
 
-from headrouter_eval.synth.model_init import prompt_text
+from headrouter_eval.synth.model_init import check_whole_clips, prompt_text
 from headrouter_eval.synth.render import render
 from headrouter_eval.synth.splits import load_test_items
 from headrouter_eval.synth.tasks import get_task
@@ -44,6 +44,7 @@ def evaluate(thinker: torch.nn.Module, processor, tasks: list[str], *, erase: bo
 
 def generate_reply(thinker: torch.nn.Module, processor, task: str, wav) -> str:
     """Greedy reply of ``thinker`` to one clip, special tokens removed, stripped."""
+    check_whole_clips(processor, [wav], f"hr_synth evaluation of {task}")
     inputs = processor(text=[prompt_text(processor, task)], audio=[wav], return_tensors="pt")
     out = thinker.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=False)
     return processor.tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()

@@ -59,3 +59,21 @@ def fan_in_init(model: torch.nn.Module, seed: int) -> None:
 def prompt_text(processor, task: str) -> str:
     """The generation prompt string (before audio expansion) of one single-clip item of ``task``."""
     return QWEN_OMNI.prompt_text(processor, question_text(task), n_clips=1)
+
+
+def check_whole_clips(processor, wavs, where: str) -> None:
+    """Refuse a clip longer than the processor's window, by name.
+
+    hr_synth training and its own evaluation hand each clip to the processor whole, as one
+    audio item, which is what the adapter gives the model for any clip within the window.
+    The adapter's ``long_audio`` policy (cut or split a longer clip) does not apply here, so
+    a longer clip would be cut by the feature extractor without a word: it is an error.
+    """
+    window = QWEN_OMNI.clip_window(processor)
+    longest = max((len(wav) for wav in wavs), default=0)
+    if window is not None and longest > window:
+        rate = processor.feature_extractor.sampling_rate
+        raise ValueError(f"{where}: a {longest / rate:.1f} s clip is longer than the processor's "
+                         f"{window / rate:.0f} s window; hr_synth training and evaluation take every clip whole "
+                         "(the adapter's long_audio policy, which cuts or splits such clips, does not apply "
+                         "here): shorten the clips, or give the checkpoint a processor with a longer window")

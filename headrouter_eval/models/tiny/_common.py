@@ -75,3 +75,14 @@ def save_checkpoint(path, model, tokenizer, feature_extractor, processor_class: 
     feature_extractor.processor_class = processor_class
     feature_extractor.save_pretrained(path)
     return path
+
+
+def write_preprocessor_config(path, published: dict):
+    """Replace the ``preprocessor_config.json`` transformers wrote with the published one, verbatim
+    (save_pretrained adds keys of its own version); returns ``path``."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    (path / "preprocessor_config.json").write_text(json.dumps(published, indent=2) + "\n", encoding="utf-8")
+    return path

@@ -21,7 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headrouter_eval.models.tiny._common import build_byte_tokenizer, save_checkpoint, stop_generation_config, token_ids
+from headrouter_eval.models.tiny._common import (
+    build_byte_tokenizer,
+    save_checkpoint,
+    stop_generation_config,
+    token_ids,
+    write_preprocessor_config,
+)
 
 #: tokenizer attribute -> token, as in the real tokenizer_config.json
 NAMED_TOKENS = {
@@ -51,6 +57,24 @@ CHAT_TEMPLATE = (
     "{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if "
     "add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
+
+# Qwen2-Audio-7B-Instruct's preprocessor_config.json (hub repository Qwen/Qwen2-Audio-7B-Instruct),
+# key for key and value for value as public copies of that file give it; written verbatim into the
+# checkpoint, and the feature extractor is built from it.
+PREPROCESSOR_CONFIG = {
+    "chunk_length": 30,
+    "feature_extractor_type": "WhisperFeatureExtractor",
+    "feature_size": 128,
+    "hop_length": 160,
+    "n_fft": 400,
+    "n_samples": 480000,
+    "nb_max_frames": 3000,
+    "padding_side": "right",
+    "padding_value": 0.0,
+    "processor_class": "Qwen2AudioProcessor",
+    "return_attention_mask": True,
+    "sampling_rate": 16000,
+}
 
 
 @dataclass
@@ -85,10 +109,14 @@ def build_feature_extractor():
     """The Whisper log-mel extractor of Qwen2-Audio's ``preprocessor_config.json`` (128 bins, 30 s, 16 kHz)."""
     from transformers import WhisperFeatureExtractor
 
-    return WhisperFeatureExtractor(
-        feature_size=128, sampling_rate=16_000, hop_length=160, n_fft=400, chunk_length=30,
-        padding_value=0.0, padding_side="right", return_attention_mask=True,
-    )
+    return WhisperFeatureExtractor(**extractor_kwargs(PREPROCESSOR_CONFIG))
+
+
+def extractor_kwargs(published: dict) -> dict:
+    """Constructor arguments of a Whisper extractor from a published preprocessor config (the
+    class and processor names, and the sizes the extractor derives itself, left out)."""
+    derived = ("feature_extractor_type", "processor_class", "n_samples", "nb_max_frames")
+    return {key: value for key, value in published.items() if key not in derived}
 
 
 def build_processor(tokenizer=None, feature_extractor=None):
@@ -136,4 +164,5 @@ def save_tiny_checkpoint(path: str | Path, spec: TinyQwen2AudioSpec | None = Non
     torch.manual_seed(spec.seed)
     model = Qwen2AudioForConditionalGeneration(config).eval()
     model.generation_config = stop_generation_config(tokenizer, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN)
-    return save_checkpoint(path, model, tokenizer, build_feature_extractor(), "Qwen2AudioProcessor")
+    save_checkpoint(path, model, tokenizer, build_feature_extractor(), "Qwen2AudioProcessor")
+    return write_preprocessor_config(path, PREPROCESSOR_CONFIG)

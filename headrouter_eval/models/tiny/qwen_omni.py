@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from headrouter_eval.models.tiny._common import write_preprocessor_config
+
 SPECIAL_TOKENS = {
     "pad_token": "<|endoftext|>",
     "im_start": "<|im_start|>",
@@ -52,6 +54,47 @@ CHAT_TEMPLATE = (
     "{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if "
     "add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
+
+# Qwen2.5-Omni-7B's preprocessor_config.json (hub repository Qwen/Qwen2.5-Omni-7B; Qwen2.5-Omni-3B's
+# is the same), key for key and value for value as public copies of that file give it. The
+# checkpoint gets it verbatim except the audio window, which the spec sets (``chunk_length_s``;
+# the published 300 s, i.e. n_samples 4800000 and nb_max_frames 30000, is longer than any test
+# clip): :func:`preprocessor_config`.
+PREPROCESSOR_CONFIG = {
+    "chunk_length": 300,
+    "dither": 0.0,
+    "feature_extractor_type": "WhisperFeatureExtractor",
+    "feature_size": 128,
+    "hop_length": 160,
+    "image_mean": [0.48145466, 0.4578275, 0.40821073],
+    "image_processor_type": "Qwen2VLImageProcessor",
+    "image_std": [0.26862954, 0.26130258, 0.27577711],
+    "max_pixels": 12845056,
+    "merge_size": 2,
+    "min_pixels": 3136,
+    "n_fft": 400,
+    "n_samples": 4800000,
+    "nb_max_frames": 30000,
+    "padding_side": "right",
+    "padding_value": 0.0,
+    "patch_size": 14,
+    "processor_class": "Qwen2_5OmniProcessor",
+    "return_attention_mask": True,
+    "sampling_rate": 16000,
+    "temporal_patch_size": 2,
+}
+#: the published keys of the Whisper extractor (the rest configure the image processor)
+AUDIO_KEYS = ("chunk_length", "dither", "feature_size", "hop_length", "n_fft", "padding_side", "padding_value",
+              "return_attention_mask", "sampling_rate")
+
+
+def preprocessor_config(chunk_length_s: int) -> dict:
+    """The published preprocessor config with the audio window set to ``chunk_length_s`` seconds."""
+    config = dict(PREPROCESSOR_CONFIG)
+    config["chunk_length"] = chunk_length_s
+    config["n_samples"] = chunk_length_s * config["sampling_rate"]
+    config["nb_max_frames"] = config["n_samples"] // config["hop_length"]
+    return config
 
 
 @dataclass
@@ -103,13 +146,12 @@ def build_tokenizer():
 
 
 def build_feature_extractor(chunk_length_s: int = 30):
-    """Whisper-style log-mel extractor as Qwen2.5-Omni uses it (128 bins, 16 kHz)."""
+    """The Whisper log-mel extractor of Qwen2.5-Omni's published config (128 bins, 16 kHz), window
+    ``chunk_length_s``."""
     from transformers import WhisperFeatureExtractor
 
-    return WhisperFeatureExtractor(
-        feature_size=128, sampling_rate=16_000, hop_length=160, n_fft=400,
-        chunk_length=chunk_length_s, padding_value=0.0, return_attention_mask=True,
-    )
+    published = preprocessor_config(chunk_length_s)
+    return WhisperFeatureExtractor(**{key: published[key] for key in AUDIO_KEYS})
 
 
 def build_config(spec: TinyOmniSpec, tokenizer):
@@ -202,4 +244,4 @@ def save_tiny_checkpoint(path: str | Path, spec: TinyOmniSpec | None = None, thi
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     build_feature_extractor(spec.chunk_length_s).save_pretrained(path)
-    return path
+    return write_preprocessor_config(path, preprocessor_config(spec.chunk_length_s))
