@@ -1,25 +1,9 @@
 """Per-sample pruning stats, written beside lmms-eval's own results of the same run.
 
-lmms-eval writes a run's results to ``<output_path>/<model name>/<date>_results.json``
-(the model name is the ``pretrained=`` model arg, sanitised). Each rank of our adapter
-writes, into that same folder (or into the ``stats_dir`` model arg's folder):
-
-* ``<run id>_pruning_stats_rank<R>.jsonl`` (one JSON object per sample: task, doc id, audio
-  tokens, kept tokens, prefill time, pruner extras) while it runs, and
-* ``<run id>_pruning_summary_rank<R>.json`` only once every request was answered.
-
-The run id (``YYYYMMDD_HHMMSS_<8 hex>``, rank 0's, shared by every rank) is the adapter's
-own, and the adapter writes it into the results file: lmms-eval puts the token usage that
-models log (``log_usage``) under ``results["usage"]["by_source"]``, and the adapter logs one
-zero-token record whose source is :func:`usage_source` of the id. So the leaderboard pairs a
-results file with its stats by that id, never by guessing from names or times, and two runs
-sharing one folder never overwrite each other's stats. A run without the summary did not
-finish, whatever else it left behind: the leaderboard and the sweep treat it as incomplete.
-
-Where lmms-eval writes its results is not handed to model classes. lmms-eval hands its
-resolved arguments (``--output_path``, ``--model_args``, from the command line or a
-``--config`` YAML alike) to every task it evaluates as ``task.args``, before the task builds
-its requests; :func:`install_task_hook` reads them there (see :class:`RunRecord`).
+The files, their names and how a run id pairs them with the results: README.md, "Pruning
+stats" (under "Running on real checkpoints"). lmms-eval does not tell model classes where it
+writes its results; it hands its resolved arguments to every task as ``task.args``, where
+:func:`install_task_hook` reads them.
 """
 
 from __future__ import annotations

@@ -1,29 +1,10 @@
 """Bootstrap confidence intervals for leaderboard scores, from lmms-eval's per-sample logs.
 
-With ``--log_samples`` lmms-eval writes ``<date>_samples_<task>.jsonl`` beside
-``<date>_results.json``: one row per document with its ``doc_id`` and, under each metric's
-name, what the task's ``process_results`` returned for it, i.e. exactly what the metric's
-aggregation function receives. Intervals are computed from those rows:
-
-- **The aggregate is recomputed, never averaged per item.** A task's score may be a
-  corpus-level metric (macro-F1 over all replies), so each bootstrap replicate resamples
-  the *items* (with replacement) and runs the task's own aggregation on them. Before any
-  resampling the aggregation is run on all rows and must reproduce the score in the
-  results JSON; when it does not (or the function cannot be found), the task gets no
-  interval and the reason is recorded instead of a made-up number.
-- **Groups and the average.** A group's score is reproduced as the plain or the
-  size-weighted mean of its leaves (whichever the results show); the leaderboard average
-  is the plain mean of its units. Each leaf is resampled on its own (a stratified
-  bootstrap), and a replicate of the group or average is the same mean of the leaves'
-  replicates.
-- **Paired differences.** A pruned configuration and vanilla are resampled over the same
-  documents (the same ``doc_id`` draws), so the interval of the difference reflects only
-  where their replies differ, not which items happened to be in the test set.
-- **Seeded.** Draws come from ``numpy.random.default_rng((seed, crc32(leaf task)))``, so
-  the same runs give the same intervals on any machine and in any order.
-
-Intervals are percentile intervals (95% by default) over ``resamples`` replicates. A
-difference whose interval contains 0 is *within noise*.
+Each replicate resamples items and re-runs the task's own aggregation (checked first to
+reproduce the reported score, else no interval and the reason); groups and averages are
+stratified over their leaves; differences from vanilla are paired over the same documents;
+draws are seeded per leaf task. What the leaderboard shows: README.md, "Sweeps, leaderboards
+and the regression check".
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """Live progress of a sweep: one bar for the grid, one for the running configuration's items.
 
-lmms-eval's output goes to each configuration's log (kept whole), so the items bar is fed
-from files the running evaluation writes:
-
-- the log, read incrementally: the last ``N/TOTAL [`` that a tqdm bar printed (our adapter's
-  ``<method> r=<retention>`` bar, lmms-eval's own bars for other models) gives the total,
-  and the count so far on rank 0;
-- our adapter's ``<stamp>_pruning_stats_rank<R>.jsonl`` (beside lmms-eval's results, in a
-  subfolder of the configuration's folder): one line per finished sample on every rank,
-  so with data parallelism the count covers all ranks (rank 0's bar only shows its share,
-  and its total is scaled by the process count).
-
-Whichever says more wins; the bar never goes backwards and never passes its total.
+The items bar takes whichever says more of two sources: the last tqdm ``N/TOTAL [`` in the
+configuration's log (rank 0's share with data parallelism, its total scaled by the process
+count) and the lines of the adapter's pruning stats files (one per finished sample on every
+rank; README.md, "Pruning stats"). The bar never goes backwards and never passes its total.
 """
 
 from __future__ import annotations

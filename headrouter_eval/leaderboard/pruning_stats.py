@@ -1,12 +1,8 @@
-"""Read the pruning statistics our adapter writes into a run's ``stats_dir``.
+"""Read the pruning statistics our adapter writes beside a run's results (or into its ``stats_dir``).
 
-Per rank R the adapter writes ``<run>_pruning_stats_rank<R>.jsonl`` (one JSON object per
-sample: task, doc_id, method, retention, layer, audio_tokens, kept_tokens, prefill_s, ...)
-and, once the rank has finished, ``<run>_pruning_summary_rank<R>.json`` with ``"complete":
-true``, where ``<run>`` is the run id the adapter wrote into the run's results file (see
-``headrouter_eval/stats_writer.py``; :func:`run_id_of`). A data-parallel run is complete only when *every* rank wrote a
-complete summary, so the expected rank count (the sweep's, else the summary's
-``world_size``) is checked.
+File names and the run-id pairing: README.md, "Pruning stats" (:func:`run_id_of`). A
+data-parallel run is complete only when *every* rank wrote a complete summary, so the
+expected rank count (the sweep's, else the summary's ``world_size``) is checked.
 """
 
 from __future__ import annotations

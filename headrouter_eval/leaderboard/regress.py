@@ -1,27 +1,7 @@
 """Compare a fresh leaderboard with a committed baseline; any regression fails.
 
-The baseline is a YAML (or JSON) file::
-
-    default_tolerance: 0.02          # absolute, in the metric's own units
-    entries:
-      - {model: tiny, method: fastv, retention: 0.5, layer: 0, task: hr_synth,
-         metric: "acc,none", score: 0.91, higher_is_better: true, tolerance: 0.05,
-         settings: {checkpoint: "sha256:...", limit: "-", offset: "0", items: ..., ...}}
-
-Each entry is one (model, method, retention, layer, task) of the leaderboard (``task:
-average`` is the configuration's average; its metric, "mean of N task(s)", must match
-too). A *regression* is an entry whose fresh score is worse than the baseline by more than
-its tolerance (direction from ``higher_is_better``), whose fresh row is missing, failed or
-incomplete, scored NaN, whose metric changed, or whose ``settings`` (the run identity of
-:mod:`.run_identity`: checkpoint digest, item set, generation, scoring, dtype, attention)
-differ from the baseline's. A baseline with no entries, or a NaN score, is refused: a gate
-that checks nothing must not pass. Improvements beyond the tolerance and rows the baseline
-lacks are reported but do not fail.
-
-With ``use_interval`` (``regress --interval``) the fresh row's 95% bootstrap interval
-(``ci_low``/``ci_high`` in the leaderboard) replaces the fixed tolerance: an entry regresses
-when its baseline score lies beyond the interval on the better side, i.e. the fresh run's
-items make the old score implausible. Rows without an interval keep the tolerance, and say so.
+The baseline format, what counts as a regression and ``--interval``:
+headrouter_eval/leaderboard/README.md, "regress".
 """
 
 from __future__ import annotations

@@ -1,19 +1,9 @@
 """A run's identity: everything besides the pruning method that changes its numbers.
 
 Two scores are compared (a pruned row beside vanilla, a fresh row against the regress
-baseline) only when these settings match, field by field:
-
-- ``checkpoint``: the content digest of the ``pretrained`` checkpoint, never its folder's
-  name (two checkpoints in folders named alike are two models; one checkpoint moved is one);
-- ``limit``, ``offset``, ``items`` (items scored per task) and ``exclusions`` (items held out
-  for HeadRouter calibration): the item set;
-- ``generation``: lmms-eval's ``--gen_kwargs``, the task's ``generation_kwargs`` and the
-  adapter's ``max_new_tokens`` / ``system_prompt``;
-- ``scoring``: the task's recorded scoring options (prompt source, parser, judge);
-- ``dtype`` and ``attention`` (the ``attn_implementation`` model arg).
-
-All of it is read from the results file lmms-eval wrote (its ``config`` and ``configs``) and
-the checkpoint on disk.
+baseline) only when these settings match field by field; all are read from the results file
+lmms-eval wrote and the checkpoint on disk. The fields: headrouter_eval/leaderboard/README.md,
+"leaderboard".
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Find the runs under a folder, read their scores and stats, and judge each complete or not.
 
-Two kinds of run are recognised:
-
-- **sweep runs**: a folder holding :data:`MANIFEST_NAME` (written by ``headrouter-eval
-  sweep``), lmms-eval's output under it and the adapter's pruning stats beside the results. The manifest
-  names the configuration and records whether the process failed.
-- **plain runs**: any other ``*_results.json`` lmms-eval wrote (``<output_path>/<model>/
-  <timestamp>_results.json``); the configuration is read from the results' ``config``.
-
-lmms-eval exits 0 and writes no results file when an evaluation raises, so a run is judged
-by its files: *complete* needs a results JSON, no "Error during evaluation" in its log, and,
-for our pruning models, a complete pruning summary from every rank. Anything else is listed
-as failed or incomplete with the reason, and never scored.
+Sweep runs (a folder with :data:`MANIFEST_NAME`) and plain lmms-eval runs (any other
+``*_results.json``) are judged by their files, never by lmms-eval's exit code (it exits 0 when
+an evaluation raises): headrouter_eval/leaderboard/README.md, "leaderboard".
 """
 
 from __future__ import annotations

@@ -1,22 +1,8 @@
 """Run a sweep's configurations through lmms-eval, one folder each, resumably.
 
-For each configuration the runner
-
-1. skips it when its folder already holds a finished run (results JSON, no logged
-   evaluation error, complete pruning summary from every rank, all requested tasks, and a
-   manifest the sweep marked ``complete``) made by the same command; a finished run made
-   with other settings is never deleted: it is moved aside, under
-   ``<output_dir>/.superseded/``, and the move is said in one line;
-2. otherwise clears what an unfinished earlier attempt left (keeping that attempt's log
-   under a new name; a manifest left ``running`` by a killed sweep counts as unfinished),
-   writes the manifest with status ``running`` and runs lmms-eval (plain, or through
-   ``accelerate launch`` / ``torchrun`` for data parallelism) with its output in the log;
-3. judges the outcome by the files, never by the exit code alone (lmms-eval exits 0 when
-   an evaluation raises), records ``complete`` or ``failed`` in the manifest, and renames
-   the results JSON of a failed attempt to ``*.failed`` so nothing looks complete that is not.
-
-Failures do not stop the sweep; they are listed at the end and make the exit status 1.
-One sweep per output folder runs at a time (:mod:`.sweep_lock`).
+A configuration is skipped when its folder holds a finished run of the same command, else
+rerun; the outcome is judged by the files, never by the exit code alone. Failures do not
+stop the sweep. The rules: headrouter_eval/leaderboard/README.md, "sweep".
 """
 
 from __future__ import annotations

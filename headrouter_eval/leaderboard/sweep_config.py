@@ -1,47 +1,8 @@
 """The sweep's configuration (YAML file and/or flags) and its expansion into configurations.
 
-A sweep is the grid  models x methods x retentions x layers x task sets.  Vanilla does not
-prune, so it runs once per model and task set, whatever the retentions. Each task-set entry
-is one lmms-eval invocation (``"a,b"`` runs both tasks in one process). Every configuration
-gets its own folder::
-
-    <output_dir>/<model name>/<method label>[_r<retention>][_L<layer>]/<task set>/
-
-YAML keys (all optional except ``models``, ``methods``, ``tasks``)::
-
-    output_dir: runs/paper_grid        # relative to the working directory
-    models:                            # `pretrained` values, or mappings:
-      - Qwen/Qwen2.5-Omni-3B
-      - pretrained: /ckpt/omni7b
-        name: Qwen2.5-Omni-7B                    # folder and table name (default: last path part)
-        family: qwen_omni                        # model family (default qwen_omni): qwen2_audio, qwen3_omni
-        model_args: {attn_implementation: sdpa}  # for every method on this model
-        method_args:                             # for one method (model id or label) on this model
-          headrouter_qwen_omni: {profile: profiles/omni7b_L{layer}.json}  # {layer}: the config's layer
-    methods:                           # pruning methods or lmms-eval model ids, or mappings for variants:
-      - vanilla                        # a bare method runs as <method>_<family> on each model's family
-      - vanilla_qwen_omni              # a model id runs as it is (on models of its own family only)
-      - {model: random_qwen_omni, model_args: {seed: [0, 1, 2]}}  # a list: labels random_s0, _s1, _s2
-      - {model: headrouter_qwen_omni, label: headrouter_rope, model_args: {probe: rope}}
-    retentions: [0.9, 0.7]
-    layers: [2]                        # omitted: the adapter's default layer
-    tasks: [audiomarathon, mmau_pro]
-    include_path: null                 # null: the tasks shipped with headrouter-eval; relative
-                                       # paths resolve against this YAML's folder
-    model_args: {}                     # extra model args for every configuration
-    lmms_eval_args: [--batch_size, "1", --log_samples]
-    num_processes: auto                # auto: one process per visible CUDA GPU (1 without GPUs)
-    launcher: auto                     # auto | accelerate | torchrun; auto: accelerate with GPUs,
-                                       # torchrun without (accelerate's CLI does not start on CPU-only
-                                       # installs, and without --multi_gpu runs one process there)
-
-Bare method names (``fastv``) make one grid compare pruners across model families: each
-model runs ``fastv_<its family>``. A model id of another family than the model's is
-refused before anything runs.
-
-When any method of a model has a HeadRouter ``profile``, every run on that model (every
-method) runs its tasks through task YAMLs naming all of them (``sweep.calibration_exclusion``),
-so the items those profiles hold out for calibration are scored by no method.
+A sweep is the grid models x methods x retentions x layers x task sets; vanilla runs once
+per model and task set. The YAML format, the folder of each configuration and the refused
+entries are specified in headrouter_eval/leaderboard/README.md ("Config format").
 """
 
 from __future__ import annotations

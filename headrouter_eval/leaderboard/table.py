@@ -1,22 +1,8 @@
 """Build the method x retention x task leaderboard from runs, and write it as Markdown, CSV, JSON.
 
-One *configuration* is (model, method, retention, layer); its scores may come from several
-runs (a sweep runs each task set separately). Rules that keep the numbers honest:
-
-- Only complete runs contribute scores; failed/incomplete runs are listed with their reason.
-- A configuration's **average** is the plain mean over the model's *units* (the requested
-  tasks, or a group's leaves when the group has no aggregate score). It is computed only
-  when the configuration has a complete score for every unit that any configuration of the
-  same model has, so averages always cover the same tasks and a failed task never shrinks
-  the denominator.
-- **% of vanilla** is ``score / vanilla score * 100`` for higher-is-better metrics and
-  ``vanilla / score * 100`` for lower-is-better ones (so above 100 always means "better
-  than vanilla"), against the same model's vanilla configuration, and only when the two
-  scores share their identity (:mod:`.run_identity`: checkpoint digest, item set,
-  generation, scoring, dtype, attention); otherwise the row says which settings differ.
-- Two checkpoints whose folders share a name are two models: their rows carry the digest.
-- Achieved retention is kept/seen audio tokens from the adapter's stats; prefill time is the
-  mean per sample.
+One configuration is (model, method, retention, layer), its scores possibly from several
+runs. The rules that keep the numbers honest (complete runs only, averages over the same
+units, % of vanilla only between like runs): headrouter_eval/leaderboard/README.md, "leaderboard".
 """
 
 from __future__ import annotations
