@@ -1,22 +1,10 @@
-"""Any audio input -> 16 kHz mono float32 numpy array.
+"""Any audio input -> 16 kHz mono float32 numpy array, validated where it is decoded.
 
-Tasks and the model adapter both go through :func:`load_audio`, so every code path
-sees the same waveform whatever a data set hands over: a path, raw bytes, a
-``{"array", "sampling_rate"}`` dict (what ``datasets`` and lmms-eval tasks produce),
-a ``{"path"}`` / ``{"bytes"}`` dict, or a decoder object with ``get_all_samples()``
-(torchcodec's ``AudioDecoder``). Reading uses soundfile and resampling soxr:
-librosa does the same but costs ~15 s of JIT on its first call in a process.
-
-Decoded audio is validated here, where it is decoded, because nothing downstream can
-tell a broken clip from a hard one. Refused with an :class:`AudioError` naming the doc
-and the file: a clip with NaN/Inf samples or no samples; float samples peaking above
-:data:`FLOAT_PEAK_LIMIT` (integer PCM stored as float, other units); and a file of any
-container libsndfile reads that is truncated (``headrouter_eval/audio_containers.py``:
-the header's length against what decodes, and a decode of the last frames after a seek).
-Integer arrays (``{"array": int16 ...}``, what many loaders return) are scaled by their
-type's range, as soundfile scales integer files. A short read is an error rather than a
-warning on purpose: a model scored on 0.06 s of a 19 s clip gives a plausible-looking
-but wrong number.
+Tasks and the model adapter both go through :func:`load_audio`, so every code path sees the
+same waveform whatever a data set hands over (a path, bytes, a decoded dict, a decoder
+object). Reading uses soundfile and resampling soxr (librosa costs ~15 s of JIT on its first
+call in a process). What is refused or scaled, and why: docs/bad_inputs.md, "Audio" and
+"Model side".
 """
 
 from __future__ import annotations

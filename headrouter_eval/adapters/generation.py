@@ -1,23 +1,11 @@
 """A task's ``generation_kwargs`` (and ``--gen_kwargs``) -> the exact arguments of ``generate``.
 
-lmms-eval's own audio models (``lmms_eval/models/simple/qwen2_audio.py``,
-``qwen2_5_omni.py``, ``qwen3_omni.py``) read generation settings like this: sampling is on
-exactly when ``temperature > 0``; ``temperature``, ``top_p``, ``num_beams`` and
-``max_new_tokens`` go to ``generate``; ``until`` cuts the reply. This module reads them
-the same way, and where a setting cannot be honoured it refuses it by name instead of
-dropping it, so the settings the results JSON shows are the settings that ran:
-
-* ``do_sample`` given explicitly must agree with the temperature (``temperature=0.7,
-  do_sample=false`` is a contradiction: lmms-eval's models would sample);
-* ``top_k`` is honoured (passed to ``generate``), like ``top_p``;
-* ``num_beams`` other than 1 is refused: the pruning engine prunes one prompt, and beam
-  search would run the prefill on a batch of beams;
-* any other key (a misspelling such as ``max_new_token``) is refused with the accepted list.
-
-Settings a task leaves out are filled from the checkpoint's ``generation_config`` only
-where transformers would fill them anyway (``top_p``/``top_k`` while sampling), and the
-filled values are part of what :func:`generation_settings` returns, which the adapter
-records in its stats files.
+Read the way lmms-eval's own audio models read them (sampling exactly when
+``temperature > 0``); a setting that cannot be honoured (``num_beams`` > 1: the engine prunes
+one prompt, beam search would prefill a batch of beams) is refused by name instead of dropped,
+so the settings recorded in the stats are the settings that ran. Each case: docs/bad_inputs.md.
+Values a task leaves out are filled from the checkpoint's ``generation_config`` only where
+transformers would fill them anyway (``top_p``/``top_k`` while sampling).
 """
 
 from __future__ import annotations

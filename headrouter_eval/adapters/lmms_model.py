@@ -1,34 +1,9 @@
 """lmms-eval simple model: an audio LLM with an audio-token pruner attached.
 
-One class, :class:`PrunedAudioLM`, parameterised by model family and pruning method;
-the registered model ids (``<method>_<family>``: ``vanilla_qwen_omni``,
-``fastv_qwen2_audio``, ...) are subclasses generated at the bottom from
-``headrouter_eval/catalog.py``. Model args (``--model_args k=v,...``):
-
-    pretrained           hub id or local folder of the family's checkpoint
-    retention            fraction of audio tokens kept, in (0, 1]      (default 1.0)
-    layer                decoder layer K where pruning happens          (default 2)
-    attn_implementation  sdpa | flash_attention_2 | eager               (default sdpa)
-    dtype                auto (bf16 on GPU, fp32 on CPU) | bf16 | fp16 | fp32
-    device               default cuda if available, else cpu; cuda:<local rank> under accelerate
-    system_prompt        default system prompt (a task may set its own in generation_kwargs)
-    max_new_tokens       default when the task sets none                (default 256)
-    stats_dir            folder for pruning stats (default: lmms-eval's --output_path)
-    batch_size           only 1 (the engine prunes one prompt at a time)
-    long_audio           truncate | split                               (default truncate)
-                         a clip longer than the family processor's window (Qwen2-Audio 30 s,
-                         Qwen2.5-Omni 300 s; Qwen3-Omni has none) is cut there, as the official processors do
-                         (truncate), or handed over as consecutive items, one span each
-                         (split); recorded in the stats (long_audio, audio_s, audio_heard_s)
-    anything else        is passed to the pruner (e.g. seed=, or HeadRouter's profile=, sigma=)
-
-The prompt is the family's (``ModelFamily.prompt_inputs``): messages [system, user],
-the user content being the audio items first, then the task's text. Refused by name,
-before or instead of a complete-looking wrong answer: a document without audio, a clip
-too short for one audio token, a prompt plus reply longer than the decoder's
-``max_position_embeddings``, and generation settings the adapter cannot honour
-(``headrouter_eval/adapters/generation.py``; the settings that ran are recorded per task
-under ``generation`` in the stats files).
+One class, :class:`PrunedAudioLM`, parameterised by model family and pruning method; the
+registered model ids (``<method>_<family>``) are subclasses generated at the bottom from
+``headrouter_eval/catalog.py``. Model args, the prompt and what is refused: README.md
+("Running on real checkpoints": model args, pruning stats, bad input) and docs/bad_inputs.md.
 """
 
 from __future__ import annotations

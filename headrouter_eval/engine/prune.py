@@ -1,35 +1,9 @@
 """Attach a pruner to a stock transformers audio LLM: real audio-token pruning at layer K.
 
 Model-independent: what it needs to know about a model it asks the model's family
-(:class:`headrouter_eval.models.base.ModelFamily`), so the same engine prunes every
-family.
-
-:class:`PruningEngine` registers forward pre-hooks on one model instance (nothing is
-patched class-wide) and removes them all on :meth:`detach` / leaving the ``with``
-block, restoring the original behaviour exactly.
-
-At prefill:
-1. layers 0..K-1 run on the full sequence;
-2. the pruner scores the audio tokens at the scoring layer ``max(K-1, 0)`` from that
-   layer's post-norm attention input (recomputing only the attention rows it needs)
-   and picks the kept set; text and audio bos/eos tokens are always kept;
-3. from layer K on, the hidden states, rotary ``position_embeddings`` and any 4-D
-   attention mask are sliced to the kept tokens, so layers >= K compute on, and cache,
-   only those: compute and KV memory really drop. Kept tokens keep their original
-   rotary positions (rows of cos/sin are sliced, never recomputed).
-
-While decoding, ``generate`` advances the original position ids itself, so new
-tokens continue at the original positions whatever the pruned cache holds; the only
-fix-up needed is slicing the key columns of an explicit 4-D mask (eager attention)
-in layers >= K. With SDPA and no padding the mask is ``None`` and causal order is
-preserved by construction (kept tokens stay in order).
-
-Text position ids are set to ``None`` in pruned layers: they only serve
-FlashAttention-2's packed-sequence detection, which would read the gaps left by
-pruned tokens as sequence boundaries.
-
-Only one prompt at a time (batch size 1): a batch would need per-row kept sets of
-different lengths, i.e. padding, which this engine does not do.
+(:class:`headrouter_eval.models.base.ModelFamily`). Hooks are per model instance and removed
+on :meth:`PruningEngine.detach`. One prompt at a time (batch size 1: a batch would need
+per-row kept sets of different lengths). The prefill and decode flow: ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -256,6 +230,8 @@ class PruningEngine:
         sliced = {
             family.layer_embeddings_kwarg: (cos[:, kept_positions], sin[:, kept_positions]),
             family.layer_mask_kwarg: _slice_prefill_mask(kwargs.get(family.layer_mask_kwarg), kept_positions),
+            # text position ids only serve FlashAttention-2's packed-sequence detection, which
+            # would read the gaps left by pruned tokens as sequence boundaries
             family.layer_position_ids_kwarg: None,
         }
         state.sliced_kwargs = sliced
@@ -291,7 +267,12 @@ class PruningEngine:
         return args, {**kwargs, **state.sliced_kwargs}
 
     def _fix_decode_mask(self, module, args, kwargs):
-        """While decoding, drop the pruned key columns from an explicit 4-D mask."""
+        """While decoding, drop the pruned key columns from an explicit 4-D mask.
+
+        The only decode fix-up needed: ``generate`` advances the original position ids itself,
+        so new tokens continue at the original positions whatever the pruned cache holds, and
+        with SDPA and no padding the mask is ``None`` (kept tokens stay in causal order).
+        """
         state = self._state
         mask = kwargs.get(self.family.layer_mask_kwarg)
         if state is None or state.kept_positions is None or not isinstance(mask, torch.Tensor) or mask.dim() != 4:

@@ -1,30 +1,9 @@
 """Calibrate HeadRouter profiles: per-sample head vectors from lmms-eval tasks -> one profile per class.
 
-For N samples per task class, taken from any lmms-eval task(s) (through lmms-eval's
-own TaskManager and the tasks' own prompts), the model runs one prefill with the
-HeadRouter pruner attached at ``retention=1.0`` and ``routing=uniform``: nothing is
-pruned, and the pruner reports the sample's per-head selectivity ``s`` and audio mass
-``m`` at the scoring layer, through exactly the code used at evaluation time. Any
-integrated model family works: the family is read from the checkpoint's
-``config.json``, and its ``prompt_inputs`` / ``load_model`` / ``load_processor`` build
-the prompt and the model, as in ``lmms-eval eval``.
-
-Profile per class c (this project's rule; the paper gives no formula):
-* centroid ``mu_c`` = mean of ``s`` over the class's samples (paper 3.3.2);
-* head weights ``w_c = head_weights(mu_c, mean m over the class, rule)``, by default
-  ``w_c ∝ mu_c * m_c`` (``headrouter_eval.pruners.routing``): heads that are selective
-  for the class *and* attend to audio. The fallback without a profile applies the same
-  rule to one sample;
-* ``sigma``: given, or the RMS distance of the samples to their own centroid.
-
-Samples come only from each task's **held-out split**
-(:mod:`headrouter_eval.profiles.holdout`): the ``holdout`` items (default: ``per_class``)
-of every task with the smallest seeded hash of their stable item id. The profile
-records every held-out id (``calibration.held_out``) and evaluation with it excludes
-them for every method (:mod:`headrouter_eval.profiles.exclusion`). Per class, each
-task's held-out items are shuffled with ``seed`` and the tasks of the class are taken
-in turn (round robin), so a class's N samples spread over its tasks and do not depend
-on how a data set happens to be sorted.
+Each held-out sample runs one prefill with the HeadRouter pruner at ``retention=1.0`` and
+``routing=uniform`` (nothing pruned, the evaluation code path), which reports its selectivity
+and audio mass; per class they become a centroid and head weights. The rules and the
+sampling: docs/headrouter.md; the command: README.md, "Calibrating profiles".
 """
 
 from __future__ import annotations

@@ -1,31 +1,9 @@
 """Keep HeadRouter's calibration items out of evaluation, for every method alike.
 
-A task built by this module drops, after loading its documents, every item the given
-profiles hold out for calibration, recognised by its content (:class:`CalibrationItems`,
-:mod:`headrouter_eval.profiles.holdout`) whatever the task is called, and records what it
-did in the task's metadata (``metadata.held_out``: profiles, items excluded, items
-evaluated), which lmms-eval writes into the results file. The filter knows nothing about
-the model being evaluated, so HeadRouter and every baseline of one comparison score
-exactly the same items. Everything is said in task configs, never in the environment:
-
-* the bundled tasks' classes are made by :func:`excluding` (``AudioMarathonTask =
-  excluding(AudioMarathonTask)`` in their ``utils.py``) and read the config key
-  ``exclude_calibration`` (a profile path or a list of them);
-* any other lmms-eval task is wrapped by :class:`ExcludingTask`, named as the task's
-  ``class`` in a YAML beside ``exclude_calibration``::
-
-      include: /path/to/any/task.yaml
-      class: !function headrouter_eval.profiles.exclusion.ExcludingTask
-      exclude_calibration: /path/to/profile.json
-
-  It wraps lmms-eval's ``ConfigurableTask``, or the class under ``task_class`` when the
-  wrapped YAML has a class of its own (lmms-eval's merge replaces ``class``, so a task
-  class that must survive a wrapper is named there too, as the bundled templates do).
-
-``headrouter-eval sweep`` writes one such YAML per task name, ``task: <name>`` with
-``class`` and ``exclude_calibration`` only (:func:`wrapper_yaml`), into a folder it gives
-lmms-eval as ``--tasks``: lmms-eval merges it over the task (or every member of the group
-or tag) of that name, so the results keep the task's own name.
+Tasks made by :func:`excluding` (the bundled ones) or wrapped by :class:`ExcludingTask` (any
+other) drop every item the given profiles hold out, recognised by content, and record it
+in ``metadata.held_out``; :func:`wrapper_yaml` writes the wrappers the sweep uses. How to
+use it: docs/headrouter.md, "Calibration never touches an evaluated item".
 """
 
 from __future__ import annotations

@@ -1,45 +1,7 @@
 """HeadRouter profile files: a versioned JSON format, and the checks that refuse a mismatched one.
 
-A profile holds, for one model and one pruning layer, per task class the centroid of
-the per-head selectivity vectors and the head-weight vector used for that class
-(see the HeadRouter section of README.md). Format version 2::
-
-    {
-      "format": "headrouter-profile",
-      "format_version": 2,
-      "model": {"id": "Qwen2.5-Omni-3B", "name_or_path": "Qwen/Qwen2.5-Omni-3B",
-                "num_layers": 36, "num_heads": 16, "num_kv_heads": 2, "hidden_size": 2048},
-      "layer": 2, "scoring_layer": 1,
-      "probe": {"probe": "norope", "queries": "text", "softmax": "audio"},
-      "sigma": 0.21, "sigma_rule": "auto: ...",
-      "head_weight_rule": "selectivity_mass",
-      "classes": {"semantic": {"centroid": [...H], "head_weights": [...H], "audio_mass": [...H],
-                               "tasks": ["..."], "samples": ["task:item_id", ...]},
-                  "acoustic": {...}, "mixed": {...}},
-      "calibration": {"mapping": {...}, "per_class": 8, "seed": 0, "created": "...",
-                      "id_rule": "content-v1",
-                      "held_out": {"seed": 0, "per_task": 8, "rule": "...",
-                                   "items": {"task": ["item_id", ...], ...}}, ...}
-    }
-
-``calibration.id_rule`` names how the held-out ids were made
-(:mod:`headrouter_eval.profiles.holdout`): ``content-v1`` (audio digest plus question,
-whatever the task is called), written by ``headrouter-eval calibrate``. A profile without
-it was calibrated with the older rule ``task-v0`` (ids hash the task name) and is read as
-such; its items are still recognised under another task name by trying each task name
-the profile holds items for, in evaluation, but the leaderboard (which sees only the ids
-a run recorded) recognises them only under the profile's own task names. Recalibrate to
-get content ids.
-
-Version 2 adds ``calibration.held_out``: every item held out for calibration, by task
-and stable item id (:mod:`headrouter_eval.profiles.holdout`); evaluation with the
-profile excludes them. Version 1 (two classes, samples named ``task:doc_id``, no
-held-out record) still loads: it routes as before, but nothing can be excluded for it
-(``held_out_items`` is empty), which the leaderboard reports for its runs.
-
-``model.id`` is the last path component of the checkpoint, lower-cased, so a hub id
-and a local copy of the same checkpoint (``Qwen/Qwen2.5-Omni-3B`` and
-``/models/Qwen2.5-Omni-3B``) match; the architecture fields must match exactly.
+The format (version 2; version 1 still loads) is specified in README.md, "Profile format (version 2)";
+the held-out record and the id rules in docs/headrouter.md.
 """
 
 from __future__ import annotations

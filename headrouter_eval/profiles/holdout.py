@@ -1,38 +1,9 @@
 """Stable item ids and the deterministic held-out split that HeadRouter calibration draws from.
 
-An *item id* names one benchmark item by its **content**, independently of the task it is
-read through and of its position in a data set (id rule ``content-v1``, :data:`CONTENT_RULE`):
-the first 20 hex digits of SHA-256 over ``[audio digest, question]``, where
-
-* the audio digest is SHA-256 over the audio of the record (the first of
-  :data:`AUDIO_KEYS` present, else any value shaped like a decoded audio dict): raw bytes
-  as given; a path by the bytes of the file it names (a path that does not exist from
-  the working directory, e.g. one a task resolves against its own data folder, by its
-  file name); a decoded ``{"array", "sampling_rate"}`` dict (or a bare array) by its
-  samples, dtype, shape and rate; a ``{"bytes"}`` / ``{"path"}`` dict like its bytes or
-  path; a list of clips by each clip;
-* the question is the first of :data:`QUESTION_KEYS` present (empty when none), with the
-  answer options (every field named ``choice*`` or ``option*``) when the record has any.
-
-A record with no audio field is identified by the whole record (e.g. a recipe a task
-synthesises its audio from). The same
-records copied under another task name, on another machine, in another order keep their
-ids, so a profile's calibration items are recognised wherever they are evaluated.
-
-Profiles calibrated before this rule (no ``id_rule`` in their ``calibration`` block) used
-the rule :data:`LEGACY_RULE` (``task-v0``): SHA-256 over ``[task, record id, question]``,
-where the record id is the record's ``id`` field or the file names of its audio. Those ids
-are still computed (``item_id(task, doc, rule=LEGACY_RULE)``); a reader matching such a
-profile tries every task name the profile holds items for
-(:class:`headrouter_eval.profiles.exclusion.CalibrationItems`).
-
-The *held-out split* of a task is its ``per_task`` items with the smallest
-``SHA-256(f"{seed}:{item id}")``: a seeded pseudo-random choice that depends only on
-the items themselves, not on how a data set happens to be sorted. Calibration uses
-only held-out items; the profile records every held-out id (``calibration.held_out``),
-and evaluation with that profile excludes them for every method
-(:mod:`headrouter_eval.profiles.exclusion`), so no reported number scores an item that
-shaped the profile.
+An item id names one benchmark item by its content (id rule ``content-v1``), whatever task it
+is read through; the older rule ``task-v0`` is still computed for profiles made with it. The
+rules and the split are explained in docs/headrouter.md, "Calibration never touches an
+evaluated item"; what each kind of audio value hashes to is in :func:`audio_digest`.
 """
 
 from __future__ import annotations
@@ -94,7 +65,15 @@ def _is_audio_dict(value: Any) -> bool:
 
 
 def audio_digest(value: Any) -> str:
-    """Digest of one audio value of a record (see the module docstring for each form)."""
+    """Digest of one audio value of a record (SHA-256, prefixed by the form it came in).
+
+    Raw bytes as given; a path by the bytes of the file it names (a path that does not exist
+    from the working directory, e.g. one a task resolves against its own data folder, by its
+    file name); a decoded ``{"array", "sampling_rate"}`` dict or a bare array by its samples,
+    dtype, shape and rate; a ``{"bytes"}`` / ``{"path"}`` dict like its bytes or path; a list
+    of clips by each clip. A record with no audio field is identified by the whole record
+    (:func:`content_id`).
+    """
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "bytes:" + hashlib.sha256(bytes(value)).hexdigest()
     if isinstance(value, (str, os.PathLike)):

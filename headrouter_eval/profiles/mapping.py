@@ -1,22 +1,12 @@
 """Which task class (semantic, acoustic, mixed) each lmms-eval task belongs to, for calibration and analysis.
 
-Default mapping (reasons in README.md, "HeadRouter as implemented here"):
-
-* AudioMarathon, matched against the *tokens* of a task name (split at ``_``, ``-``,
-  ``.``), so ``audiomarathon_ser`` is semantic and ``am_er`` acoustic whatever the
-  prefix: the paper's own split, semantic = ASR, SCR, SER; acoustic = ASC, MC, SED, SD,
-  ER, SAR, SGR. No AudioMarathon task is mixed under it.
-* MMAU-Pro, by category (``mmaupro_<category>``): :data:`MMAU_PRO_CLASSES`: categories
-  about one non-speech domain (or two) are acoustic, speech and voice chat semantic,
-  categories mixing speech with sound or music, multi-audio and open questions mixed.
-* The synthetic benchmark's tasks (``hr_synth_<name>``) take the class their definition
-  declares (``headrouter_eval.synth.tasks``).
-* A task whose name holds the token ``semantic``, ``acoustic`` or ``mixed`` maps to it.
-
-A user mapping (``--mapping``) is either a JSON/YAML file or ``task=class`` pairs
-separated by commas. Keys are task names or shell-style patterns (``hr_synth_*``);
-a file may also map each class to a list of tasks/patterns. Exact names win over
-patterns; patterns are tried in the order given.
+The default mapping and its reasons: docs/headrouter.md, "Three routed profiles and the default
+mapping". Matching rules kept here: AudioMarathon names are matched by their *tokens* (split
+at ``_``, ``-``, ``.``), so ``audiomarathon_ser`` is semantic and ``am_er`` acoustic whatever
+the prefix; a name holding the token ``semantic``, ``acoustic`` or ``mixed`` maps to it. In a
+user mapping (``--mapping``:
+a JSON/YAML file or ``task=class`` pairs) exact names win over shell-style patterns, and
+patterns are tried in the order given.
 """
 
 from __future__ import annotations

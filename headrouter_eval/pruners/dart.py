@@ -1,30 +1,8 @@
 """DART: keep the audio tokens that duplicate the pivot tokens least.
 
-Wen et al., "Stop Looking for Important Tokens in Multimodal Language Models:
-Duplication Matters More", as AudioMarathon runs it on Qwen2.5-Omni
-(``get_retained_audio_token`` of its ``modeling_qwen2_5_omni_dart.py``):
-
-1. pivots: the ``pivot_audio`` audio tokens and the ``pivot_text`` text tokens after
-   the audio with the largest L1 norm of their key states at the scoring layer K-1
-   (rotary applied, all heads, grouped-query heads repeated);
-2. for each pivot in turn, the still-unchosen non-pivot audio tokens least similar to
-   it (cosine of the scoring layer's output, i.e. the input of layer K, through the
-   decoder's final norm) are taken, a fixed number per pivot;
-3. the audio pivots and every token taken are kept; text pivots only guide.
-
-Pivots are visited in the order AudioMarathon visits them: it iterates a Python set
-of their absolute sequence positions, so we build the same set (CPython's order for
-ints is deterministic); candidates are listed in the order of the same set operations.
-The order matters because each pivot removes what it takes from the pool.
-
-``budget``: ``ours`` (default) keeps exactly the engine's ``keep`` (``max(ceil(r N),
-spans)``): the tokens left after the audio pivots are shared out one per pivot in
-visiting order, round after round, and the per-span floor of every pruner applies
-(a span that got nothing gets its highest-norm token in place of the last token
-taken). ``official`` is AudioMarathon's count: ``int(N * (1 - ratio) / (pivot_audio +
-pivot_text))`` per pivot with ``ratio = 1 - retention``, no span floor. Where
-AudioMarathon would raise (fewer tokens left than a pivot's share, fewer text tokens
-than ``pivot_text``) we take what there is. docs/dart.md lists every such point.
+Wen et al., "Stop Looking for Important Tokens in Multimodal Language Models: Duplication
+Matters More", as AudioMarathon runs it on Qwen2.5-Omni. The steps, the pivot visiting
+order, the two budgets and every point where this implementation differs: docs/dart.md.
 """
 
 from __future__ import annotations

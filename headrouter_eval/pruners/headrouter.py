@@ -1,35 +1,9 @@
 """HeadRouter: routed head-weighted audio-token pruning (arXiv 2604.23717).
 
-Per prompt, at the scoring layer (``headrouter_eval.pruners.head_probe`` has the formulas):
-
-1. probe every head from the query tokens to the audio keys, by default without
-   rotary embedding (``probe=norope``) from the text after the audio (``queries=text``),
-   softmax over the audio keys (``softmax=audio``): distributions ``a_h``;
-2. per-head selectivity ``s_h = 1 - H(a_h)/log|A|``: the sample's head vector ``s``;
-3. head weights ``w`` (``routing=``):
-   * ``soft`` with a profile: ``alpha_c = softmax_c(-||s - mu_c||^2 / 2 sigma^2)`` over the
-     profile's classes, ``w = sum_c alpha_c w_c``;
-   * ``oracle:<class>``: ``w = w_<class>`` of the profile (the paper's oracle routing);
-   * ``uniform``: ``w = 1/H`` (no head weighting; with ``probe=rope queries=last
-     softmax=prefix`` this is FastV exactly, through the same code);
-   * ``soft`` without a profile: **fallback**, per-sample weights from the sample's own
-     selectivity and audio attention mass, ``w ∝ s * m`` (``fallback=`` picks another
-     rule of ``headrouter_eval.pruners.routing``). Chosen because it is the same rule
-     calibration uses to build each class's ``w_c`` (a class of one sample), so the
-     fallback is "route to a profile made from this sample alone". Logged as a warning
-     when the pruner is built, and recorded per sample as ``routing: fallback:<rule>``;
-4. ``score[j] = sum_h w_h a_h[j]``; the base class keeps the top tokens.
-
-Choices where the paper is silent, all options: ``softmax`` (paper: over the audio
-keys; ``prefix`` = the model's own attention probabilities), the head-weight rule
-(``fallback=``, and calibration's ``--head-weights``), ``sigma`` (default: the
-profile's, i.e. the RMS distance of calibration samples to their centroid).
-``probe``/``queries``/``softmax`` default to the profile's calibration settings, else
-``norope``/``text`` and ``softmax=audio`` for ``norope`` but ``prefix`` for ``rope``:
-``probe=rope`` means "the model's own (rotary) attention", so the rotary ablation is
-the ordinary attention map and ``routing=uniform probe=rope queries=last`` is FastV.
-A profile calibrated with other probe settings is refused: its centroids would not
-be comparable.
+Probe every head at the scoring layer, turn the probes into per-head selectivity, weight the
+heads by the routed class profile (or the per-sample fallback), score the audio tokens;
+:mod:`headrouter_eval.pruners.head_probe` has the formulas. The algorithm, its defaults and
+the choices where the paper is silent: docs/headrouter.md.
 """
 
 from __future__ import annotations

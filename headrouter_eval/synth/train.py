@@ -1,22 +1,9 @@
 """Train the bundled hr_synth model: a tiny stock Qwen2.5-Omni thinker, from scratch, on CPU.
 
-Recipe (each choice was needed in a trial on this machine):
-* fixed option order per task (the letter of a class never moves);
-* weights initialised with std 1/sqrt(fan_in) (:mod:`headrouter_eval.synth.model_init`);
-* a curriculum: clips barely longer than their events first (the event is a large
-  share of the audio, so the audio tower gets a clear gradient), then ever longer
-  clips up to the full 10-60 s of the test set;
-* the exact prompt of the lmms-eval adapter, loss on the answer letter and ``<|im_end|>``;
-* an auxiliary per-token loss on the audio tower's outputs (which sound each token
-  holds, from the recipe; :mod:`headrouter_eval.synth.frame_labels`) through a linear
-  head that is thrown away. Without it a probe learned only the pitch task in the
-  time budget; with it all tasks rose together.
-
-Training clips are drawn from seeds >= ``TRAIN_SEED_BASE`` only (asserted per item);
-the test items use seeds below it. After training the weights are saved as a full
-hub-layout checkpoint, reloaded through ``headrouter_eval.models.qwen_omni.FAMILY.load_model``
-(the path the adapter takes), and scored on the test items twice: as they are and
-with the informative events erased (filler only). The report goes to
+The recipe and why each part is there: README.md, "The bundled default". Training clips use
+seeds >= ``TRAIN_SEED_BASE`` only (asserted per item), the test items seeds below it. The
+trained checkpoint is reloaded through the adapter's loading path and scored on the test items
+as they are and with the informative events erased; the report goes to
 ``training_report.json`` next to the weights.
 """
 
