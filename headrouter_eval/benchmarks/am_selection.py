@@ -1,25 +1,12 @@
 """AudioMarathon item selection and input quirks of the benchmark's own Qwen2.5-Omni scripts.
 
-The official scripts (DabDans/AudioMarathon ``src/Qwen_2.5_Omni/Others/<X>_qwen2.5.py``)
-do not evaluate every record they read:
-
-- VESUS (``am_er``) drops the records of ``person_id`` 2 and 10 whose ``emotion_label``
-  is "happy" (compared as ``str(...).strip()`` and lower-cased);
-- HAD (``am_sd``) and Vox gender (``am_sgr``) balance the two classes: with
-  ``random.seed(42)`` set at import and no other draw before, the larger class is cut
-  to the smaller one's size by ``random.sample(class_list, n)`` (real before fake,
-  male before female; only the larger class draws). The ``random.shuffle`` that
-  follows changes the order only, which no metric reads, so it is not reproduced.
-
-:func:`official_selection` reproduces that with a private ``random.Random(42)``, which
-is the global generator's state right after ``random.seed(42)``. Python's ``sample``
-is the same algorithm in every supported version, so on the same class lists (in the
-same order: the records' order, or ``glob.glob`` order for HAD's ``real/`` / ``fake/``
-folders) it keeps the same items.
-
-The scripts also skip a record whose audio file is missing; this project stops with
-an error instead unless ``selection.missing_audio: skip`` asks for the official skip
-(:func:`skip_missing_audio`), whose ids are then recorded in the results.
+Which records the official scripts drop or balance away, and the ``selection`` options:
+tasks/README.md, "Point the tasks at the data". :func:`official_selection` reproduces the
+class balancing with a private ``random.Random(42)``, which is the global generator's state
+right after the scripts' ``random.seed(42)`` (no other draw comes before); ``random.sample``
+is the same algorithm in every supported Python, so the same class lists in the same order
+keep the same items. The ``random.shuffle`` that follows in the scripts only reorders, which
+no metric reads, so it is not reproduced.
 """
 
 from __future__ import annotations

@@ -1,18 +1,9 @@
 """AudioMarathon (arXiv 2510.07293): record loading, prompts and scoring glue.
 
-Data sources (``dataset_path``):
-- a hub id (default ``Hezep/AudioMarathon``): its ``test.csv``, fetched at run time, with
-  ``dataset_kwargs.audio_root`` naming the folder that holds the audio;
-- a local folder holding ``test.csv`` (a downloaded copy of the hub repo);
-- a local folder in the benchmark's own per-task layout: one sub-folder per task
-  (named after the task or its source, case-insensitive, see ``FOLDERS``) holding
-  JSON files (a list of records, ``{"tasks": [...]}``, ``{"data": [...]}`` or an
-  id -> record dict); ASR may instead hold LibriSpeech ``*.flac`` + ``*.trans.txt``
-  and SD ``real/`` and ``fake/`` folders of clips.
-Relative audio paths resolve against the record file's folder, the task folder,
-the data root, then ``dataset_kwargs.audio_root``.
-
-Prompts (user template, system prompt, ``max_new_tokens``) live in each task's YAML.
+Reads the hub table, a downloaded copy of it, or the benchmark's own per-task folder layout
+(see ``FOLDERS``); relative audio paths resolve against the record file's folder, the task
+folder, the data root, then ``dataset_kwargs.audio_root``. Prompts live in each task's YAML.
+Data layouts and options: tasks/README.md, "Get the data".
 """
 
 from __future__ import annotations

@@ -1,19 +1,10 @@
 """MMAU-Pro (arXiv 2508.13992): record loading, prompts and scoring glue.
 
-One lmms-eval task per category (``mmaupro_<key>``, see ``CATEGORIES``): ten
-multiple-choice categories, ``open`` (LLM judge) and ``instruction_following``
-(rule checkers), plus ``mmaupro_other_closed``, which holds every closed row whose
-category is none of the ten (the official scorer scores every category but open and
-instruction following; the released data has no such row, so it is usually empty and
-then left out of the group score). Data (``dataset_path``): a local folder holding ``test.parquet``
-(or ``test.jsonl`` / ``test.json``) with the audio under it as extracted from
-``data.zip``, a path to such a file, or the hub id with ``dataset_kwargs.audio_root``
-pointing at the extracted audio. ``audio_path`` is a list; multi-audio rows pass all
-their clips, in order.
-
-Scores are percentages. Items that cannot be scored (no judge configured, a judge
-failure, an instruction without a checker) are excluded from the score and counted
-under ``excluded``; a task with no scorable item reports NaN, never 0.
+One lmms-eval task per category (``mmaupro_<key>``, see ``CATEGORIES``), plus
+``mmaupro_other_closed`` for closed rows of any other category. Scores are percentages; items
+that cannot be scored (no judge, a judge failure, an instruction without a checker) are
+counted under ``excluded``, and a task with no scorable item reports NaN, never 0. Data
+layouts and options: tasks/README.md.
 """
 
 from __future__ import annotations

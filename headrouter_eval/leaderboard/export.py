@@ -1,15 +1,8 @@
 """The tidy export: one row per (model, method, retention, layer, task, metric), for leaderboard sites.
 
-``<name>_tidy.csv`` and ``<name>_tidy.jsonl`` hold the same rows: every metric lmms-eval
-reported for every task and group of every complete configuration (not only the one the
-leaderboard shows; ``leaderboard_metric`` marks that one), plus each configuration's
-``average``, each with its bootstrap interval and paired difference from vanilla where
-the run logged per-sample rows, the scoring mode the task recorded (parser, matcher,
-instruction checkers), and its provenance (run folder, results file, lmms-eval
-model id and model args, lmms-eval version and commit, evaluation date). Load with
-``pandas.read_csv`` / ``pandas.read_json(path, lines=True)`` or
-``datasets.load_dataset("json", data_files=path)``. Failed and incomplete runs are not
-rows here: the leaderboard's own CSV/JSON lists them with their reasons.
+Every metric of every complete configuration (``leaderboard_metric`` marks the one the
+leaderboard shows), with interval, scoring mode and provenance; failed runs are not rows.
+Columns and loading: README.md, "Sweeps, leaderboards and the regression check".
 """
 
 from __future__ import annotations

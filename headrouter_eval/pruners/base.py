@@ -1,17 +1,10 @@
 """The pruner interface: turn "scores for the audio tokens" into "which audio tokens to keep".
 
-A pruner is a small dataclass with one method, :meth:`Pruner.score`. Everything
-shared (how many tokens to keep, the per-span floor, gathering, positions, hooks)
-lives here and in ``headrouter_eval.engine``, so a new method is ~30-100 lines.
-Pruners see tensors and small callables only (:class:`ScoringInputs`): this package
-imports torch and nothing from transformers or lmms-eval.
-
-The keep-count rule, used everywhere:
-    keep = max(ceil(retention * N_audio), n_spans)
-over all audio tokens of the prompt (all spans together). Selection first gives every
-span its single best-scoring token, then fills the remaining ``keep - n_spans`` slots
-with the best-scoring tokens overall. Text tokens and audio bos/eos are always kept
-and are not counted.
+A pruner is a small dataclass with one method, :meth:`Pruner.score`; the keep count
+(:func:`keep_count`), the per-span floor and gathering live here and in
+``headrouter_eval.engine``. Pruners see tensors and small callables only
+(:class:`ScoringInputs`). The keep rule: README.md, "How pruning works"; how the engine calls a pruner:
+ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """HeadRouter's routing math: head weights from selectivity and audio mass, Gaussian soft routing.
 
-Shared by the pruner (at run time) and calibration (to build profiles), so a profile's
-head weights and the fallback's per-sample weights come from one rule.
-
-Head-weight rules (this project's choice; the paper only says "heads that respond to
-audio and are selective for that class get weight"). For selectivity ``s`` and audio
-mass ``m`` (both per head, in [0, 1]):
-
-* ``selectivity_mass`` (default): ``w ∝ s * m``: a head needs both to count; a head
-  that attends to audio diffusely, or a sharp head that barely looks at the audio
-  (an attention-sink head), gets little weight;
-* ``selectivity``: ``w ∝ s``; ``mass``: ``w ∝ m``; ``uniform``: ``w = 1/H``.
-
+Shared by the pruner (at run time) and calibration (to build profiles), so a profile's head
+weights and the fallback's per-sample weights come from one rule. The rules and why
+``selectivity_mass`` is the default: README.md, "What follows the paper, and what is ours".
 Weights are normalised to the simplex; an all-zero vector falls back to uniform.
 """
 

@@ -1,18 +1,12 @@
 """Uniform: keep evenly spaced audio tokens within every audio span.
 
-Allocation across spans (deterministic): every span first gets one token (the keep
-rule guarantees ``keep >= n_spans``); the other ``keep - n_spans`` tokens are shared
-in proportion to each span's remaining tokens ``n_s - 1`` by the largest-remainder
-method, ties going to the earlier span. Within a span of ``n`` tokens keeping ``k``,
-the kept tokens are ``floor(i * n / k)`` for ``i < k`` (with one span this is the
-prompt-wide rule ``floor(i * N / keep)``). The selection is made here, not through the
-base class's top-k, so no evenly spaced token is ever displaced by the span floor.
-
-``rounding=frame`` is AudioMarathon's "frame" baseline exactly (its FastV modeling file,
-``frame`` branch): ``max(1, int(N * (1 - ratio)))`` tokens with ``ratio = 1 - retention``,
-at ``int(i * step)``, ``step = N / kept`` in floating point, over all audio tokens of the
-prompt as one sequence (AudioMarathon has one span) and without the per-span floor, so
-its count is ``int``-rounded where ours is ``ceil``-rounded.
+Allocation across spans (deterministic): every span first gets one token (the keep rule
+guarantees ``keep >= n_spans``); the other ``keep - n_spans`` tokens are shared in proportion
+to each span's remaining tokens ``n_s - 1`` by the largest-remainder method, ties going to the
+earlier span. Within a span of ``n`` tokens keeping ``k``, the kept tokens are
+``floor(i * n / k)`` for ``i < k``. The selection is made here, not through the base class's
+top-k, so no evenly spaced token is displaced by the span floor. ``rounding=frame``
+(AudioMarathon's "frame" baseline): docs/dart.md.
 """
 
 from __future__ import annotations
