@@ -47,7 +47,7 @@ def demo_methods(profile: str) -> list:
 def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[int, ...], num_processes: int,
                       launcher: str):
     """The demo grid: the bundled model x every method x ``retentions`` x ``hr_synth``."""
-    from headrouter_eval.leaderboard.sweep_config import build_config
+    from headrouter_eval.sweep.config import build_config
     from headrouter_eval.tasks_path import tasks_dir
 
     if not (BUNDLED_MODEL / "config.json").is_file():
@@ -73,7 +73,7 @@ def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[i
 
 def run_demo(args: argparse.Namespace) -> int:
     from headrouter_eval.leaderboard.report import write_leaderboard
-    from headrouter_eval.leaderboard.sweep import run_sweep
+    from headrouter_eval.sweep.runner import run_sweep
 
     started = time.perf_counter()
     record = _provenance(args)  # taken before running: the commit and files that made the results

@@ -9,9 +9,9 @@ import yaml
 
 from headrouter_eval.leaderboard.cli import PAPER_GRID
 from headrouter_eval.leaderboard.reference import load_reference
-from headrouter_eval.leaderboard.sweep import build_command
-from headrouter_eval.leaderboard.sweep_config import build_config, expand, load_yaml
 from headrouter_eval.registry import METHODS
+from headrouter_eval.sweep.config import build_config, expand, load_yaml
+from headrouter_eval.sweep.runner import build_command
 from headrouter_eval.tasks_path import tasks_dir
 
 from .leaderboard_helpers import cli

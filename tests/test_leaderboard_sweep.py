@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from headrouter_eval.leaderboard.runs import COMPLETE, FAILED, INCOMPLETE, MANIFEST_NAME, discover_runs
-from headrouter_eval.leaderboard.sweep import is_finished, verdict
+from headrouter_eval.sweep.runner import is_finished, verdict
 
 from .leaderboard_helpers import FIXTURE_TASKS, cli, run_plain_lmms_eval, write_config
 from .lmms_cli import stats_file
@@ -201,8 +201,8 @@ def test_profiles_option_marks_every_run_that_scored_their_calibration_items(swe
 def test_a_setup_failure_names_its_cause_and_stops_the_grid_early(tiny_checkpoint, tmp_path):
     """A missing data file: the reason names the file (not tenacity's RetryError), and after two
     identical failures the remaining configurations are not run (what ``demo`` relies on)."""
-    from headrouter_eval.leaderboard.sweep import run_sweep
-    from headrouter_eval.leaderboard.sweep_config import build_config
+    from headrouter_eval.sweep.config import build_config
+    from headrouter_eval.sweep.runner import run_sweep
 
     sweep = build_config(dict(
         output_dir=str(tmp_path / "runs"), include_path=str(FIXTURE_TASKS), tasks=["hrlb_nodata"],

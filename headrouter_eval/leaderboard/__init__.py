@@ -1,9 +1,9 @@
-"""Results tooling: run grids through lmms-eval, tabulate them, plot them, guard them in CI.
+"""Results tooling: read run folders, tabulate them, plot them, guard them in CI.
+
+Running the grids is :mod:`headrouter_eval.sweep`'s job.
 
 One job per module:
 
-- :mod:`.sweep_config` - the sweep's YAML/flag configuration and its expansion into configurations
-- :mod:`.sweep` - running the configurations through lmms-eval, resumably
 - :mod:`.stats` - reading the pruning statistics our adapter writes
 - :mod:`.runs` - reading run folders (lmms-eval results + stats) and judging them complete or failed
 - :mod:`.scoring` - which metric is "the score" of a task

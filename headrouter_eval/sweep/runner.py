@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from headrouter_eval.leaderboard.progress import run_with_progress, start_grid_bar
 from headrouter_eval.leaderboard.runs import (
     ANSI,
     COMPLETE,
@@ -44,9 +43,10 @@ from headrouter_eval.leaderboard.runs import (
     read_sweep_run,
 )
 from headrouter_eval.leaderboard.scoring import MetricChoice
-from headrouter_eval.leaderboard.sweep_config import Configuration, SweepConfig, expand
-from headrouter_eval.leaderboard.sweep_lock import sweep_lock
 from headrouter_eval.stats import EXPECTED_WORLD_SIZE_ENV
+from headrouter_eval.sweep.config import Configuration, SweepConfig, expand
+from headrouter_eval.sweep.lock import sweep_lock
+from headrouter_eval.sweep.progress import run_with_progress, start_grid_bar
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
