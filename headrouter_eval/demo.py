@@ -3,8 +3,11 @@
 Runs every method at a few retentions and at two pruning layers on the bundled synthetic
 benchmark (``hr_synth``) with the bundled trained tiny model, through the same sweep and
 lmms-eval runs a user makes on real checkpoints, then writes the leaderboard, its plot and
-a note on how it was made. The random baseline runs with three seeds (the leaderboard
-notes their spread); HeadRouter uses the bundled three-class profile calibrated for each
+a note on how it was made. All configurations share the model, so the sweep runs them in
+one grid worker process (``headrouter_eval/sweep/worker.py``): importing torch and
+lmms-eval, indexing the tasks and reading the checkpoint happen once, not per
+configuration. The random baseline runs with three seeds (the leaderboard notes their
+spread); HeadRouter uses the bundled three-class profile calibrated for each
 layer. The run folders are resumable: running the command again finishes what is
 missing and re-tabulates.
 """
