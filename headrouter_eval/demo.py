@@ -3,8 +3,11 @@
 Runs every method at a few retentions and at two pruning layers on the bundled synthetic
 benchmark (``hr_synth``) with the bundled trained tiny model, through the same sweep and
 lmms-eval runs a user makes on real checkpoints, then writes the leaderboard, its plot and
-a note on how it was made. The random baseline runs with three seeds (the leaderboard
-notes their spread); HeadRouter uses the bundled three-class profile calibrated for each
+a note on how it was made. All configurations share the model, so the sweep runs them in
+one grid worker process (``headrouter_eval/sweep/worker.py``): importing torch and
+lmms-eval, indexing the tasks and reading the checkpoint happen once, not per
+configuration. The random baseline runs with three seeds (the leaderboard notes their
+spread); HeadRouter uses the bundled three-class profile calibrated for each
 layer. The run folders are resumable: running the command again finishes what is
 missing and re-tabulates.
 """
@@ -47,7 +50,7 @@ def demo_methods(profile: str) -> list:
 def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[int, ...], num_processes: int,
                       launcher: str):
     """The demo grid: the bundled model x every method x ``retentions`` x ``hr_synth``."""
-    from headrouter_eval.leaderboard.sweep_config import build_config
+    from headrouter_eval.sweep.config import build_config
     from headrouter_eval.tasks_path import tasks_dir
 
     if not (BUNDLED_MODEL / "config.json").is_file():
@@ -73,7 +76,7 @@ def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[i
 
 def run_demo(args: argparse.Namespace) -> int:
     from headrouter_eval.leaderboard.report import write_leaderboard
-    from headrouter_eval.leaderboard.sweep import run_sweep
+    from headrouter_eval.sweep.runner import run_sweep
 
     started = time.perf_counter()
     record = _provenance(args)  # taken before running: the commit and files that made the results

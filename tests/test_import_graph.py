@@ -5,7 +5,8 @@ still a dependency. Rules (ARCHITECTURE.md, "Rules the code keeps"):
 * pruners reach neither transformers nor lmms-eval (nor accelerate), directly or through
   any package module they import, nor the engine (it calls them, not the other way);
 * the lmms-eval registration module and the name catalogue reach no torch;
-* results tooling (leaderboard/) and task utilities never reach the engine or the models;
+* results tooling (leaderboard/), the grid runner (sweep/, but for its worker program) and task
+  utilities never reach the engine or the models;
 * the engine, the model integrations and the efficiency benchmark never reach lmms-eval;
 * model internals are named only under ``headrouter_eval/models/``: nothing else imports
   ``transformers.models.*`` or a model class, or touches a decoder's attributes.
@@ -145,7 +146,11 @@ def test_engine_models_and_bench_never_reach_lmms_eval(module):
         assert banned not in external(module), f"{module} reaches {banned}: {' -> '.join(path_to(module, banned))}"
 
 
-RESULTS_TOOLING = sorted(m for m in MODULES if m.startswith("headrouter_eval.leaderboard"))
+# the grid runner (sweep/) is held to the same rule, but for its worker program (sweep/worker.py),
+# which runs in a process of its own and drives lmms-eval and the adapter as `python -m lmms_eval` does
+GRID_WORKER = "headrouter_eval.sweep.worker"
+RESULTS_TOOLING = sorted(m for m in MODULES if m.startswith(("headrouter_eval.leaderboard", "headrouter_eval.sweep"))
+                         and m != GRID_WORKER)
 
 
 @pytest.mark.parametrize("module", RESULTS_TOOLING)

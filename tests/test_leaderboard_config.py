@@ -9,9 +9,9 @@ import yaml
 
 from headrouter_eval.leaderboard.cli import PAPER_GRID
 from headrouter_eval.leaderboard.reference import load_reference
-from headrouter_eval.leaderboard.sweep import build_command
-from headrouter_eval.leaderboard.sweep_config import build_config, expand, load_yaml
 from headrouter_eval.registry import METHODS
+from headrouter_eval.sweep.config import build_config, expand, load_yaml
+from headrouter_eval.sweep.runner import build_command
 from headrouter_eval.tasks_path import tasks_dir
 
 from .leaderboard_helpers import cli
@@ -129,8 +129,8 @@ def test_bad_reference_file(tmp_path: Path):
 
 def test_seed_lists_expand_and_profiles_exclude_calibration_items_for_every_method(tmp_path):
     from headrouter_eval.leaderboard.runs import _requested_tasks
-    from headrouter_eval.leaderboard.sweep import _evaluation_args
     from headrouter_eval.profiles.exclusion import wrapper_yaml
+    from headrouter_eval.sweep.runner import _evaluation_args
 
     config = build_config({**BASE, "output_dir": str(tmp_path / "runs"), "layers": [0, 2], "methods": [
         "vanilla_qwen_omni", {"model": "random_qwen_omni", "model_args": {"seed": [0, 1, 2]}},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from headrouter_eval.leaderboard.progress import ItemCounter, run_with_progress
 from headrouter_eval.stats_writer import STATS_NAME
+from headrouter_eval.sweep.progress import ItemCounter, run_with_progress
 
 
 def test_counter_reads_the_bar_after_requests_start_and_the_stats_lines(tmp_path):

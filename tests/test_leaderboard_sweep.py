@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from headrouter_eval.leaderboard.runs import COMPLETE, FAILED, INCOMPLETE, MANIFEST_NAME, discover_runs
-from headrouter_eval.leaderboard.sweep import is_finished, verdict
+from headrouter_eval.sweep.runner import is_finished, verdict
 
 from .leaderboard_helpers import FIXTURE_TASKS, cli, run_plain_lmms_eval, write_config
 from .lmms_cli import stats_file
@@ -201,8 +201,8 @@ def test_profiles_option_marks_every_run_that_scored_their_calibration_items(swe
 def test_a_setup_failure_names_its_cause_and_stops_the_grid_early(tiny_checkpoint, tmp_path):
     """A missing data file: the reason names the file (not tenacity's RetryError), and after two
     identical failures the remaining configurations are not run (what ``demo`` relies on)."""
-    from headrouter_eval.leaderboard.sweep import run_sweep
-    from headrouter_eval.leaderboard.sweep_config import build_config
+    from headrouter_eval.sweep.config import build_config
+    from headrouter_eval.sweep.runner import run_sweep
 
     sweep = build_config(dict(
         output_dir=str(tmp_path / "runs"), include_path=str(FIXTURE_TASKS), tasks=["hrlb_nodata"],
@@ -217,3 +217,40 @@ def test_a_setup_failure_names_its_cause_and_stops_the_grid_early(tiny_checkpoin
         assert "FileNotFoundError" in failure and "hrlb_nodata_missing.jsonl" in failure, failure
         assert "RetryError" not in failure
     assert not (tmp_path / "runs" / "tiny" / "uniform_r0.5_L0").exists()
+
+
+def _answers(folder) -> dict:
+    """(task, doc id) -> (filtered answer, per-sample metrics) from lmms-eval's samples files."""
+    out = {}
+    for path in folder.rglob("*_samples_*.jsonl"):
+        task = path.name.split("_samples_")[-1].removesuffix(".jsonl")
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            out[(task, row["doc_id"])] = (row["filtered_resps"], row.get("exact_match"))
+    return out
+
+
+def test_the_grid_worker_runs_what_lmms_eval_runs(sweep_dir, tmp_path):
+    """The grid's configurations of one model ran in one worker process; a configuration's files
+    hold what its recorded command gives when lmms-eval runs it as a process of its own."""
+    import subprocess
+    import sys
+
+    runs = sweep_dir / "runs" / "tiny"
+    folders = [runs / "vanilla" / "hrlb_group", runs / "fastv_r0.5_L0" / "hrlb_group"]
+    manifests = [json.loads((folder / MANIFEST_NAME).read_text()) for folder in folders]
+    assert [m["runner"] for m in manifests] == ["grid worker", "grid worker"]
+    assert manifests[0]["worker_pid"] == manifests[1]["worker_pid"]
+    command = manifests[1]["command"]
+    argv = command[command.index("--model"):]
+    argv[argv.index("--output_path") + 1] = str(tmp_path / "plain")
+    done = subprocess.run([sys.executable, "-m", "lmms_eval", *argv], capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    worker, plain = folders[1], tmp_path / "plain"
+    results = [json.loads(next(f.rglob("*_results.json")).read_text())["results"] for f in (worker, plain)]
+    assert results[0] == results[1]
+    assert _answers(worker) == _answers(plain) and len(_answers(plain)) == 10
+    kept = [{(r["task"], r["doc_id"]): (r["audio_tokens"], r["kept_tokens"]) for r in _stats_lines(f)}
+            for f in (worker, plain)]
+    assert kept[0] == kept[1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from headrouter_eval.demo import DEMO_LAYERS, DEMO_RETENTIONS, demo_sweep_config
-from headrouter_eval.leaderboard.sweep_config import expand
+from headrouter_eval.sweep.config import expand
 
 
 def test_demo_grid_reaches_low_retention_and_labels_the_ablation(tmp_path):

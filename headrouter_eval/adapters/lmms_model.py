@@ -22,7 +22,7 @@ from lmms_eval.models.model_utils.usage_metrics import log_usage
 from lmms_eval.utils import Collator
 from tqdm import tqdm
 
-from headrouter_eval.adapters import model_args
+from headrouter_eval.adapters import checkpoints, model_args
 from headrouter_eval.adapters.generation import generate_kwargs, generation_settings
 from headrouter_eval.audio import TARGET_SR, load_audio
 from headrouter_eval.catalog import FAMILIES, METHODS, class_name, model_id
@@ -111,11 +111,11 @@ class PrunedAudioLM(lmms):
             run_id = shared[0]
         self._calls = 0
         self.family: ModelFamily = get_family(self.family_name)
-        self.processor = self.family.load_processor(pretrained)
-        self.model = self.family.load_model(
-            pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation
+        # loaded here, or shared with the previous adapter of the sweep's grid worker (see checkpoints.py)
+        self.processor, self.model = checkpoints.load(
+            self.family, pretrained, device=self._device, dtype=dtype, attn_implementation=attn_implementation
         )
-        self.engine = PruningEngine(self.model, self.family, self.pruner, layer=layer).attach()
+        self.engine = checkpoints.attach(PruningEngine(self.model, self.family, self.pruner, layer=layer))
         self.system_prompt = system_prompt
         self.max_new_tokens = max_new_tokens
         self.long_audio = long_audio

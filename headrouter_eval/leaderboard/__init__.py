@@ -1,4 +1,7 @@
-"""Results tooling: run grids through lmms-eval, tabulate them, plot them, guard them in CI.
+"""Results tooling: read run folders, tabulate them, plot them, guard them in CI.
 
-One job per module; the commands are described in headrouter_eval/leaderboard/README.md.
+Running the grids is :mod:`headrouter_eval.sweep`'s job.
+
+One job per module, each saying its own in its docstring; the commands are described in
+headrouter_eval/leaderboard/README.md.
 """

@@ -36,8 +36,8 @@ def _catch_stop_signals() -> dict:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from headrouter_eval.leaderboard.sweep import run_sweep
-    from headrouter_eval.leaderboard.sweep_config import build_config, load_yaml
+    from headrouter_eval.sweep.config import build_config, load_yaml
+    from headrouter_eval.sweep.runner import run_sweep
 
     data: dict = {}
     base_dir = None
@@ -57,7 +57,7 @@ def _sweep(args: argparse.Namespace) -> int:
     }
     data.update({k: v for k, v in overrides.items() if v is not None})
     if args.model_args:
-        from headrouter_eval.leaderboard.sweep_config import parse_arg_dict
+        from headrouter_eval.sweep.config import parse_arg_dict
 
         merged = parse_arg_dict(data.get("model_args"), where)
         merged.update(parse_arg_dict(args.model_args, "--model-args"))

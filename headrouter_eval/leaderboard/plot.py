@@ -29,7 +29,7 @@ STYLES = {
 }
 FALLBACK = [("tab:orange", "v"), ("tab:brown", "P"), ("tab:pink", "X"), ("tab:olive", "*"), ("tab:cyan", "h")]
 FORMATS = (".png", ".pdf")
-# a method run with several seeds is labelled <method>_s<seed> (see sweep_config)
+# a method run with several seeds is labelled <method>_s<seed> (see headrouter_eval/sweep/config.py)
 SEED_SUFFIX = re.compile(r"_s\d+$")
 
 

@@ -375,7 +375,7 @@ def unreadable_run(folder: Path, exc: BaseException) -> Run:
                layer=None, tasks=[], status=FAILED, problem=_describe_error(exc))
 
 
-# where a sweep moves a finished run that a run with other settings replaced (see sweep.py)
+# where a sweep moves a finished run that a run with other settings replaced (see headrouter_eval/sweep/runner.py)
 SUPERSEDED = ".superseded"
 
 

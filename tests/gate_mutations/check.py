@@ -70,8 +70,8 @@ def _run_rows(name: str, labels: list[str], retentions: list[float], layers: lis
     """Run ``labels`` x retentions x layers into ``work/name``; returns the leaderboard CSV."""
     from headrouter_eval.demo import BUNDLED_MODEL, DEMO_TASK
     from headrouter_eval.leaderboard.report import write_leaderboard
-    from headrouter_eval.leaderboard.sweep import run_sweep
-    from headrouter_eval.leaderboard.sweep_config import build_config
+    from headrouter_eval.sweep.config import build_config
+    from headrouter_eval.sweep.runner import run_sweep
     from headrouter_eval.tasks_path import tasks_dir
 
     runs = work / name / "runs"

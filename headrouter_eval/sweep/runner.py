@@ -1,8 +1,10 @@
 """Run a sweep's configurations through lmms-eval, one folder each, resumably.
 
 A configuration is skipped when its folder holds a finished run of the same command, else
-rerun; the outcome is judged by the files, never by the exit code alone. Failures do not
-stop the sweep. The rules: headrouter_eval/leaderboard/README.md, "sweep".
+rerun: single-process configurations in the grid worker (:mod:`.worker`), data-parallel ones
+through ``accelerate launch`` / ``torchrun``. The outcome is judged by the files, never by the
+exit code alone; failures do not stop the sweep. The rules:
+headrouter_eval/leaderboard/README.md, "sweep".
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from headrouter_eval.leaderboard.metric_choice import MetricChoice
-from headrouter_eval.leaderboard.progress import run_with_progress, start_grid_bar
 from headrouter_eval.leaderboard.runs import (
     ANSI,
     COMPLETE,
@@ -30,9 +31,11 @@ from headrouter_eval.leaderboard.runs import (
     log_failure,
     read_sweep_run,
 )
-from headrouter_eval.leaderboard.sweep_config import Configuration, SweepConfig, expand
-from headrouter_eval.leaderboard.sweep_lock import sweep_lock
 from headrouter_eval.stats_writer import EXPECTED_WORLD_SIZE_ENV
+from headrouter_eval.sweep.config import Configuration, SweepConfig, expand
+from headrouter_eval.sweep.lock import sweep_lock
+from headrouter_eval.sweep.progress import follow_with_progress, run_with_progress, start_grid_bar
+from headrouter_eval.sweep.worker_handle import GridWorker, split_command
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
@@ -294,28 +297,79 @@ class SweepOutcome:
         return 1 if self.failed else 0
 
 
+class Workers:
+    """The grid worker of the model being run: started at its first configuration, reused by the
+    next ones of the same model, ended when the grid moves to another model or ends.
+
+    One worker per model, not one per grid: configurations of one model share the checkpoint,
+    and one process never holds two models in memory.
+    """
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+        self.current: GridWorker | None = None
+
+    def for_config(self, config: Configuration) -> GridWorker:
+        key = (config.model.name, config.model.pretrained)
+        if self.current is not None and (self.current.key != key or not self.current.alive):
+            self.close()
+        if self.current is None:
+            self.current = GridWorker(self.python, key, config.folder / LOG_NAME)
+        return self.current
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+
+
 def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: int, python: str,
-                      progress: bool = False) -> tuple[str, str | None, float]:
-    """Evaluate one configuration into its folder; returns (status, problem, seconds)."""
+                      progress: bool = False, workers: Workers | None = None) -> tuple[str, str | None, float]:
+    """Evaluate one configuration into its folder; returns (status, problem, seconds).
+
+    Single-process configurations run in the grid worker of ``workers`` (a worker of its own
+    when None). Data-parallel ones (``num_processes > 1``) run as their own process group:
+    the launcher starts one process per rank and lmms-eval sets up the process group for
+    that run, which a long-lived worker could not redo per configuration.
+    """
     command = build_command(config, sweep, num_processes, python)
+    # how it ran, for the record: the command above is what lmms-eval was given either way
+    runner: dict = {"runner": "subprocess"}
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     log_path = config.folder / LOG_NAME
     start = time.perf_counter()
-    # the adapter refuses to start when the launcher delivers another process count
-    env = {**os.environ, EXPECTED_WORLD_SIZE_ENV: str(num_processes)}
+    own_worker = None
     # everything from clearing the old attempt to lmms-eval's exit is inside the try: a
     # Ctrl-C at any moment of the configuration's start-up still marks it interrupted
     try:
         _clear_attempt(config.folder)
         config.folder.mkdir(parents=True, exist_ok=True)
-        _write_manifest(config.folder, _manifest(config, num_processes, command, RUNNING, started=started))
-        returncode = run_with_progress(command, log_path, config.folder, config.describe(), num_processes, progress,
-                                       env=env)
+        worker = None
+        if num_processes == 1:
+            if workers is None:
+                worker = own_worker = GridWorker(python, (), log_path)
+            else:
+                worker = workers.for_config(config)
+            runner = {"runner": "grid worker", "worker_pid": worker.process.pid}
+        _write_manifest(config.folder, _manifest(config, num_processes, command, RUNNING, started=started, **runner))
+        if worker is None:
+            # the adapter refuses to start when the launcher delivers another process count
+            env = {**os.environ, EXPECTED_WORLD_SIZE_ENV: str(num_processes)}
+            returncode = run_with_progress(command, log_path, config.folder, config.describe(), num_processes,
+                                           progress, env=env)
+        else:
+            variables, argv = split_command(command)
+            job = worker.start(argv, {**variables, EXPECTED_WORLD_SIZE_ENV: "1"}, log_path)
+            returncode = follow_with_progress(job, log_path, config.folder, config.describe(), 1, progress)
     except KeyboardInterrupt:
         config.folder.mkdir(parents=True, exist_ok=True)
-        _write_manifest(config.folder, _manifest(config, num_processes, command, INTERRUPTED, started=started))
+        _write_manifest(config.folder, _manifest(config, num_processes, command, INTERRUPTED, started=started,
+                                                 **runner))
         _demote_results(config.folder)
         raise
+    finally:
+        if own_worker is not None:
+            own_worker.close()
     seconds = time.perf_counter() - start
     try:
         status, problem = verdict(config.folder)
@@ -331,7 +385,7 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
     _write_manifest(config.folder, _manifest(
         config, num_processes, command, status, problem=problem, started=started,
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), wall_s=round(seconds, 1),
-        returncode=returncode))
+        returncode=returncode, **runner))
     return status, problem, seconds
 
 
@@ -352,13 +406,18 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
     # leaves nothing behind, not even the output folder the lock would create
     configs = expand(sweep)
     if dry_run:
-        return _run_sweep(sweep, configs, True, python, echo, stop_after_same_failures, progress)
-    with sweep_lock(Path(sweep.output_dir), echo):
-        return _run_sweep(sweep, configs, False, python, echo, stop_after_same_failures, progress)
+        return _run_sweep(sweep, configs, True, python, echo, stop_after_same_failures, progress, None)
+    workers = Workers(python)
+    try:
+        with sweep_lock(Path(sweep.output_dir), echo):
+            return _run_sweep(sweep, configs, False, python, echo, stop_after_same_failures, progress, workers)
+    finally:
+        workers.close()
 
 
 def _run_sweep(sweep: SweepConfig, configs: list[Configuration], dry_run: bool, python: str,
-               echo: Callable[[str], None], stop_after_same_failures: int, progress: bool | None) -> SweepOutcome:
+               echo: Callable[[str], None], stop_after_same_failures: int, progress: bool | None,
+               workers: Workers | None) -> SweepOutcome:
     num_processes = resolve_num_processes(sweep.num_processes)
     outcome = SweepOutcome()
     width = len(str(len(configs)))
@@ -384,7 +443,8 @@ def _run_sweep(sweep: SweepConfig, configs: list[Configuration], dry_run: bool, 
             echo(f"{prefix}: left {manifest_status(config.folder)!r} by an earlier sweep that stopped; running again")
         echo(f"{prefix}: running (log: {config.folder / LOG_NAME})")
         try:
-            status, problem, seconds = run_configuration(config, sweep, num_processes, python, bar is not None)
+            status, problem, seconds = run_configuration(config, sweep, num_processes, python, bar is not None,
+                                                         workers)
         except KeyboardInterrupt:
             raise SweepInterrupted(
                 f"interrupted during {config.describe()}; its folder {config.folder} is marked "

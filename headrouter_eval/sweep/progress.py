@@ -22,7 +22,7 @@ from headrouter_eval.leaderboard.runs import ANSI
 _TQDM_COUNT = re.compile(r"(\d+)/(\d+) \[")
 # lmms-eval logs this right before the model runs; bars before it (data loading) are not items
 _RUNNING = re.compile(r"Running \w+ requests")
-POLL_S = 0.5
+POLL_S = 0.2
 
 
 class ItemCounter:
@@ -99,23 +99,30 @@ def start_grid_bar(configs: list, dry_run: bool, progress: bool | None, echo: Ca
 def run_with_progress(command: list[str], log_path: Path, stats_dir: Path, label: str, num_processes: int,
                       enabled: bool, env: dict[str, str] | None = None) -> int:
     """Run ``command`` with its output in ``log_path``, drawing the items bar; returns the exit code."""
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        return follow_with_progress(process, log_path, stats_dir, label, num_processes, enabled)
+
+
+def follow_with_progress(process, log_path: Path, stats_dir: Path, label: str, num_processes: int,
+                         enabled: bool) -> int:
+    """Wait for a running evaluation (a ``Popen``, or a job of the grid worker: anything with
+    ``poll``, ``kill`` and ``wait``) writing to ``log_path``, drawing the items bar; returns its exit code."""
     counter = ItemCounter(log_path, stats_dir, num_processes)
     bar = tqdm(total=None, desc=label, unit="item", position=1, leave=False, disable=not enabled,
                dynamic_ncols=True)
-    with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-        try:
-            while process.poll() is None:
-                time.sleep(POLL_S)
-                _refresh(bar, counter)
+    try:
+        while process.poll() is None:
+            time.sleep(POLL_S)
             _refresh(bar, counter)
-        except BaseException:
-            # Ctrl-C or any error here: never leave the evaluation running behind the sweep
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            bar.close()
+        _refresh(bar, counter)
+    except BaseException:
+        # Ctrl-C or any error here: never leave the evaluation running behind the sweep
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        bar.close()
     return process.returncode
 
 
