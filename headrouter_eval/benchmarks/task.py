@@ -2,20 +2,11 @@
 to ``process_results``.
 
 Why a class and not plain YAML: lmms-eval 0.7.3 has no ``--task_kwargs``, and
-``process_results(doc, results)`` never sees the task config, so options such as
-the answer parser or the MMAU-Pro matcher could not reach the scorer. The task
-YAMLs name this class (``class: !function utils.<Task>``); the user's options come
-in through ordinary task-config keys that lmms-eval already merges from a YAML
-passed to ``--tasks`` (see tasks/README.md):
-
-- ``dataset_path``: hub id or a local folder/file; ``dataset_kwargs``: loader
-  options such as ``audio_root``;
-- ``scoring``: a dict of scoring options (validated; recorded in the results'
-  task config under ``metadata.scoring``).
-
-The data are read by the benchmark module (``load_docs``), because the benchmarks'
-own layouts (per-task JSON, folders of real/fake clips, LibriSpeech transcripts)
-are not ``datasets.load_dataset`` formats.
+``process_results(doc, results)`` never sees the task config, so options such as the answer
+parser or the MMAU-Pro matcher could not reach the scorer. The task YAMLs name this class;
+the options (``dataset_path``, ``dataset_kwargs``, ``scoring``) come in as ordinary
+task-config keys (tasks/README.md). The benchmark modules read the data themselves
+(``load_docs``): their layouts are not ``datasets.load_dataset`` formats.
 """
 
 from __future__ import annotations

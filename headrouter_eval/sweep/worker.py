@@ -2,23 +2,14 @@
 
 Started by the sweep (:mod:`.worker_handle`) as ``python -m headrouter_eval.sweep.worker``.
 Each job on its stdin (one JSON line: ``argv``, ``env``, ``log``) is one configuration's
-lmms-eval command line; the worker
-
-1. points its stdout and stderr at the configuration's log (what a subprocess's output was);
-2. sets the job's environment variables (the calibration exclusion, the expected process
-   count) and removes those an earlier job set that this one does not;
-3. runs lmms-eval's own command-line entry (``lmms_eval.cli.dispatch.main``) with that argv,
-   in this process: the same argument parsing, evaluation, result and sample files, printed
-   tables and error handling as ``python -m lmms_eval``;
-4. answers one JSON line ``{"rc": <exit status>}`` on its private copy of stdout.
-
-What is paid once per worker instead of once per configuration: importing torch,
-transformers and lmms-eval (the first job's log shows it), indexing the task folders (one
-index per ``--include_path`` list, reused; each run still builds its own task objects from
-it), and reading the checkpoint (:func:`headrouter_eval.adapters.checkpoints.sharing`: the
-next adapter with the same checkpoint and loading settings reuses it; only the pruner and
-its hooks are new). Nothing a run computes is carried over: lmms-eval seeds every run,
-builds its tasks, model object and trackers anew, and resets its metric logs.
+lmms-eval command line: the worker points its stdout and stderr at the job's log, sets the
+job's environment variables (removing those an earlier job set that this one does not), runs
+lmms-eval's own entry (``lmms_eval.cli.dispatch.main``) in this process, and answers one JSON
+line ``{"rc": <exit status>}`` on its private copy of stdout. Nothing a run computes is
+carried over: lmms-eval seeds every run, builds its tasks, model object and trackers anew
+and resets its metric logs; only imports, the task index and the checkpoint
+(:func:`headrouter_eval.adapters.checkpoints.sharing`) are reused. Why: "One worker per
+model" in headrouter_eval/leaderboard/README.md.
 """
 
 from __future__ import annotations
