@@ -137,7 +137,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "95% intervals, its figures and how_made.json. Resumable: run folders that finished are "
                     "skipped.",
         formatter_class=FORMATTER,
-        epilog=examples("headrouter-eval demo                     # 25 runs, about 27 minutes on a 2-core CPU",
+        epilog=examples("headrouter-eval demo                     # 25 runs, about 18 minutes on an idle 2-core CPU",
                         "headrouter-eval demo --retentions 0.5 --out demo-quick --runs runs/demo-quick"))
     parser.add_argument("--out", type=Path, default=Path("results/demo"), help="leaderboard folder")
     parser.add_argument("--runs", type=Path, default=Path("runs/demo"), help="run folders (resumable)")
