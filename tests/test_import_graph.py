@@ -55,23 +55,31 @@ def _runtime_nodes(tree: ast.AST):
         todo.extend(ast.iter_child_nodes(node))
 
 
-@cache
-def direct_imports(name: str) -> frozenset[str]:
-    """Absolute names of everything module ``name`` imports (package modules resolved to modules)."""
+def import_statements(name: str, include_type_only: bool = False) -> list[tuple[str, list[str]]]:
+    """Per import statement of module ``name``: the absolute module it names (relative imports
+    resolved) and the package modules among its imported names (``from pkg import module``)."""
     path = MODULES[name]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in _runtime_nodes(tree):
+    statements = []
+    for node in ast.walk(tree) if include_type_only else _runtime_nodes(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            statements += [(alias.name, []) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES)
+            statements.append((base, [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in MODULES]))
+    return statements
+
+
+@cache
+def direct_imports(name: str) -> frozenset[str]:
+    """Absolute names of everything module ``name`` imports (package modules resolved to modules)."""
+    found = set()
+    for base, modules in import_statements(name):
+        found.update([base, *modules])
     # importing a.b.c runs a/__init__ and a/b/__init__ too
     with_parents = set(found)
     for item in found:
@@ -223,16 +231,10 @@ RESULTS_TOOLING = sorted(m for m in MODULES if m.startswith("headrouter_eval.lea
 def _module_imports(name: str, include_type_only: bool) -> set[str]:
     """The results-tooling modules ``name`` imports, type-only imports included when asked
     (a cycle that only type hints close still ties the two modules to each other)."""
-    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
-    nodes = ast.walk(tree) if include_type_only else _runtime_nodes(tree)
     found = set()
-    for node in nodes:
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.update(m for m in (node.module, *(f"{node.module}.{a.name}" for a in node.names))
-                         if m in RESULTS_TOOLING)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name in RESULTS_TOOLING)
-    return found - {name}
+    for base, modules in import_statements(name, include_type_only):
+        found.update([base, *modules])
+    return (found & set(RESULTS_TOOLING)) - {name}
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str]:
@@ -286,19 +288,9 @@ def test_no_module_reads_a_pruners_private_profile():
 def explicit_imports(name: str) -> set[str]:
     """Package modules ``name`` imports by name (``from pkg import f`` counts as importing ``pkg``):
     the edges along which a cycle makes one module run before another has finished."""
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            modules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES]
-            found.update(modules or [base])
+    for base, modules in import_statements(name):
+        found.update(modules or [base])
     return {item for item in found if item in MODULES}
 
 
