@@ -12,10 +12,11 @@ import contextlib
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
+
+from .lmms_cli import run_lmms_eval_argv
 
 FIXTURE_TASKS = Path(__file__).parent / "fixtures" / "leaderboard_tasks"
 
@@ -51,9 +52,8 @@ def write_config(path: Path, **data) -> Path:
 
 def run_plain_lmms_eval(output: Path, model_args: str, tasks: str, model: str = "dummy") -> subprocess.CompletedProcess:
     """lmms-eval on its own (no sweep): the layout a user's ad-hoc run leaves."""
-    command = [sys.executable, "-m", "lmms_eval", "--model", model, "--model_args", model_args,
-               "--tasks", tasks, "--include_path", str(FIXTURE_TASKS), "--output_path", str(output)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    return run_lmms_eval_argv(["--model", model, "--model_args", model_args, "--tasks", tasks,
+                               "--include_path", str(FIXTURE_TASKS), "--output_path", str(output)])
 
 
 def dummy_runs(base: Path) -> Path:

@@ -1,34 +1,83 @@
-"""Run the real ``lmms-eval eval`` command in a subprocess, offline, and find what it wrote."""
+"""Run the real ``lmms-eval eval`` command offline, and find what it wrote.
+
+Single-process runs go to one grid worker (``headrouter_eval/sweep/worker.py``) shared by
+the whole test session: it runs lmms-eval's own command-line entry on the given argv in
+a long-lived process, so each run pays for lmms-eval's argument parsing, task building,
+model loading and scoring, but not for importing torch, transformers and lmms-eval again
+(about 10 s a run on the 2-core machine). ``fresh_process=True`` and data-parallel runs
+start ``python -m lmms_eval`` (or ``accelerate launch``) as a user would: those are the
+seams the suite proves in a process of their own.
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+
+from headrouter_eval.sweep.worker_handle import GridWorker
+
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+_shared: dict = {}  # "worker": the session's GridWorker, "logs": the folder of its runs' logs
+
+
+def _close_shared_worker() -> None:
+    worker = _shared.pop("worker", None)
+    if worker is not None:
+        worker.close()
+
+
+atexit.register(_close_shared_worker)
+
+
+def run_lmms_eval_argv(argv: list[str], env: dict[str, str] | None = None,
+                       timeout: int = 300) -> subprocess.CompletedProcess:
+    """``lmms-eval ARGV`` in the session's worker, offline. Its output (stdout and stderr
+    together, as the worker sends both to one log) is returned as ``stderr``."""
+    env = {**OFFLINE_ENV, **(env or {})}
+    logs = _shared.setdefault("logs", Path(tempfile.mkdtemp(prefix="lmms-eval-logs-")))
+    log = logs / f"run{len(list(logs.iterdir()))}.log"
+    log.touch()
+    worker = _shared.get("worker")
+    if worker is None or not worker.alive:  # first run, or the last one took the worker down
+        worker = _shared["worker"] = GridWorker(sys.executable, ("tests",), log)
+    job = worker.start(argv, env, log)
+    deadline = time.monotonic() + timeout
+    while job.poll() is None:
+        if time.monotonic() > deadline:
+            worker.kill()
+            raise subprocess.TimeoutExpired(argv, timeout, output=log.read_text(errors="replace"))
+        time.sleep(0.1)
+    return subprocess.CompletedProcess(["lmms_eval", *argv], job.returncode, stdout="",
+                                       stderr=log.read_text(errors="replace"))
 
 
 def run_lmms_eval(model: str, model_args: str, tasks: str, include_path: Path, output_path: Path,
-                  *extra: str, processes: int = 1, timeout: int = 300,
+                  *extra: str, processes: int = 1, timeout: int = 300, fresh_process: bool = False,
                   env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``lmms-eval eval`` in one process, or data-parallel under ``accelerate launch``.
+    """``lmms-eval eval`` in the session's worker, in a process of its own, or data-parallel.
 
     On a CPU-only machine ``accelerate launch --multi_gpu`` still starts one process per
     rank and accelerate falls back to the gloo backend: that is how the data-parallel
     path of the adapter is exercised without GPUs.
     """
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           **(env_extra or {})}
+    argv = ["eval", "--model", model, "--model_args", model_args, "--tasks", tasks,
+            "--include_path", str(include_path), "--output_path", str(output_path), "--log_samples", *extra]
+    if processes == 1 and not fresh_process:
+        return run_lmms_eval_argv(argv, env_extra, timeout)
     launcher = [sys.executable, "-m", "lmms_eval"]
     if processes > 1:
         launcher = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
                     str(processes), "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                     "-m", "lmms_eval"]
-    command = [*launcher, "eval", "--model", model, "--model_args", model_args,
-               "--tasks", tasks, "--include_path", str(include_path), "--output_path", str(output_path),
-               "--log_samples", *extra]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([*launcher, *argv], env={**os.environ, **OFFLINE_ENV, **(env_extra or {})},
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def results_files(output_path: Path) -> list[Path]:

@@ -48,8 +48,9 @@ def test_only_the_thinker_is_loaded(tiny_checkpoint):
     ("uniform", ",retention=0.5,layer=0"),
 ])
 def test_lmms_eval_cli_runs_each_model_and_writes_stats(tiny_checkpoint, tmp_path, method, args):
+    # vanilla runs as a user starts it, `python -m lmms_eval` in a process of its own: the entry-point seam
     result = run_lmms_eval(f"{method}_qwen_omni", f"pretrained={tiny_checkpoint}{args}",
-                           "hr_test_tiny_audio", TASK_DIR, tmp_path)
+                           "hr_test_tiny_audio", TASK_DIR, tmp_path, fresh_process=method == "vanilla")
     assert result.returncode == 0, result.stderr[-3000:]
     results = read_results(tmp_path)
     assert "exact_match,none" in results["results"]["hr_test_tiny_audio"]

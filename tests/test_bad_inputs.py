@@ -73,13 +73,13 @@ def test_bad_model_args_fail_the_run_naming_the_arg(tiny_checkpoint, tmp_path, m
 
 
 @pytest.mark.slow
-def test_a_world_size_other_than_asked_fails_with_the_fix(tiny_checkpoint, tmp_path, monkeypatch):
+def test_a_world_size_other_than_asked_fails_with_the_fix(tiny_checkpoint, tmp_path):
     # what `accelerate launch --num_processes 2` without --multi_gpu does on a CPU machine: one
     # process; the sweep tells the adapter how many it asked for
-    monkeypatch.setenv("HEADROUTER_EXPECTED_WORLD_SIZE", "2")
     out = tmp_path / "out"
     result = run_lmms_eval("vanilla_qwen_omni", f"pretrained={tiny_checkpoint}", "hr_test_tiny_audio",
-                           Path(__file__).parent / "fixtures" / "tiny_audio_task", out, "--limit", "1")
+                           Path(__file__).parent / "fixtures" / "tiny_audio_task", out, "--limit", "1",
+                           env_extra={"HEADROUTER_EXPECTED_WORLD_SIZE": "2"})
     _assert_failed_cleanly(result, out, "launched for 2 processes but only 1 started", "add --multi_gpu",
                            "torchrun --nproc_per_node")
 

@@ -29,6 +29,7 @@ import yaml
 from headrouter_eval.leaderboard.runs import MANIFEST_NAME
 
 from .leaderboard_helpers import FIXTURE_TASKS, cli, write_config
+from .lmms_cli import run_lmms_eval_argv
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 VANILLA_A = {"model": "dummy", "label": "vanilla", "model_args": {"response": "A"}}
@@ -139,15 +140,12 @@ def board_runs(tmp_path_factory) -> Path:
         config = _grid(base / f"{name}.yaml", out, str(base / name / "ckpt"), methods, lmms_eval_args=extra)
         code, stdout, stderr = cli("sweep", "--config", config)
         assert code == 0, stdout + stderr
-    command = [sys.executable, "-m", "lmms_eval", "--model", "dummy", "--model_args", "response=A", "--tasks",
-               "hrlb_a", "--include_path", str(FIXTURE_TASKS), "--output_path", str(root / "predict_only"),
-               "--predict_only", "--log_samples"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=ENV, check=False)
+    done = run_lmms_eval_argv(["--model", "dummy", "--model_args", "response=A", "--tasks", "hrlb_a",
+                               "--include_path", str(FIXTURE_TASKS), "--output_path", str(root / "predict_only"),
+                               "--predict_only", "--log_samples"])
     assert done.returncode == 0, done.stderr[-2000:]
-    nan = subprocess.run([sys.executable, "-m", "lmms_eval", "--model", "dummy", "--model_args", "response=A",
-                          "--tasks", "hrlb_nan", "--include_path", str(_nan_task(base / "nan_task")),
-                          "--output_path", str(root / "nan")], capture_output=True, text=True, timeout=300,
-                         env=ENV, check=False)
+    nan = run_lmms_eval_argv(["--model", "dummy", "--model_args", "response=A", "--tasks", "hrlb_nan",
+                              "--include_path", str(_nan_task(base / "nan_task")), "--output_path", str(root / "nan")])
     assert nan.returncode == 0, nan.stderr[-2000:]
     return root
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from headrouter_eval.leaderboard.run_status import COMPLETE
 from headrouter_eval.leaderboard.runs import discover_runs
 
 from .leaderboard_helpers import FIXTURE_TASKS
-from .lmms_cli import run_lmms_eval
+from .lmms_cli import run_lmms_eval, run_lmms_eval_argv
 
 pytestmark = pytest.mark.slow
 
@@ -27,8 +26,7 @@ TASK = "hrlb_a"  # 6 items
 
 
 def _lmms(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lmms_eval", "eval", *map(str, args)], capture_output=True,
-                          text=True, timeout=300, check=False)
+    return run_lmms_eval_argv(["eval", *map(str, args)])
 
 
 def _run_id(results_path: Path) -> str:
