@@ -1,5 +1,15 @@
 """Theoretical prefill FLOPs of a model, for the actual sequence lengths, from the family's shapes.
 
+The counting rules are :data:`FORMULA`, which every ``headrouter-eval bench`` results file
+records beside its numbers.
+"""
+
+from __future__ import annotations
+
+from headrouter_eval.models.base import DecoderSizes, EncoderSizes
+
+#: the counting rules, as every bench results file records them
+FORMULA = """\
 One multiply-add counts as 2 FLOPs; norms, activations, rotary, softmax and biases
 are left out (each is O(n d), well under 1% of the matrix products). The shapes come
 from the model family (``DecoderSizes`` / ``EncoderSizes`` of
@@ -45,14 +55,7 @@ its own in ``Pruner.scoring_flops``, headrouter_eval/pruners/):
     dart: k for the audio and text tokens (bounded by T) with rotary, their L1 norms over
            the repeated heads, the final norm, one cosine row per pivot (8 by default):
            2 T d (H_kv h) + 3 T H_kv h + 2 T H h + 4 T d + 8 x 4 T d
-    random, uniform: 0; FastV with eager attention reads a map the model computed anyway: 0.
-"""
-
-from __future__ import annotations
-
-from headrouter_eval.models.base import DecoderSizes, EncoderSizes
-
-FORMULA = __doc__.split("\n\n", 1)[1].strip()
+    random, uniform: 0; FastV with eager attention reads a map the model computed anyway: 0."""
 
 
 def _halve(length: int) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headrouter_eval.models.tiny._common import write_preprocessor_config
+from headrouter_eval.models.tiny._common import build_byte_tokenizer, write_preprocessor_config
 
 SPECIAL_TOKENS = {
     "pad_token": "<|endoftext|>",
@@ -125,24 +125,9 @@ class TinyOmniSpec:
 
 def build_tokenizer():
     """Byte-level tokenizer with Qwen2.5-Omni's special tokens and chat template."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    backend = Tokenizer(models.BPE(vocab={ch: i for i, ch in enumerate(alphabet)}, merges=[]))
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    backend.add_special_tokens(list(SPECIAL_TOKENS.values()))
     named = {k: v for k, v in SPECIAL_TOKENS.items() if k not in ("pad_token", "eos_token", "im_start")}
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend,
-        eos_token=SPECIAL_TOKENS["eos_token"],
-        pad_token=SPECIAL_TOKENS["pad_token"],
-        extra_special_tokens=named,
-        padding_side="left",
-    )
-    tokenizer.chat_template = CHAT_TEMPLATE
-    return tokenizer
+    return build_byte_tokenizer(named, eos_token=SPECIAL_TOKENS["eos_token"], pad_token=SPECIAL_TOKENS["pad_token"],
+                                chat_template=CHAT_TEMPLATE, unnamed=[SPECIAL_TOKENS["im_start"]])
 
 
 def build_feature_extractor(chunk_length_s: int = 30):
