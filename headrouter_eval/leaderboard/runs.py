@@ -20,6 +20,7 @@ from headrouter_eval.leaderboard.pruning_stats import read_pruning_stats, run_id
 from headrouter_eval.leaderboard.run_identity import task_identity
 from headrouter_eval.leaderboard.run_record import Run, TaskScore
 from headrouter_eval.leaderboard.run_status import COMPLETE, FAILED, INCOMPLETE
+from headrouter_eval.model_args import split_model_args
 
 MANIFEST_NAME = "sweep_run.json"
 LOG_NAME = "lmms_eval.log"
@@ -56,12 +57,7 @@ def parse_model_args(model_args: str | dict | None) -> dict[str, str]:
         return {}
     if isinstance(model_args, dict):
         return {str(k): str(v) for k, v in model_args.items()}
-    parsed = {}
-    for part in str(model_args).split(","):
-        if part.strip():
-            key, _, value = part.partition("=")
-            parsed[key.strip()] = value.strip()
-    return parsed
+    return split_model_args(str(model_args))
 
 
 def model_tag(pretrained: str | None, fallback: str) -> str:

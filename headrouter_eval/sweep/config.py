@@ -16,6 +16,7 @@ import yaml
 from headrouter_eval import schema
 from headrouter_eval.catalog import FAMILIES, METHODS, model_id, parse_model_id
 from headrouter_eval.leaderboard.runs import VANILLA, model_tag, prunes
+from headrouter_eval.model_args import malformed_parts, split_model_args
 
 KEYS = {"output_dir", "models", "methods", "retentions", "layers", "tasks", "include_path", "model_args",
         "lmms_eval_args", "num_processes", "launcher"}
@@ -129,10 +130,9 @@ def parse_arg_dict(value, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if isinstance(value, str):
-        pairs = [p for p in value.split(",") if p.strip()]
-        if any("=" not in p for p in pairs):
+        if malformed_parts(value):
             raise ValueError(f"{where}: model args {value!r} must look like key=value,key=value")
-        value = dict(p.split("=", 1) for p in pairs)
+        value = split_model_args(value)
     if not isinstance(value, dict):
         raise ValueError(f"{where}: model args must be a mapping or key=value,... string, found {value!r}")
     args = {}

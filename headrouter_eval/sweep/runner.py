@@ -31,6 +31,7 @@ from headrouter_eval.leaderboard.runs import (
     log_failure,
     read_sweep_run,
 )
+from headrouter_eval.model_args import split_model_args
 from headrouter_eval.stats_writer import EXPECTED_WORLD_SIZE_ENV
 from headrouter_eval.sweep.config import Configuration, SweepConfig, expand
 from headrouter_eval.sweep.lock import sweep_lock
@@ -121,7 +122,7 @@ def calibration_exclusion(config: Configuration, sweep: SweepConfig) -> str | No
     for other in expand(sweep):
         if other.model.name != config.model.name:
             continue
-        args = dict(pair.split("=", 1) for pair in other.model_args(sweep.model_args).split(","))
+        args = split_model_args(other.model_args(sweep.model_args))
         if args.get("profile"):
             path = str(Path(args["profile"]).resolve())
             if path not in profiles:
