@@ -3,7 +3,9 @@
 The score tests need runs whose answers are known, so they use lmms-eval's built-in
 ``dummy`` model (it answers a fixed string, configurable by model arg) on the fixture tasks
 in ``tests/fixtures/leaderboard_tasks``; every results file is written by lmms-eval itself.
-The runs are made once per test session and shared by the test modules.
+Those runs are committed (``tests/fixtures/lmms_eval_outputs``), so the results-tooling
+tests read real lmms-eval output without running lmms-eval; ``test_committed_outputs.py``
+makes them again and checks that they still read the same.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -56,8 +60,22 @@ def run_plain_lmms_eval(output: Path, model_args: str, tasks: str, model: str = 
                                "--include_path", str(FIXTURE_TASKS), "--output_path", str(output)])
 
 
-def dummy_runs(base: Path) -> Path:
-    """Sweep runs of the dummy model, made once under ``base``; returns the runs folder.
+DUMMY_METHODS = [{"model": "dummy", "label": "vanilla", "model_args": {"response": "A"}},
+                 {"model": "dummy", "label": "always_b", "model_args": {"response": "B"}}]
+
+
+def _dummy_common(runs: Path) -> dict:
+    return {"output_dir": str(runs), "models": [{"pretrained": "fixture/dummy-model", "name": "dummy-model"}],
+            "include_path": str(FIXTURE_TASKS)}
+
+
+def dummy_sweep_config(path: Path, runs: Path) -> Path:
+    """The sweep config of :func:`make_dummy_runs`' complete runs, with output folder ``runs``."""
+    return write_config(path, methods=DUMMY_METHODS, tasks=["hrlb_group"], **_dummy_common(runs))
+
+
+def make_dummy_runs(base: Path) -> Path:
+    """Sweep runs of the dummy model, made once under ``base`` by real lmms-eval runs; returns the runs folder.
 
     - ``vanilla`` (always "A") and ``always_b`` (always "B") on ``hrlb_group`` (complete);
     - ``always_b`` on ``hrlb_broken``, which fails while scoring: lmms-eval logs the error,
@@ -67,15 +85,61 @@ def dummy_runs(base: Path) -> Path:
     done = base / "dummy_runs.done"
     if done.exists():
         return runs
-    methods = [{"model": "dummy", "label": "vanilla", "model_args": {"response": "A"}},
-               {"model": "dummy", "label": "always_b", "model_args": {"response": "B"}}]
-    common = {"output_dir": str(runs), "models": [{"pretrained": "fixture/dummy-model", "name": "dummy-model"}],
-              "include_path": str(FIXTURE_TASKS)}
-    first = write_config(base / "dummy_sweep.yaml", methods=methods, tasks=["hrlb_group"], **common)
-    code, out, err = cli("sweep", "--config", first, "--", "--log_samples")
+    base.mkdir(parents=True, exist_ok=True)
+    code, out, err = cli("sweep", "--config", dummy_sweep_config(base / "dummy_sweep.yaml", runs), "--",
+                         "--log_samples")
     assert code == 0, out + err
-    second = write_config(base / "dummy_broken.yaml", methods=methods[1:], tasks=["hrlb_broken"], **common)
+    second = write_config(base / "dummy_broken.yaml", methods=DUMMY_METHODS[1:], tasks=["hrlb_broken"],
+                          **_dummy_common(runs))
     code, out, err = cli("sweep", "--config", second)
     assert code == 1, out + err  # the poisoned task must fail the sweep
     done.write_text("ok")
     return runs
+
+
+def make_regressed_runs(base: Path) -> Path:
+    """A second sweep of the dummy model in which ``vanilla`` also answers "B": what ``regress``
+    must flag against a baseline written from :func:`make_dummy_runs`. Returns its runs folder."""
+    runs = base / "regressed_runs"
+    base.mkdir(parents=True, exist_ok=True)
+    config = write_config(
+        base / "regressed_sweep.yaml", output_dir=str(runs), include_path=str(FIXTURE_TASKS), tasks=["hrlb_group"],
+        models=[{"pretrained": "fixture/dummy-model", "name": "dummy-model"}],
+        methods=[{"model": "dummy", "label": "vanilla", "model_args": {"response": "B"}},
+                 {"model": "dummy", "label": "always_b", "model_args": {"response": "B"}}])
+    code, out, err = cli("sweep", "--config", config)
+    assert code == 0, out + err
+    return runs
+
+
+# What make_dummy_runs and make_regressed_runs wrote, committed so the results-tooling tests
+# need no lmms-eval run; test_committed_outputs.py makes them again and compares.
+COMMITTED_OUTPUTS = Path(__file__).parent / "fixtures" / "lmms_eval_outputs"
+COMMITTED = {"dummy_runs": make_dummy_runs, "regressed_runs": make_regressed_runs}
+
+
+def committed_runs(name: str, base: Path) -> Path:
+    """A copy under ``base`` (made once) of the committed runs folder ``name`` (a key of ``COMMITTED``)."""
+    copy = base / "committed" / name
+    if not copy.exists():
+        shutil.copytree(COMMITTED_OUTPUTS / name, copy)
+    return copy
+
+
+def dummy_runs(base: Path) -> Path:
+    """The committed :func:`make_dummy_runs` folder, copied under ``base``."""
+    return committed_runs("dummy_runs", base)
+
+
+def regenerate_committed_outputs() -> None:
+    """Make the committed runs again with real lmms-eval runs and replace them (run by hand:
+    ``python -m tests.leaderboard_helpers``; then check ``git diff tests/fixtures/lmms_eval_outputs``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, make in COMMITTED.items():
+            made = make(Path(tmp))
+            shutil.rmtree(COMMITTED_OUTPUTS / name, ignore_errors=True)
+            shutil.copytree(made, COMMITTED_OUTPUTS / name)
+
+
+if __name__ == "__main__":
+    regenerate_committed_outputs()

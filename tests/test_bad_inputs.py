@@ -25,7 +25,7 @@ import yaml
 
 from headrouter_eval.leaderboard.runs import FAILED, MANIFEST_NAME
 
-from .leaderboard_helpers import FIXTURE_TASKS, cli, dummy_runs, write_config
+from .leaderboard_helpers import FIXTURE_TASKS, cli, dummy_runs, dummy_sweep_config, write_config
 from .lmms_cli import results_files, run_lmms_eval
 
 SR = 16_000
@@ -122,7 +122,6 @@ def _baseline_entry(board_csv: Path) -> dict:
     return yaml.safe_load(board_csv.with_name("written.yaml").read_text())["entries"][0]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda e: e.update(higher_is_better="false"), "higher_is_better must be true or false (unquoted), found "
                                                    "string 'false'"),
@@ -140,7 +139,6 @@ def test_bad_regress_baseline_exits_2_naming_file_entry_and_key(board, tmp_path,
     assert f"{baseline}: entries[0]: {message}" in err
 
 
-@pytest.mark.slow
 def test_lower_is_better_baseline_flags_a_rise_as_regression(board, tmp_path):
     entry = _baseline_entry(board)
     entry.update(higher_is_better=False, score=entry["score"] - 0.5, tolerance=0.0)
@@ -150,7 +148,6 @@ def test_lower_is_better_baseline_flags_a_rise_as_regression(board, tmp_path):
     assert code == 1 and out.startswith("REGRESSION"), out
 
 
-@pytest.mark.slow
 def test_leaderboard_survives_half_written_files(tmp_path_factory, tmp_path):
     runs = tmp_path / "runs"
     shutil.copytree(dummy_runs(tmp_path_factory.getbasetemp()), runs)
@@ -175,13 +172,12 @@ def test_leaderboard_survives_half_written_files(tmp_path_factory, tmp_path):
     assert f"FAILED: {stray}" in out
 
 
-@pytest.mark.slow
 def test_copied_runs_folder_resumes_without_rerunning(tmp_path_factory, tmp_path):
-    base = tmp_path_factory.getbasetemp()
-    original = dummy_runs(base)
+    # the committed runs were made on another machine, in another folder
     copy = tmp_path / "moved_runs"
-    shutil.copytree(original, copy)
-    code, out, err = cli("sweep", "--config", base / "dummy_sweep.yaml", "--output-dir", copy, "--", "--log_samples")
+    shutil.copytree(dummy_runs(tmp_path_factory.getbasetemp()), copy)
+    config = dummy_sweep_config(tmp_path / "dummy_sweep.yaml", copy)
+    code, out, err = cli("sweep", "--config", config, "--", "--log_samples")
     assert code == 0, out + err
     assert "2 skipped (finished earlier)" in out and "0 run," in out, out
 

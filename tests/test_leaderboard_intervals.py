@@ -1,6 +1,6 @@
 """Bootstrap intervals, paired differences, the tidy export and the figure, on real lmms-eval runs.
 
-The runs are the shared ``dummy`` sweep runs (per-sample logs written by lmms-eval itself);
+The runs are the committed ``dummy`` sweep runs (per-sample logs written by lmms-eval itself);
 expected values come from the fixture answer keys and from an independent computation.
 """
 
@@ -22,8 +22,6 @@ from headrouter_eval.leaderboard.table import AVERAGE, build_leaderboard
 from headrouter_eval.scoring.lmms import aggregate_accuracy, aggregate_score, aggregate_unparseable
 
 from .leaderboard_helpers import cli, dummy_runs, exact_match_of, fixture_answers
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """``headrouter-eval regress`` on leaderboards built from real lmms-eval runs.
 
-Baseline: the shared dummy runs (``vanilla`` always answers "A"). Fresh: a second sweep in
+Baseline: the committed dummy runs (``vanilla`` always answers "A"). Fresh: a second sweep in
 which ``vanilla`` answers "B", so its hrlb_a score really drops.
 """
 
@@ -13,9 +13,7 @@ import yaml
 
 from headrouter_eval.leaderboard.regress import compare, load_leaderboard
 
-from .leaderboard_helpers import FIXTURE_TASKS, cli, dummy_runs, exact_match_of, write_config
-
-pytestmark = pytest.mark.slow
+from .leaderboard_helpers import cli, committed_runs, dummy_runs, exact_match_of
 
 
 @pytest.fixture(scope="module")
@@ -25,16 +23,8 @@ def boards(tmp_path_factory):
     old = tmp_path_factory.mktemp("board_old")
     code, out, err = cli("leaderboard", dummy_runs(base), "--out", old, "--no-plot")
     assert code == 0, out + err
-    runs = tmp_path_factory.mktemp("regressed_runs")
-    config = write_config(
-        runs / "sweep.yaml", output_dir=str(runs / "out"), include_path=str(FIXTURE_TASKS), tasks=["hrlb_group"],
-        models=[{"pretrained": "fixture/dummy-model", "name": "dummy-model"}],
-        methods=[{"model": "dummy", "label": "vanilla", "model_args": {"response": "B"}},
-                 {"model": "dummy", "label": "always_b", "model_args": {"response": "B"}}])
-    code, out, err = cli("sweep", "--config", config)
-    assert code == 0, out + err
     new = tmp_path_factory.mktemp("board_new")
-    code, out, err = cli("leaderboard", runs / "out", "--out", new, "--no-plot")
+    code, out, err = cli("leaderboard", committed_runs("regressed_runs", base), "--out", new, "--no-plot")
     assert code == 0, out + err
     return old, new
 

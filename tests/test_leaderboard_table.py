@@ -17,8 +17,6 @@ from headrouter_eval.leaderboard.table import build_leaderboard
 
 from .leaderboard_helpers import cli, dummy_runs, exact_match_of, run_plain_lmms_eval
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
@@ -83,6 +81,7 @@ def test_metric_choice(runs):
     assert code == 2 and "_results.json" in err and "accuracy" in err
 
 
+@pytest.mark.slow
 def test_plain_lmms_eval_output_is_read(tmp_path):
     result = run_plain_lmms_eval(tmp_path / "plain", "pretrained=somewhere/plain-model,response=B", "hrlb_a")
     assert result.returncode == 0, result.stderr[-2000:]
