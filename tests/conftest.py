@@ -21,6 +21,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TINY_CHUNK_S = 4
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sweeps_keep_their_workers():
+    """The sweeps the tests run in this process share grid workers, as ``keep_workers`` lets a
+    script's sweeps do: each sweep then skips starting Python and importing lmms-eval."""
+    from headrouter_eval.sweep.runner import keep_workers
+
+    with keep_workers():
+        yield
+
+
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory) -> Path:
     from headrouter_eval.models.tiny.qwen_omni import TinyOmniSpec, save_tiny_checkpoint

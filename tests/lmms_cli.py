@@ -40,7 +40,7 @@ def run_lmms_eval_argv(argv: list[str], env: dict[str, str] | None = None,
                        timeout: int = 300) -> subprocess.CompletedProcess:
     """``lmms-eval ARGV`` in the session's worker, offline. Its output (stdout and stderr
     together, as the worker sends both to one log) is returned as ``stderr``."""
-    env = {**OFFLINE_ENV, **(env or {})}
+    env = {**os.environ, **OFFLINE_ENV, **(env or {})}
     logs = _shared.setdefault("logs", Path(tempfile.mkdtemp(prefix="lmms-eval-logs-")))
     log = logs / f"run{len(list(logs.iterdir()))}.log"
     log.touch()

@@ -258,7 +258,8 @@ def test_a_run_scoring_calibration_items_fails_or_is_marked_contaminated(tiny_ch
     done = run_lmms_eval("headrouter_qwen_omni", f"{model_args},profile={profile_path}", str(clean), tasks,
                          runs / "headrouter")
     results = read_results(runs / "headrouter")
-    assert results["configs"]["am_scr"]["metadata"]["held_out"]["excluded"] == 1, done.stderr[-3000:]
+    held_out = results["configs"]["am_scr"]["metadata"]["held_out"]
+    assert (held_out["excluded"], held_out["evaluated"]) == (1, 1), done.stderr[-3000:]
     assert results["n-samples"]["am_scr"]["effective"] == 1
     # 3. a baseline run on the same tasks: excluded -> clean; not excluded -> contaminated in the leaderboard
     run_lmms_eval("random_qwen_omni", model_args, str(clean), tasks, runs / "random_clean")

@@ -28,3 +28,19 @@ def test_sharing_reuses_the_checkpoint_and_detaches_the_previous_engine(tiny_che
     assert _hooks(other_settings.model) == 0
     later = ADAPTERS["fastv_qwen_omni"](pretrained=str(tiny_checkpoint), retention=0.5, layer=0)
     assert later.model is not other_settings.model
+
+
+def test_a_checkpoint_rewritten_in_place_is_loaded_again(tiny_checkpoint, tmp_path):
+    import os
+    import shutil
+
+    folder = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, folder)
+    with checkpoints.sharing():
+        first = ADAPTERS["vanilla_qwen_omni"](pretrained=str(folder))
+        again = ADAPTERS["vanilla_qwen_omni"](pretrained=str(folder))
+        assert again.model is first.model
+        weights = next(folder.glob("*.safetensors"))
+        os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1_000_000_000))
+        rewritten = ADAPTERS["vanilla_qwen_omni"](pretrained=str(folder))
+        assert rewritten.model is not first.model

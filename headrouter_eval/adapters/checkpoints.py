@@ -4,7 +4,7 @@ Normally (``lmms-eval`` from its command line, one run per process) every adapte
 own checkpoint. The sweep's grid worker (``headrouter_eval/sweep/worker.py``) runs many
 configurations of one checkpoint in one process, one after the other, and turns
 :func:`sharing` on: adapters built while it is on get the checkpoint the previous one
-loaded with the same settings, so it is read from disk once per grid.
+loaded with the same settings (and the same files on disk), so it is read from disk once per grid.
 
 Only the pruner and its hooks differ between such configurations. The model's weights are
 never changed by a run (eval mode, inference only) and the engine's hooks are the only
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 # None: sharing is off. Else the one checkpoint kept: (key, processor, model). One only, so a
@@ -41,7 +42,7 @@ def sharing() -> Iterator[None]:
 
 def load(family, pretrained: str, *, device, dtype, attn_implementation: str) -> tuple[Any, Any]:
     """``(processor, model)`` of ``pretrained`` for ``family``: loaded, or the shared one with these settings."""
-    key = (family.name, str(pretrained), str(device), str(dtype), str(attn_implementation))
+    key = (family.name, str(pretrained), _on_disk(pretrained), str(device), str(dtype), str(attn_implementation))
     if _shared is not None and _shared and _shared[0] == key:
         return _shared[1], _shared[2]
     processor = family.load_processor(pretrained)
@@ -52,6 +53,15 @@ def load(family, pretrained: str, *, device, dtype, attn_implementation: str) ->
         _engines.clear()
         _shared[:] = [key, processor, model]
     return processor, model
+
+
+def _on_disk(pretrained: str) -> tuple:
+    """Name, size and modification time of each file of a local checkpoint folder (() for a hub id):
+    a checkpoint rewritten in place is loaded again, not served from memory."""
+    folder = Path(pretrained)
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in folder.iterdir() if f.is_file()))
 
 
 def attach(engine):

@@ -15,7 +15,8 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -311,7 +312,7 @@ class Workers:
         self.current: GridWorker | None = None
 
     def for_config(self, config: Configuration) -> GridWorker:
-        key = (config.model.name, config.model.pretrained)
+        key = (self.python, config.model.name, config.model.pretrained)
         if self.current is not None and (self.current.key != key or not self.current.alive):
             self.close()
         if self.current is None:
@@ -322,6 +323,31 @@ class Workers:
         if self.current is not None:
             self.current.close()
             self.current = None
+
+
+# the workers kept between sweeps by keep_workers(), one per interpreter; None outside that block
+_kept: dict[str, Workers] | None = None
+
+
+@contextmanager
+def keep_workers() -> Iterator[None]:
+    """Keep grid workers between the sweeps this process runs inside the block.
+
+    A script (or a test session) that calls :func:`run_sweep` several times then pays for
+    starting Python, importing lmms-eval and indexing its tasks once, not once per sweep. A
+    sweep that ends by an exception (Ctrl-C included) still ends its worker; the block's end
+    ends the rest. Each configuration gets the environment of its sweep, but variables read
+    once at import (``CUDA_VISIBLE_DEVICES``, ``HF_HUB_OFFLINE``) keep the values the worker's
+    first configuration had.
+    """
+    global _kept
+    _kept = {}
+    try:
+        yield
+    finally:
+        kept, _kept = _kept, None
+        for workers in kept.values():
+            workers.close()
 
 
 def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: int, python: str,
@@ -360,7 +386,8 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
                                            progress, env=env)
         else:
             variables, argv = split_command(command)
-            job = worker.start(argv, {**variables, EXPECTED_WORLD_SIZE_ENV: "1"}, log_path)
+            # the sweep's whole environment: a kept worker (keep_workers) may outlive changes to it
+            job = worker.start(argv, {**os.environ, **variables, EXPECTED_WORLD_SIZE_ENV: "1"}, log_path)
             returncode = follow_with_progress(job, log_path, config.folder, config.describe(), 1, progress)
     except KeyboardInterrupt:
         config.folder.mkdir(parents=True, exist_ok=True)
@@ -408,12 +435,17 @@ def run_sweep(sweep: SweepConfig, dry_run: bool = False, python: str = sys.execu
     configs = expand(sweep)
     if dry_run:
         return _run_sweep(sweep, configs, True, python, echo, stop_after_same_failures, progress, None)
-    workers = Workers(python)
+    kept = _kept is not None
+    workers = _kept.setdefault(python, Workers(python)) if kept else Workers(python)
+    finished = False
     try:
         with sweep_lock(Path(sweep.output_dir), echo):
-            return _run_sweep(sweep, configs, False, python, echo, stop_after_same_failures, progress, workers)
+            outcome = _run_sweep(sweep, configs, False, python, echo, stop_after_same_failures, progress, workers)
+        finished = True
+        return outcome
     finally:
-        workers.close()
+        if not (kept and finished):
+            workers.close()
 
 
 def _run_sweep(sweep: SweepConfig, configs: list[Configuration], dry_run: bool, python: str,

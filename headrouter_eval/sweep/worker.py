@@ -2,8 +2,8 @@
 
 Started by the sweep (:mod:`.worker_handle`) as ``python -m headrouter_eval.sweep.worker``.
 Each job on its stdin (one JSON line: ``argv``, ``env``, ``log``) is one configuration's
-lmms-eval command line: the worker points its stdout and stderr at the job's log, sets the
-job's environment variables (removing those an earlier job set that this one does not), runs
+lmms-eval command line: the worker points its stdout and stderr at the job's log, makes its
+environment the job's ``env`` (setting those variables, removing every other one), runs
 lmms-eval's own entry (``lmms_eval.cli.dispatch.main``) in this process, and answers one JSON
 line ``{"rc": <exit status>}`` on its private copy of stdout. Nothing a run computes is
 carried over: lmms-eval seeds every run, builds its tasks, model object and trackers anew
@@ -82,7 +82,7 @@ def serve() -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # nothing an evaluation runs may read the job channel
     os.close(devnull)
-    job_env: set[str] = set()
+    job_env: set[str] = set(os.environ)  # what the job does not list is removed, inherited or not
     with checkpoints.sharing():
         for line in jobs:
             job = json.loads(line)
