@@ -25,7 +25,7 @@ import yaml
 
 from headrouter_eval.leaderboard.runs import FAILED, MANIFEST_NAME
 
-from .leaderboard_helpers import FIXTURE_TASKS, cli, dummy_runs, dummy_sweep_config, write_config
+from .leaderboard_helpers import FIXTURE_TASKS, cli, dummy_runs, dummy_sweep_config, make_dummy_runs, write_config
 from .lmms_cli import results_files, run_lmms_eval
 
 SR = 16_000
@@ -172,10 +172,12 @@ def test_leaderboard_survives_half_written_files(tmp_path_factory, tmp_path):
     assert f"FAILED: {stray}" in out
 
 
+@pytest.mark.slow
 def test_copied_runs_folder_resumes_without_rerunning(tmp_path_factory, tmp_path):
-    # the committed runs were made on another machine, in another folder
+    # made here: the settings a run is resumed by include the task folder's path, which differs
+    # in another checkout (the committed runs would rerun there)
     copy = tmp_path / "moved_runs"
-    shutil.copytree(dummy_runs(tmp_path_factory.getbasetemp()), copy)
+    shutil.copytree(make_dummy_runs(tmp_path_factory.getbasetemp() / "made"), copy)
     config = dummy_sweep_config(tmp_path / "dummy_sweep.yaml", copy)
     code, out, err = cli("sweep", "--config", config, "--", "--log_samples")
     assert code == 0, out + err
