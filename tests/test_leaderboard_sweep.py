@@ -258,24 +258,19 @@ def test_the_grid_worker_runs_what_lmms_eval_runs(sweep_dir, tmp_path):
 
 def test_sweeps_in_a_keep_workers_block_share_the_worker_and_end_it_after(tiny_checkpoint, tmp_path):
     """Two sweeps of one checkpoint inside ``keep_workers`` run in one worker process, which the
-    block's end stops; outside the block each sweep stops its own (the conftest block is left
-    for this test)."""
+    block's end stops (this block sits inside the test session's own, which it leaves alone)."""
     import os
 
-    from headrouter_eval.sweep import runner
+    from headrouter_eval.sweep.runner import keep_workers
 
-    outer, runner._kept = runner._kept, None  # leave the test session's block
-    try:
-        pids = []
-        with runner.keep_workers():
-            for name in ("one", "two"):
-                out = tmp_path / name
-                code, text, err = cli("sweep", "--config", _config(tmp_path / f"{name}.yaml", tiny_checkpoint, out,
-                                                                   [0], tasks=("hrlb_a",)))
-                assert code == 0, text + err
-                pids += [json.loads(m.read_text())["worker_pid"] for m in sorted(out.rglob(MANIFEST_NAME))]
-        assert len(pids) == 4 and len(set(pids)) == 1
-        with pytest.raises(ProcessLookupError):  # gone when the block ended
-            os.kill(pids[0], 0)
-    finally:
-        runner._kept = outer
+    pids = []
+    with keep_workers():
+        for name in ("one", "two"):
+            out = tmp_path / name
+            code, text, err = cli("sweep", "--config", _config(tmp_path / f"{name}.yaml", tiny_checkpoint, out,
+                                                               [0], tasks=("hrlb_a",)))
+            assert code == 0, text + err
+            pids += [json.loads(m.read_text())["worker_pid"] for m in sorted(out.rglob(MANIFEST_NAME))]
+    assert len(pids) == 4 and len(set(pids)) == 1
+    with pytest.raises(ProcessLookupError):  # gone when the block ended
+        os.kill(pids[0], 0)

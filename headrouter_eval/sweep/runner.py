@@ -341,11 +341,11 @@ def keep_workers() -> Iterator[None]:
     first configuration had.
     """
     global _kept
-    _kept = {}
+    outer, _kept = _kept, {}  # a nested block keeps its own workers and gives the outer ones back
     try:
         yield
     finally:
-        kept, _kept = _kept, None
+        kept, _kept = _kept, outer
         for workers in kept.values():
             workers.close()
 
