@@ -12,6 +12,7 @@ import datetime
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,25 +81,30 @@ class RunRecord:
             self.stats_dir = str(results_folder(output_path, getattr(cli_args, "model_args", None)))
 
 
-# The run of the adapter lmms-eval built last in this process. lmms-eval builds the model
-# before it loads the tasks, and a --config YAML listing several runs builds one model per
-# run, each before that run's tasks, so the tasks being built belong to this run.
+# The run of the adapter lmms-eval built last in this process, and the adapter's check of a
+# task before it builds requests. lmms-eval builds the model before it loads the tasks, and a
+# --config YAML listing several runs builds one model per run, each before that run's tasks,
+# so the tasks being built belong to this run.
 _ACTIVE: RunRecord | None = None
+_CHECK_TASK: Callable[[Any], None] | None = None
 
 
-def activate(record: RunRecord) -> None:
-    """Make ``record`` the run whose stats folder the next tasks' arguments fill in."""
-    global _ACTIVE
-    _ACTIVE = record
+def activate(record: RunRecord, check_task: Callable[[Any], None] | None = None) -> None:
+    """Make ``record`` the run whose stats folder the next tasks' arguments fill in, and
+    ``check_task`` what each of those tasks must pass (it raises) before it builds requests."""
+    global _ACTIVE, _CHECK_TASK
+    _ACTIVE, _CHECK_TASK = record, check_task
     install_task_hook()
 
 
 def install_task_hook() -> None:
-    """Hand lmms-eval's resolved arguments to the active run when a task builds its requests.
+    """Hand lmms-eval's resolved arguments to the active run, and the task to its check, when
+    a task builds its requests.
 
     lmms-eval sets ``task.args`` (its parsed ``--output_path``, ``--model_args``, ... after any
-    ``--config`` YAML is applied) on every task just before ``build_all_requests``, which runs
-    before any request reaches the model. Idempotent.
+    ``--config`` YAML is applied) and the task's final settings (``num_fewshot`` included) on
+    every task before ``build_all_requests``, which runs before any request reaches the model.
+    Idempotent.
     """
     from lmms_eval.api.task import ConfigurableTask
 
@@ -109,6 +115,8 @@ def install_task_hook() -> None:
     def build_and_bind(self: Any, *args: Any, **kwargs: Any) -> Any:
         if _ACTIVE is not None:
             _ACTIVE.bind(getattr(self, "args", None))
+        if _CHECK_TASK is not None:
+            _CHECK_TASK(self)
         return build(self, *args, **kwargs)
 
     ConfigurableTask.build_all_requests = build_and_bind

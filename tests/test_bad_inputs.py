@@ -475,12 +475,14 @@ def test_bench_audio_seconds_out_of_range_is_refused_before_loading(seconds, mon
         main(["bench", "--audio-seconds", seconds])
 
 
-@pytest.mark.parametrize("argv", [["--num_fewshot", "2"], ["--num_fewshot=1"]])
-def test_num_fewshot_is_refused_by_name(tiny_checkpoint, monkeypatch, argv):
-    from headrouter_eval.adapters.lmms_model import VanillaQwenOmni, check_num_fewshot
-
-    check_num_fewshot(["lmms-eval", "eval", "--num_fewshot", "0"])  # zero shots is what runs anyway
-    monkeypatch.setattr(sys, "argv", ["lmms-eval", "eval", "--model", "vanilla_qwen_omni", *argv])
-    with pytest.raises(ValueError, match=r"--num_fewshot \d is not supported: the audio tasks have no few-shot "
-                                         r"examples.*drop --num_fewshot"):
-        VanillaQwenOmni(pretrained=str(tiny_checkpoint))
+@pytest.mark.slow
+def test_num_fewshot_is_refused_by_name(tiny_checkpoint, tmp_path):
+    # the real command: lmms-eval applies --num_fewshot to the task, and the adapter refuses the
+    # task before it builds requests (where lmms-eval would die with "no attribute 'sampler'")
+    out = tmp_path / "out"
+    result = run_lmms_eval("vanilla_qwen_omni", f"pretrained={tiny_checkpoint}", "hr_test_tiny_audio",
+                           Path(__file__).parent / "fixtures" / "tiny_audio_task", out,
+                           "--limit", "1", "--num_fewshot", "2")
+    _assert_failed_cleanly(result, out, "task hr_test_tiny_audio: --num_fewshot 2", "is not supported: the audio "
+                           "tasks have no few-shot examples", "drop --num_fewshot")
+    assert "sampler" not in result.stderr

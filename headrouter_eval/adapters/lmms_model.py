@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -81,7 +80,6 @@ class PrunedAudioLM(lmms):
                 "tokens per prompt and runs one prompt at a time; use batch_size=1 (data-parallel over "
                 "GPUs with accelerate for throughput)"
             )
-        check_num_fewshot(sys.argv)
         retention = validate_retention(model_args.number("retention", retention))
         if self.method == "vanilla" and retention != 1.0:
             raise ValueError(f"{self.model_id} does not prune; drop retention={retention} or pick a pruner")
@@ -134,7 +132,7 @@ class PrunedAudioLM(lmms):
         # stats_dir, or beside lmms-eval's results of this very run once lmms-eval hands its
         # tasks the resolved arguments (headrouter_eval/stats_writer.py)
         self.record = RunRecord(run_id, stats_dir)
-        activate(self.record)
+        activate(self.record, check_task=refuse_few_shot)
 
     def _make_pruner(self, retention: float, options: dict[str, Any]):
         options = model_args.pruner_options(self.model_id, PRUNERS.get(self.method), options)
@@ -305,21 +303,23 @@ class PrunedAudioLM(lmms):
                                    where=f"task {task}")
 
 
-def check_num_fewshot(argv: list[str]) -> None:
-    """Refuse lmms-eval's ``--num_fewshot N`` (N > 0) before it fails deep inside lmms-eval.
+def refuse_few_shot(task: Any) -> None:
+    """Refuse a task that lmms-eval set to ``num_fewshot`` N > 0, before it builds requests.
 
-    The audio tasks have no few-shot split (lmms-eval then dies with "no attribute 'sampler'"),
-    and this adapter hands the model the audio of the request's own document only: few-shot
-    examples would arrive as text about clips the model never hears.
+    lmms-eval applies ``--num_fewshot`` (from the command line or a ``--config`` YAML, unless
+    the task's YAML pins 0) to the task's settings; this runs on them just before the task
+    builds its requests (``stats_writer.install_task_hook``), where lmms-eval would otherwise
+    fail with "no attribute 'sampler'": the audio tasks have no few-shot split. And this
+    adapter hands the model the audio of the request's own document only, so few-shot examples
+    would arrive as text about clips the model never hears.
     """
-    for i, arg in enumerate(argv):
-        value = argv[i + 1] if arg == "--num_fewshot" and i + 1 < len(argv) else (
-            arg.split("=", 1)[1] if arg.startswith("--num_fewshot=") else None)
-        if value is not None and value.strip() not in ("0", ""):
-            raise ValueError(
-                f"--num_fewshot {value} is not supported: the audio tasks have no few-shot examples, and this "
-                "adapter gives the model only the audio of the document being asked (few-shot examples would "
-                "be text about clips it never hears); drop --num_fewshot")
+    shots = task.get_config("num_fewshot") if hasattr(task, "get_config") else None
+    if shots:
+        name = task.get_config("task") or type(task).__name__
+        raise ValueError(
+            f"task {name}: --num_fewshot {shots} is not supported: the audio tasks have no few-shot examples, "
+            "and this adapter gives the model only the audio of the document being asked (few-shot examples "
+            "would be text about clips it never hears); drop --num_fewshot")
 
 
 def check_world_size(actual: int) -> None:

@@ -62,7 +62,7 @@ def _run(argv: list[str]) -> int:
     import lmms_eval.__main__ as lmms_main
     from lmms_eval.cli.dispatch import main
 
-    sys.argv = [lmms_main.__file__, *argv]  # lmms-eval parses it; the adapter reads --output_path from it
+    sys.argv = [lmms_main.__file__, *argv]  # lmms-eval parses it from here
     try:
         main()
     except SystemExit as exc:
