@@ -25,7 +25,7 @@ import yaml
 
 from headrouter_eval.leaderboard.runs import FAILED, MANIFEST_NAME
 
-from .leaderboard_helpers import FIXTURE_TASKS, cli, dummy_runs, dummy_sweep_config, make_dummy_runs, write_config
+from .leaderboard_helpers import DUMMY_METHODS, FIXTURE_TASKS, cli, dummy_runs, dummy_sweep_config, write_config
 from .lmms_cli import results_files, run_lmms_eval
 
 SR = 16_000
@@ -172,16 +172,33 @@ def test_leaderboard_survives_half_written_files(tmp_path_factory, tmp_path):
     assert f"FAILED: {stray}" in out
 
 
-@pytest.mark.slow
-def test_copied_runs_folder_resumes_without_rerunning(tmp_path_factory, tmp_path):
-    # made here: the settings a run is resumed by include the task folder's path, which differs
-    # in another checkout (the committed runs would rerun there)
-    copy = tmp_path / "moved_runs"
-    shutil.copytree(make_dummy_runs(tmp_path_factory.getbasetemp() / "made"), copy)
+def test_copied_runs_folder_resumes_without_rerunning(tmp_path):
+    # the committed runs were made in another checkout, with its interpreter and task folder
+    # path: a run is resumed by what it depends on (task files and checkpoint by content)
+    copy = dummy_runs(tmp_path)
     config = dummy_sweep_config(tmp_path / "dummy_sweep.yaml", copy)
     code, out, err = cli("sweep", "--config", config, "--", "--log_samples")
     assert code == 0, out + err
     assert "2 skipped (finished earlier)" in out and "0 run," in out, out
+
+
+@pytest.mark.slow
+def test_an_edited_task_folder_reruns_and_keeps_the_finished_run(tmp_path):
+    # the same task folder path, other contents: the finished run answered another question
+    runs, tasks = dummy_runs(tmp_path), tmp_path / "tasks"
+    shutil.copytree(FIXTURE_TASKS, tasks)
+    only_vanilla = write_config(tmp_path / "vanilla.yaml", output_dir=str(runs), include_path=str(tasks),
+                                tasks=["hrlb_group"], methods=DUMMY_METHODS[:1],
+                                models=[{"pretrained": "fixture/dummy-model", "name": "dummy-model"}])
+    code, out, err = cli("sweep", "--config", only_vanilla, "--", "--log_samples")
+    assert code == 0 and "1 skipped (finished earlier)" in out, out + err  # a copy of the same files
+    yaml_file = tasks / "hrlb_a.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("ignore_case: true", "ignore_case: false"))
+    code, out, err = cli("sweep", "--config", only_vanilla, "--", "--log_samples")
+    assert code == 0 and "finished earlier with other settings; that run was moved to" in out, out + err
+    assert "1 run, 0 skipped" in out, out
+    moved = out.split("that run was moved to ")[1].split()[0]
+    assert list(Path(moved).rglob("*_results.json")), moved  # the finished run is kept
 
 
 @pytest.mark.slow

@@ -130,7 +130,7 @@ def test_bad_reference_file(tmp_path: Path):
 def test_seed_lists_expand_and_profiles_exclude_calibration_items_for_every_method(tmp_path):
     from headrouter_eval.leaderboard.runs import _requested_tasks
     from headrouter_eval.profiles.exclusion import wrapper_yaml
-    from headrouter_eval.sweep.runner import _evaluation_args
+    from headrouter_eval.sweep.run_key import evaluation_key
 
     config = build_config({**BASE, "output_dir": str(tmp_path / "runs"), "layers": [0, 2], "methods": [
         "vanilla_qwen_omni", {"model": "random_qwen_omni", "model_args": {"seed": [0, 1, 2]}},
@@ -153,7 +153,8 @@ def test_seed_lists_expand_and_profiles_exclude_calibration_items_for_every_meth
         assert sorted(p.name for p in tasks.glob("*.yaml")) == sorted(f"{n}.yaml" for n in names)
         for name in names:  # the task keeps its name; the generic wrapper names both profiles
             assert (tasks / f"{name}.yaml").read_text() == wrapper_yaml(name, ["/p/omni_L0.json", "/p/omni_L2.json"])
-        assert _evaluation_args(command)[_evaluation_args(command).index("--tasks") + 1].startswith(
+        key = evaluation_key(command)
+        assert key[key.index("--tasks") + 1].startswith(
             "/.calibration_exclusion/")  # a moved output folder resumes: the identity is the path inside it
         # the leaderboard reads the task names a run asked for from such a folder, for its completeness check
         assert _requested_tasks({"config": {"resolved_cli_args": {"tasks": str(tasks)}}}) == sorted(names)

@@ -20,7 +20,8 @@ _BLOB = re.compile(r"[0-9a-f]{64}")
 _digests: dict[tuple, str] = {}
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The sha256 (hex) of a file's contents."""
     # a Hugging Face cache snapshot links each file to a blob named by its sha256: use that name
     if path.is_symlink():
         name = path.resolve().name
@@ -51,7 +52,7 @@ def checkpoint_digest(pretrained: str | None) -> str:
     if key not in _digests:
         sha = hashlib.sha256()
         for path in files:
-            sha.update(f"{path.relative_to(folder)}\0{_file_digest(path)}\n".encode())
+            sha.update(f"{path.relative_to(folder)}\0{file_digest(path)}\n".encode())
         _digests[key] = "sha256:" + sha.hexdigest()[:16]
     return _digests[key]
 

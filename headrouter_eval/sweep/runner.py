@@ -37,12 +37,11 @@ from headrouter_eval.stats_writer import EXPECTED_WORLD_SIZE_ENV
 from headrouter_eval.sweep.config import Configuration, SweepConfig, expand
 from headrouter_eval.sweep.lock import sweep_lock
 from headrouter_eval.sweep.progress import follow_with_progress, run_with_progress, start_grid_bar
+from headrouter_eval.sweep.run_key import EXCLUSION_DIR, evaluation_key, profiles_digest
 from headrouter_eval.sweep.worker_handle import GridWorker, split_command
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
-#: the folder under output_dir that holds the calibration-exclusion task YAMLs (calibration_exclusion)
-EXCLUSION_DIR = ".calibration_exclusion"
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -113,10 +112,8 @@ def calibration_exclusion(config: Configuration, sweep: SweepConfig) -> str | No
     generic ``ExcludingTask`` class and the profiles. lmms-eval merges each over the task,
     group or tag of that name, stock or from ``--include_path``, so the results keep their
     names. It lives under ``<output_dir>/.calibration_exclusion/<model>/<digest of the
-    profiles>/<tasks>``: other profiles give another folder, hence another recorded command.
+    profiles' contents>/<tasks>``: other profiles give another folder, hence another resume key.
     """
-    import hashlib
-
     from headrouter_eval.profiles.exclusion import wrapper_yaml
 
     profiles = []
@@ -130,8 +127,7 @@ def calibration_exclusion(config: Configuration, sweep: SweepConfig) -> str | No
                 profiles.append(path)
     if not profiles:
         return None
-    digest = hashlib.sha256("\n".join(profiles).encode()).hexdigest()[:12]
-    folder = (Path(sweep.output_dir) / EXCLUSION_DIR / config.model.name / digest
+    folder = (Path(sweep.output_dir) / EXCLUSION_DIR / config.model.name / profiles_digest(profiles)
               / config.folder.name).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     names = [t.strip() for t in config.tasks.split(",") if t.strip()]
@@ -154,6 +150,8 @@ def _manifest(config: Configuration, num_processes: int, command: list[str], sta
         "tasks": [t.strip() for t in config.tasks.split(",") if t.strip()],
         "num_processes": num_processes,
         "command": command,
+        # what the results depend on, files named by content: what a re-run resumes by (run_key.py)
+        "evaluation": evaluation_key(command),
         "status": status,
         **extra,
     }
@@ -251,39 +249,17 @@ def _tail_error(log: Path) -> str:
     return lines[-1][-200:] if lines else ""
 
 
-def _evaluation_args(command: list[str]) -> list[str]:
-    """The lmms-eval part of a command, calibration exclusion included: what decides the results
-    (not the launcher or GPU count). A ``--tasks`` folder of calibration-exclusion YAMLs counts by
-    its path below the output folder (model, digest of the profiles, tasks), so a moved output
-    folder still resumes."""
-    args = command[command.index("--model"):] if "--model" in command else list(command)
-    marker = f"/{EXCLUSION_DIR}/"
-    return [arg[arg.index(marker):] if marker in arg else arg for arg in args]
-
-
-def _output_path(command: list[str]) -> str | None:
-    if "--output_path" in command:
-        index = command.index("--output_path")
-        return command[index + 1] if index + 1 < len(command) else None
-    return None
-
-
 def _same_command(folder: Path, command: list[str]) -> bool:
-    """Whether the finished run in ``folder`` evaluated what ``command`` would.
-
-    Interpreter, launcher and process count are left out on purpose: resuming a grid on a
-    machine with another GPU count must not redo finished data-parallel runs. So is the run
-    folder's own absolute path (``--output_path``, and inside model args where an older
-    sweep put ``stats_dir``): a copied or moved runs folder must resume, not start over.
-    """
+    """Whether the finished run in ``folder`` evaluated what ``command`` would: equal resume keys
+    (:func:`run_key.evaluation_key`: files by content; interpreter, launcher, process count and
+    output folder left out, so a copied runs folder or another GPU count resumes). A manifest
+    written before keys were stored is keyed from its recorded command."""
     try:
-        previous = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8")).get("command") or []
+        manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+        stored = manifest.get("evaluation") or evaluation_key(manifest.get("command") or [])
     except (OSError, json.JSONDecodeError, AttributeError):
         return False
-    old_folder, new_folder = _output_path(previous), _output_path(command)
-    if old_folder and new_folder:
-        previous = [arg.replace(old_folder, new_folder) for arg in previous]
-    return _evaluation_args(previous) == _evaluation_args(command)
+    return stored == evaluation_key(command)
 
 
 @dataclass
