@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
+import zlib
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from headrouter_eval.leaderboard.board_intervals import board_estimates
-from headrouter_eval.leaderboard.bootstrap import Bootstrap
+from headrouter_eval.leaderboard.bootstrap import Bootstrap, Composite, Leaf
 from headrouter_eval.leaderboard.fast_aggregates import twin_for
 from headrouter_eval.leaderboard.regress import compare
 from headrouter_eval.leaderboard.runs import discover_runs
@@ -50,21 +53,49 @@ def test_intervals_contain_the_score_and_are_seeded(board):
             assert (estimate.low, estimate.high) == (again.get(config, task).low, again.get(config, task).high)
 
 
-def test_paired_difference_matches_an_independent_paired_bootstrap(board):
-    boot = Bootstrap(resamples=500, seed=0)
+def _scipy_reference(per_item: list[float], task: str, resamples: int, seed: int):
+    """scipy.stats.bootstrap of the mean of per-item values, seeded as the leaderboard seeds ``task``."""
+    rng = np.random.default_rng((seed, zlib.crc32(task.encode("utf-8"))))
+    return stats.bootstrap((np.asarray(per_item, dtype=float),), np.mean, n_resamples=resamples, vectorized=True,
+                           method="percentile", confidence_level=0.95, rng=rng)
+
+
+def _hits(response: str, task: str) -> list[float]:
+    return [float(a == response) for a in fixture_answers(task)]
+
+
+def test_task_and_group_intervals_match_scipy_on_the_per_item_scores(board):
+    boot = Bootstrap(resamples=500, seed=4)
     estimates = board_estimates(board, boot)
+    config = _config(board, "always_b")
+    by_task = {task: _scipy_reference(_hits("B", task), task, 500, 4) for task in ("hrlb_a", "hrlb_b")}
+    for task, reference in by_task.items():
+        estimate = estimates.get(config, task)
+        assert (estimate.low, estimate.high) == pytest.approx(tuple(reference.confidence_interval))
+    # the group (plain mean of its tasks) is stratified: each task resampled on its own, then averaged
+    pooled = 0.5 * by_task["hrlb_a"].bootstrap_distribution + 0.5 * by_task["hrlb_b"].bootstrap_distribution
+    group = estimates.get(config, "hrlb_group")
+    assert (group.low, group.high) == pytest.approx(tuple(stats.quantile(pooled, [0.025, 0.975])))
+
+
+def test_paired_difference_matches_an_independent_paired_bootstrap(board):
+    estimates = board_estimates(board, Bootstrap(resamples=500, seed=0))
     mine, vanilla = _config(board, "always_b"), _config(board, "vanilla")
     estimate = estimates.get(mine, "hrlb_a")
     expected = exact_match_of("B", "hrlb_a") - exact_match_of("A", "hrlb_a")
     assert estimate.diff == pytest.approx(expected)
-    # per-item differences, resampled with the same draws over the same doc ids
-    answers = fixture_answers("hrlb_a")
-    per_item = np.array([float(a.upper() == "B") - float(a.upper() == "A") for a in answers])
-    draws = boot.draws("hrlb_a", len(answers))
-    low, high = np.percentile(per_item[draws].mean(axis=1), [2.5, 97.5])
+    # per-item differences, each resample taking the same documents from both runs
+    per_item = np.subtract(_hits("B", "hrlb_a"), _hits("A", "hrlb_a"))
+    low, high = _scipy_reference(per_item, "hrlb_a", 500, 0).confidence_interval
     assert (estimate.diff_low, estimate.diff_high) == pytest.approx((low, high))
     assert estimate.within_noise == (low <= 0 <= high)
     assert estimates.get(vanilla, "hrlb_a").diff is None  # vanilla is the reference, not compared
+
+
+def test_a_single_item_resamples_to_itself():
+    # scipy's bootstrap needs two items; one item's every resample is that item
+    leaf = Leaf("one", "score", {"only": 0.25}, statistics.fmean, key=("one", "score"))
+    assert Bootstrap(resamples=20).interval(Composite([(1.0, leaf)])) == (0.25, 0.25)
 
 
 def test_missing_sample_log_gives_a_reason_not_a_number(board, tmp_path):

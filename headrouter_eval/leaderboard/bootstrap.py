@@ -1,14 +1,15 @@
 """Bootstrap confidence intervals for leaderboard scores, from lmms-eval's per-sample logs.
 
-Each replicate resamples items and re-runs the task's own aggregation (checked first to
-reproduce the reported score, else no interval and the reason); groups and averages are
-stratified over their leaves; differences from vanilla are paired over the same documents;
-draws are seeded per leaf task. What the leaderboard shows: README.md, "Sweeps, leaderboards
-and the regression check".
+scipy.stats.bootstrap resamples each task's items (percentile intervals); each replicate
+re-runs the task's own aggregation (checked first to reproduce the reported score, else no
+interval and the reason). Groups and averages are stratified over their leaves; differences
+from vanilla are paired over the same documents; draws are seeded per leaf task. What the
+leaderboard shows: README.md, "Sweeps, leaderboards and the regression check".
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import zlib
@@ -18,6 +19,7 @@ from importlib import import_module
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from headrouter_eval.jsonl import read_json_object, read_jsonl
 from headrouter_eval.leaderboard.fast_aggregates import twin_for
@@ -38,6 +40,7 @@ AGGREGATION_MODULES = (
 )
 _FUNCTION_NAME = re.compile(r"<function (\w+)")
 Aggregate = Callable[[Sequence], float]
+Statistic = Callable[..., np.ndarray]  # (resamples x n) indices, axis -> one value per resample
 
 
 @dataclass
@@ -85,15 +88,16 @@ class Estimate:
 
 @dataclass
 class Bootstrap:
-    """Settings, plus caches: per-sample files are read once, replicates drawn once per leaf."""
+    """Settings, plus caches: per-sample files are read once, replicates drawn once per leaf (or pair)."""
 
     resamples: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
     confidence: float = CONFIDENCE
     _results: dict[Path, dict] = field(default_factory=dict)
     _rows: dict[Path, dict] = field(default_factory=dict)
-    _draws: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    _evaluated: dict[tuple, np.ndarray] = field(default_factory=dict)  # statistic values by draws
     _replicates: dict[tuple, np.ndarray] = field(default_factory=dict)
+    _differences: dict[tuple, np.ndarray] = field(default_factory=dict)
     _leaves: dict[tuple, Leaf] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -185,36 +189,65 @@ class Bootstrap:
                           f"reproduces its {metric} ({reported})")
 
     # ---- resampling -------------------------------------------------------------------------
+    # scipy.stats.bootstrap draws the resamples; what it resamples is np.arange(n), indices into
+    # one leaf's sorted doc ids, so a statistic aggregates the rows those indices pick (and, for
+    # a paired difference, the same rows of both runs). A group or average is stratified: each
+    # leaf is resampled on its own and the replicates are summed with the leaf weights.
 
-    def draws(self, task: str, n: int) -> np.ndarray:
-        """resamples x n indices into a leaf's sorted doc ids; fixed by (seed, task, n)."""
-        key = (task, n)
-        if key not in self._draws:
-            rng = np.random.default_rng((self.seed, zlib.crc32(task.encode("utf-8"))))
-            self._draws[key] = rng.integers(0, n, size=(self.resamples, n))
-        return self._draws[key]
+    def statistic(self, leaf: Leaf, doc_ids: tuple) -> Statistic:
+        """``leaf``'s aggregate on each row of a (resamples x n) array of indices into ``doc_ids``."""
+        values = [leaf.values[d] for d in doc_ids]
+        twin = twin_for(leaf.aggregate, values)
+
+        def slow(rows: np.ndarray) -> np.ndarray:
+            return np.array([float(leaf.aggregate([values[i] for i in row])) for row in rows])
+
+        def statistic(indices: np.ndarray, axis: int = -1) -> np.ndarray:  # scipy passes axis=-1
+            # memoised on the indices themselves: a paired difference over a leaf's own docs
+            # reuses the leaf's replicates, and vanilla's leaf is shared by every pruned row
+            key = (leaf.key, doc_ids, indices.shape, hashlib.blake2b(indices.tobytes()).digest())
+            if key not in self._evaluated:
+                # a twin is only trusted after it matched the task's own function on these draws
+                checked = indices[:VERIFY_REPLICATES]
+                if twin is not None and np.allclose(twin(checked), slow(checked), rtol=1e-9, atol=1e-9):
+                    self._evaluated[key] = np.asarray(twin(indices), dtype=float)
+                else:
+                    self._evaluated[key] = slow(indices)
+            return self._evaluated[key]
+
+        return statistic
+
+    def resample(self, task: str, n: int, statistic: Statistic) -> np.ndarray:
+        """The bootstrap distribution (one value per resample) of ``statistic`` over n items of ``task``."""
+        if n == 0:
+            raise LookupError(f"{task}: no items to resample")
+        if n == 1:  # scipy wants two items; every resample of one item is that item
+            return statistic(np.zeros((self.resamples, 1), dtype=np.intp))
+        # seeded per leaf task: a leaf's replicates do not depend on which tasks share the row
+        rng = np.random.default_rng((self.seed, zlib.crc32(task.encode("utf-8"))))
+        result = stats.bootstrap((np.arange(n),), statistic, n_resamples=self.resamples, vectorized=True,
+                                 method="percentile", confidence_level=self.confidence, rng=rng)
+        return np.asarray(result.bootstrap_distribution, dtype=float)
 
     def replicates(self, leaf: Leaf, doc_ids: tuple) -> np.ndarray:
         key = (leaf.key, doc_ids)
         if key not in self._replicates:
-            values = [leaf.values[d] for d in doc_ids]
-            draws = self.draws(leaf.task, len(doc_ids))
-
-            def slow(rows: np.ndarray) -> np.ndarray:
-                return np.array([float(leaf.aggregate([values[i] for i in row])) for row in rows])
-
-            twin = twin_for(leaf.aggregate, values)
-            # a twin is only trusted after it matched the task's own function on real draws
-            checked = min(VERIFY_REPLICATES, len(draws))
-            if twin is not None and np.allclose(twin(draws[:checked]), slow(draws[:checked]), rtol=1e-9, atol=1e-9):
-                self._replicates[key] = np.asarray(twin(draws), dtype=float)
-            else:
-                self._replicates[key] = slow(draws)
+            self._replicates[key] = self.resample(leaf.task, len(doc_ids), self.statistic(leaf, doc_ids))
         return self._replicates[key]
 
+    def differences(self, leaf: Leaf, vanilla: Leaf, doc_ids: tuple) -> np.ndarray:
+        """Replicates of ``leaf`` - ``vanilla``: one resampling, each replicate the same docs of both."""
+        key = (leaf.key, vanilla.key, doc_ids)
+        if key not in self._differences:
+            mine, theirs = self.statistic(leaf, doc_ids), self.statistic(vanilla, doc_ids)
+            self._differences[key] = self.resample(
+                leaf.task, len(doc_ids), lambda indices, axis=-1: mine(indices) - theirs(indices))
+        return self._differences[key]
+
     def _bounds(self, replicates: np.ndarray) -> tuple[float, float]:
-        tail = (1.0 - self.confidence) / 2.0 * 100.0
-        low, high = np.percentile(replicates, [tail, 100.0 - tail])
+        # scipy's percentile method, applied to summed replicates (for one leaf: its own interval)
+        tail = (1.0 - self.confidence) / 2.0
+        low, high = stats.quantile(replicates, [tail, 1.0 - tail])
         return float(low), float(high)
 
     def interval(self, composite: Composite) -> tuple[float, float]:
@@ -230,12 +263,11 @@ class Bootstrap:
         for (weight, leaf), (v_weight, v_leaf) in zip(mine.parts, vanilla.parts):
             if leaf.task != v_leaf.task or not math.isclose(weight, v_weight):
                 raise LookupError(f"{leaf.task} vs {v_leaf.task}: not the same task or weight")
+            # differing item sets (e.g. --limit on one run): pair over the shared ones only
             common = tuple(sorted(set(leaf.values) & set(v_leaf.values), key=_doc_key))
-            if len(common) < len(leaf.values) or len(common) < len(v_leaf.values):
-                # differing item sets (e.g. --limit on one run): pair over the shared ones only
-                if not common:
-                    raise LookupError(f"{leaf.task}: no document in common with vanilla")
-            diff_total = diff_total + weight * (self.replicates(leaf, common) - self.replicates(v_leaf, common))
+            if not common:
+                raise LookupError(f"{leaf.task}: no document in common with vanilla")
+            diff_total = diff_total + weight * self.differences(leaf, v_leaf, common)
             point += weight * (leaf.value_on(common) - v_leaf.value_on(common))
         low, high = self._bounds(np.asarray(diff_total))
         return point, low, high
