@@ -6,6 +6,7 @@ Expected scores are derived from the fixture's answer keys, not copied from any 
 from __future__ import annotations
 
 import csv
+import io
 import json
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from headrouter_eval.leaderboard.metric_choice import MetricChoice
 from headrouter_eval.leaderboard.reference import load_reference
 from headrouter_eval.leaderboard.runs import COMPLETE, FAILED, discover_runs
-from headrouter_eval.leaderboard.table import build_leaderboard
+from headrouter_eval.leaderboard.table import CSV_FIELDS, Leaderboard, build_leaderboard, write_csv
 
 from .leaderboard_helpers import cli, dummy_runs, exact_match_of, run_plain_lmms_eval
 
@@ -109,3 +110,28 @@ def test_paper_reference_rows(runs, tmp_path):
     reference_records = [r for r in board.records if r["status"] == "reference"]
     assert {r["task"] for r in reference_records} >= {"am_ser", "mmau_pro"}
     assert all(r["method"] == "paper vanilla" for r in reference_records)
+
+
+def test_csv_cells_keep_their_python_form(tmp_path):
+    """pandas writes the CSV, but each cell reads as Python's csv module writes it; None is an empty cell."""
+    records = [
+        {"model": "m,1", "method": 'say "hi"', "retention": 0.5, "layer": 12, "score": 0.1 + 0.2,
+         "higher_is_better": True, "samples": 40, "problem": "two\nlines"},
+        {"model": "m", "retention": None, "layer": None, "score": float("nan"), "higher_is_better": None,
+         "samples": None, "pct_of_vanilla": 1e-07},
+    ]
+    board = Leaderboard(configs=[], columns={}, units={}, failed=[], references=[], notes=[], records=records)
+    write_csv(board, tmp_path / "board.csv")
+    written = (tmp_path / "board.csv").read_bytes()
+    # the oracle: Python's csv module on the same cells, the form the CSV has always had
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected)
+    writer.writerow(CSV_FIELDS)
+    for record in records:
+        writer.writerow(["" if record.get(name) is None else record[name] for name in CSV_FIELDS])
+    assert written == expected.getvalue().encode()
+    first, second = csv.DictReader(io.StringIO(written.decode(), newline=""))
+    # an int column with a gap stays ints (not 12.0); NaN is a value, not a gap
+    assert [first[k] for k in ("layer", "samples", "score", "higher_is_better")] == ["12", "40", "0.30000000000000004",
+                                                                                    "True"]
+    assert [second[k] for k in ("layer", "samples", "score", "pct_of_vanilla")] == ["", "", "nan", "1e-07"]

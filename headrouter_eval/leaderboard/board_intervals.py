@@ -144,6 +144,10 @@ def _verdict(config: Config, estimate: Estimate | None, higher_is_better: bool) 
 
 def to_markdown(board: Leaderboard, estimates: BoardEstimates) -> str:
     """Two tables per model: scores with intervals, and paired differences from vanilla."""
+    import pandas as pd
+
+    from headrouter_eval.leaderboard.frames import markdown_table
+
     lines = ["## Uncertainty", "",
              f"Intervals: {estimates.description}. Differences are paired: each resample draws the same "
              "items (doc ids) for the row and for vanilla. **Bold** differences exclude 0; the others are "
@@ -152,34 +156,36 @@ def to_markdown(board: Leaderboard, estimates: BoardEstimates) -> str:
     for model, columns in board.columns.items():
         configs = [c for c in board.configs if c.model == model]
         lines += [f"### {model}: score [95% interval]", ""]
-        header = ["method", "retention", "layer", *columns, AVERAGE]
-        lines += ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(header) - 3)) + "|"]
+        rows = []
         for config in configs:
             cells = _row_start(config)
             for task in columns:
                 score = config.scores.get(task)
                 cells.append(_interval_cell(score.value if score else None, estimates.get(config, task)))
             cells.append(_interval_cell(config.average, estimates.get(config, AVERAGE)))
-            lines.append("| " + " | ".join(cells) + " |")
+            rows.append(cells)
             for task in [*columns, AVERAGE]:
                 estimate = estimates.get(config, task)
                 if estimate is not None and estimate.problem:
                     problems.append(f"{model} {config.method} r={config.retention} [{task}]: {estimate.problem}")
+        scores = pd.DataFrame(rows, columns=["method", "retention", "layer", *columns, AVERAGE], dtype=object)
+        lines += markdown_table(scores, [False] * 3 + [True] * (scores.shape[1] - 3))
         vanilla = estimates.vanilla.get(model)
         pruned = [c for c in configs if c is not vanilla]
         if vanilla is None or not pruned:
             lines.append("")
             continue
         lines += ["", f"### {model}: difference from vanilla [95% paired interval]", ""]
-        header = ["method", "retention", "layer", *columns, AVERAGE, "verdict (average)"]
-        lines += ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(header) - 4)
-                                                                    + ["---"]) + "|"]
         higher = all(s.higher_is_better for s in vanilla.scores.values())
+        rows = []
         for config in pruned:
-            cells = _row_start(config) + [_diff_cell(estimates.get(config, t)) for t in columns]
             average = estimates.get(config, AVERAGE)
-            cells += [_diff_cell(average), _verdict(config, average, higher)]
-            lines.append("| " + " | ".join(cells) + " |")
+            rows.append(_row_start(config) + [_diff_cell(estimates.get(config, t)) for t in columns]
+                        + [_diff_cell(average), _verdict(config, average, higher)])
+        diffs = pd.DataFrame(rows, columns=["method", "retention", "layer", *columns, AVERAGE, "verdict (average)"],
+                             dtype=object)
+        # the differences right-aligned, the naming columns and the verdict (words) left
+        lines += markdown_table(diffs, [False] * 3 + [True] * (diffs.shape[1] - 4) + [False])
         lines.append("")
     if problems:
         lines += ["Scores without an interval:", ""] + [f"- {p}" for p in sorted(set(problems))] + [""]

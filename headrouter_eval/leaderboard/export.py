@@ -7,7 +7,6 @@ Columns and loading: README.md, "Sweeps, leaderboards and the regression check".
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -95,13 +94,13 @@ def _provenance(run, results: dict) -> dict:
 
 def write_tidy(board: Leaderboard, estimates, stem: Path) -> list[Path]:
     """Write ``stem``.csv and ``stem``.jsonl; returns both paths."""
+    from headrouter_eval.leaderboard.frames import records_frame, write_csv_frame
+
     rows = tidy_rows(board, estimates)
     csv_path, jsonl_path = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".jsonl")
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=TIDY_FIELDS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    write_csv_frame(records_frame(rows, TIDY_FIELDS), csv_path)
+    # json.dumps per row, not DataFrame.to_json(lines=True): pandas rounds floats (15
+    # significant digits at most), writes "/" as "\/" and NaN as null.
     with jsonl_path.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row) + "\n")

@@ -1,5 +1,7 @@
 """Build the method x retention x task leaderboard from runs, and write it as Markdown, CSV, JSON.
 
+The tables are pandas DataFrames (:mod:`.frames`), written by its writers.
+
 One configuration is (model, method, retention, layer), its scores possibly from several
 runs. The rules that keep the numbers honest (complete runs only, averages over the same
 units, % of vanilla only between like runs): headrouter_eval/leaderboard/README.md, "leaderboard".
@@ -7,7 +9,6 @@ units, % of vanilla only between like runs): headrouter_eval/leaderboard/README.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,14 +299,16 @@ def _records(board: Leaderboard, vanilla_of: dict[str, Config]) -> list[dict]:
 
 
 def write_csv(board: Leaderboard, path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        for record in board.records:
-            writer.writerow({k: ("" if record.get(k) is None else record[k]) for k in CSV_FIELDS})
+    """The long records as CSV, columns :data:`CSV_FIELDS` (an absent or None value: an empty cell)."""
+    from headrouter_eval.leaderboard.frames import records_frame, write_csv_frame
+
+    write_csv_frame(records_frame(board.records, CSV_FIELDS), path)
 
 
 def write_json(board: Leaderboard, path: Path) -> None:
+    """The long records, the averaged units and the notes as one JSON object."""
+    # json.dumps, not DataFrame.to_json: pandas rounds floats (15 significant digits at
+    # most, 0.30000000000000004 -> 0.3), writes "/" as "\/" and keeps only the records.
     payload = {
         "records": board.records,
         "units": board.units,
@@ -337,32 +340,44 @@ def _cell(score: TaskScore | None, mixed: bool) -> str:
     return f"{_fmt(score.value)} [{score.scoring or 'mode not recorded'}]" if mixed else _fmt(score.value)
 
 
+def _config_cells(config: Config, columns: list[str], mixed: dict[str, bool]) -> list[str]:
+    """One configuration's line of the wide table."""
+    cells = [config.method, _fmt_retention(config.retention), "—" if config.layer is None else str(config.layer)]
+    cells += [_cell(config.scores.get(t), mixed.get(t, False)) for t in columns]
+    cells.append(_fmt(config.average) if config.average is not None else f"— ({config.average_problem})")
+    cells.append(_fmt(config.pct_of_vanilla, 1) if AVERAGE not in config.vanilla_mismatch
+                 else "— (settings differ from vanilla's)")
+    cells.append(_fmt(config.overall.achieved_retention, 2))
+    prefill = config.overall.mean_prefill_s
+    cells.append("—" if prefill is None else f"{prefill * 1000:.1f}")
+    return cells
+
+
+def _failed_cells(run: Run) -> list[str]:
+    """One failed or incomplete run's line; a "|" in its reason would end the cell."""
+    return [run.model, run.method, _fmt_retention(run.retention), "—" if run.layer is None else str(run.layer),
+            ", ".join(run.tasks), run.status, (run.problem or "").replace("|", "\\|"), str(run.folder)]
+
+
 def to_markdown(board: Leaderboard, title: str = "Leaderboard") -> str:
     """The wide table per model, the failed runs, the notes and a metric legend."""
+    import pandas as pd
+
+    from headrouter_eval.leaderboard.frames import markdown_table
+
     lines = [f"# {title}", ""]
     for model, columns in board.columns.items():
         lines += [f"## {model}", ""]
         header = ["method", "retention", "layer", *columns, AVERAGE, "% of vanilla", "achieved retention",
                   "prefill (ms)"]
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "|".join(["---"] * 3 + ["---:"] * (len(header) - 3)) + "|")
         mixed = _mixed_modes(board, model, columns)
-        for config in (c for c in board.configs if c.model == model):
-            cells = [config.method, _fmt_retention(config.retention),
-                     "—" if config.layer is None else str(config.layer)]
-            cells += [_cell(config.scores.get(t), mixed.get(t, False)) for t in columns]
-            cells.append(_fmt(config.average) if config.average is not None else f"— ({config.average_problem})")
-            cells.append(_fmt(config.pct_of_vanilla, 1) if AVERAGE not in config.vanilla_mismatch
-                         else "— (settings differ from vanilla's)")
-            cells.append(_fmt(config.overall.achieved_retention, 2))
-            prefill = config.overall.mean_prefill_s
-            cells.append("—" if prefill is None else f"{prefill * 1000:.1f}")
-            lines.append("| " + " | ".join(cells) + " |")
+        rows = [_config_cells(config, columns, mixed) for config in board.configs if config.model == model]
         for ref in (r for r in board.references if r.matches(model)):
-            cells = [f"paper {VANILLA} ({ref.model})", "1", "—"]
-            cells += [_fmt(ref.scores.get(t)) for t in columns]
-            cells += ["—", "—", "—", "—"]
-            lines.append("| " + " | ".join(cells) + " |")
+            rows.append([f"paper {VANILLA} ({ref.model})", "1", "—", *(_fmt(ref.scores.get(t)) for t in columns),
+                         "—", "—", "—", "—"])
+        # the three naming columns left-aligned, the numbers right-aligned
+        wide = pd.DataFrame(rows, columns=header, dtype=object)
+        lines += markdown_table(wide, [False] * 3 + [True] * (len(header) - 3))
         metrics = _ordered_unique(
             f"{t}: `{c.scores[t].metric}`" for c in board.configs if c.model == model for t in columns
             if t in c.scores
@@ -383,17 +398,10 @@ def to_markdown(board: Leaderboard, title: str = "Leaderboard") -> str:
         if other_refs:
             lines += [f"Paper vanilla numbers for tasks not run here: {', '.join(other_refs)}.", ""]
     if board.failed:
-        lines += ["## Failed or incomplete runs (not in any score or average)", "",
-                  "| model | method | retention | layer | tasks | status | reason | folder |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for run in board.failed:
-            reason = (run.problem or "").replace("|", "\\|")
-            lines.append(
-                f"| {run.model} | {run.method} | {_fmt_retention(run.retention)} | "
-                f"{'—' if run.layer is None else run.layer} | {', '.join(run.tasks)} | {run.status} | "
-                f"{reason} | {run.folder} |"
-            )
-        lines.append("")
+        failed = pd.DataFrame([_failed_cells(run) for run in board.failed], dtype=object,
+                              columns=["model", "method", "retention", "layer", "tasks", "status", "reason", "folder"])
+        lines += ["## Failed or incomplete runs (not in any score or average)", ""]
+        lines += markdown_table(failed, [False] * failed.shape[1]) + [""]
     if board.notes:
         lines += ["## Notes", ""] + [f"- {note}" for note in board.notes] + [""]
     return "\n".join(lines)
