@@ -154,3 +154,36 @@ def test_regress_interval_replaces_the_tolerance():
     no_interval = [{**fresh[0], "ci_low": None, "ci_high": None}]
     finding = compare(no_interval, inside, 0.01, use_interval=True)[0]
     assert finding.kind == "REGRESSION" and "tolerance used" in finding.text
+
+
+def _results_recording(task: str, metric: str, aggregation: str, include_path: str | None) -> dict:
+    """The parts of an lmms-eval results file the aggregation lookup reads."""
+    return {"configs": {task: {"metric_list": [{"metric": metric, "aggregation": aggregation}]}},
+            "config": {"resolved_cli_args": {"include_path": include_path}}}
+
+
+def test_a_custom_aggregation_is_the_function_lmms_eval_loads_for_the_task(tmp_path):
+    from headrouter_eval.benchmarks.audiomarathon import aggregate_wer
+    from headrouter_eval.leaderboard.aggregations import mean, task_aggregation
+
+    # as lmms-eval records a `!function` aggregation; the run's task folder is gone (another
+    # machine), so the task is found in this package's tasks
+    recorded = _results_recording("am_asr", "wer", "<function aggregate_wer at 0x7f00>", str(tmp_path / "gone"))
+    name, function = task_aggregation(recorded, "am_asr", "wer")
+    assert function is aggregate_wer and name == "headrouter_eval.benchmarks.audiomarathon.aggregate_wer"
+    assert task_aggregation(_results_recording("t", "acc", "mean", None), "t", "acc") == ("mean", mean)
+    # the task's YAML now names another function than the run used: no silent substitute
+    changed = _results_recording("am_asr", "wer", "<function aggregate_cer at 0x7f00>", None)
+    with pytest.raises(LookupError, match=r"am_asr.yaml: metric wer aggregates with .*aggregate_wer.* the run "
+                                          r"recorded <function aggregate_cer"):
+        task_aggregation(changed, "am_asr", "wer")
+
+
+@pytest.mark.slow  # indexes all of lmms-eval's own tasks before giving up
+def test_an_aggregation_of_an_unknown_task_is_refused_naming_the_folders_searched(tmp_path):
+    from headrouter_eval.leaderboard.aggregations import task_aggregation
+
+    recorded = _results_recording("no_such_task", "acc", "<function agg at 0x7f00>", str(tmp_path))
+    with pytest.raises(LookupError, match=rf"task no_such_task is not in lmms-eval's task index \(folders: "
+                                          rf"{tmp_path}, .*tasks and lmms-eval's own\)"):
+        task_aggregation(recorded, "no_such_task", "acc")

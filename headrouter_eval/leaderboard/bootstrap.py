@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
 from headrouter_eval.jsonl import read_json_object, read_jsonl
+from headrouter_eval.leaderboard.aggregations import Aggregate, task_aggregation
 from headrouter_eval.leaderboard.fast_aggregates import twin_for
 from headrouter_eval.leaderboard.runs import Run
 
@@ -29,17 +28,6 @@ DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 0
 CONFIDENCE = 0.95
 VERIFY_REPLICATES = 20  # replicates a vectorised twin must reproduce before it is used
-# Modules whose aggregation functions our task YAMLs reference (``!function utils.<name>``
-# re-exports them). lmms-eval stores a function in the results only as "<function NAME at
-# 0x...>", so a name is looked up here and a candidate is accepted only when it reproduces
-# the reported score.
-AGGREGATION_MODULES = (
-    "headrouter_eval.scoring.lmms",
-    "headrouter_eval.benchmarks.audiomarathon",
-    "headrouter_eval.benchmarks.mmau_pro",
-)
-_FUNCTION_NAME = re.compile(r"<function (\w+)")
-Aggregate = Callable[[Sequence], float]
 Statistic = Callable[..., np.ndarray]  # (resamples x n) indices, axis -> one value per resample
 
 
@@ -153,22 +141,17 @@ class Bootstrap:
 
     def _aggregate_for(self, results: dict, task: str, metric: str, values: dict, reported: float,
                        where: str) -> Aggregate:
+        """The task's own aggregation (found through lmms-eval), once it reproduced the score."""
         ordered = [values[d] for d in sorted(values, key=_doc_key)]
-        spec = None
-        for entry in ((results.get("configs") or {}).get(task) or {}).get("metric_list") or []:
-            if isinstance(entry, dict) and entry.get("metric") == metric:
-                spec = entry.get("aggregation")
-        tried = []
-        for name, candidate in _candidates(spec, ordered):
-            tried.append(name)
-            try:
-                value = float(candidate(ordered))
-            except Exception:  # noqa: BLE001 - a candidate that cannot take these rows is simply not it
-                continue
-            if _close(value, reported):
-                return candidate
-        raise LookupError(f"{where}: no aggregation ({', '.join(tried) or spec!r}) reproduces "
-                          f"{task} {metric} = {reported:g} from the per-sample rows")
+        name, function = task_aggregation(results, task, metric)
+        try:
+            value = float(function(ordered))
+        except Exception as exc:  # noqa: BLE001 - whatever it raises, it did not make this score
+            raise LookupError(f"{where}: {name} fails on the per-sample rows of {task} {metric}: {exc}") from exc
+        if not _close(value, reported):
+            raise LookupError(f"{where}: {name} gives {value:g} from the per-sample rows, the results say "
+                              f"{task} {metric} = {reported:g}")
+        return function
 
     def composite(self, run_of: Callable[[str], Run], unit: str, metric: str, leaves: list[str],
                   is_group: bool) -> Composite:
@@ -284,30 +267,3 @@ def _docs(leaf: Leaf) -> tuple:
 
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
-
-
-def _mean(values: Sequence) -> float:
-    return float(np.mean([float(v) for v in values]))
-
-
-def _candidates(spec, ordered: list) -> list[tuple[str, Aggregate]]:
-    """Aggregation functions that may have made the score, most likely first."""
-    found: list[tuple[str, Aggregate]] = []
-    if isinstance(spec, str) and (match := _FUNCTION_NAME.match(spec)):
-        name = match.group(1)
-        for module_name in AGGREGATION_MODULES:
-            function = getattr(import_module(module_name), name, None)
-            if callable(function):
-                found.append((f"{module_name}.{name}", function))
-    elif isinstance(spec, str) and spec != "mean":
-        try:
-            from lmms_eval.api.registry import get_aggregation
-
-            function = get_aggregation(spec)
-            if callable(function):
-                found.append((f"lmms-eval {spec}", function))
-        except Exception:  # noqa: BLE001 - unknown name: the mean below is the last resort
-            pass
-    if all(isinstance(v, (int, float)) for v in ordered):  # bools are ints: accuracy-style 0/1 rows
-        found.append(("mean", _mean))  # lmms-eval's default aggregation
-    return found

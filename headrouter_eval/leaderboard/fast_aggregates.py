@@ -96,6 +96,6 @@ def twin_for(function: Callable, values: Sequence) -> Twin | None:
     module, name = getattr(function, "__module__", ""), getattr(function, "__name__", "")
     if module == "headrouter_eval.scoring.lmms" and name.startswith("aggregate_"):
         return _mcq(values, name[len("aggregate_"):])
-    if name in ("_mean", "mean"):
+    if name == "mean":
         return _mean(values)
     return None
