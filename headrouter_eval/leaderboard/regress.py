@@ -6,7 +6,6 @@ headrouter_eval/leaderboard/README.md, "regress".
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from headrouter_eval.jsonl import read_json_object
 from headrouter_eval.leaderboard.baseline_file import parse_baseline
 from headrouter_eval.leaderboard.run_identity import differences
 from headrouter_eval.leaderboard.runs import COMPLETE
@@ -58,16 +58,18 @@ def load_leaderboard(path: Path) -> list[dict]:
     if not path.is_file():
         raise FileNotFoundError(f"leaderboard file {path} does not exist")
     if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc})") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        data = read_json_object(path)
+        if not isinstance(data.get("records"), list):
             raise ValueError(f"{path}: expected a leaderboard JSON with a 'records' list")
         records = data["records"]
     elif path.suffix == ".csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            records = list(csv.DictReader(handle))
+        import pandas as pd  # only here: reading a .json leaderboard or runs must not pay for it
+
+        # every cell as the text it is (no NaN guessing): the columns are converted below
+        try:
+            records = pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path}: empty file, not a leaderboard CSV") from None
         for record in records:
             record["score"] = _num(record.get("score"), float)
             record["ci_low"] = _num(record.get("ci_low"), float)

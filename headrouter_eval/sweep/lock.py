@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from headrouter_eval.jsonl import read_json_object
+
 LOCK_NAME = ".sweep.lock"
 
 
@@ -32,10 +34,9 @@ def _alive(pid: int) -> bool:
 
 def _holder(path: Path) -> dict | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        return read_json_object(path)
+    except ValueError:
         return None  # torn by a crash mid-write: nobody holds it
-    return data if isinstance(data, dict) else None
 
 
 def _describe(holder: dict) -> str:

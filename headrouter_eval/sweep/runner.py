@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from headrouter_eval.jsonl import read_json_object
 from headrouter_eval.leaderboard.metric_choice import MetricChoice
 from headrouter_eval.leaderboard.runs import (
     ANSI,
@@ -172,8 +173,8 @@ def verdict(folder: Path) -> tuple[str, str | None]:
 
 def manifest_status(folder: Path) -> str | None:
     try:
-        return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8")).get("status")
-    except (OSError, json.JSONDecodeError, AttributeError):
+        return read_json_object(folder / MANIFEST_NAME).get("status")
+    except ValueError:
         return None
 
 
@@ -255,9 +256,9 @@ def _same_command(folder: Path, command: list[str]) -> bool:
     output folder left out, so a copied runs folder or another GPU count resumes). A manifest
     written before keys were stored is keyed from its recorded command."""
     try:
-        manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = read_json_object(folder / MANIFEST_NAME)
         stored = manifest.get("evaluation") or evaluation_key(manifest.get("command") or [])
-    except (OSError, json.JSONDecodeError, AttributeError):
+    except ValueError:
         return False
     return stored == evaluation_key(command)
 
