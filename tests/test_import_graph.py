@@ -177,11 +177,12 @@ def test_task_utilities_never_reach_the_engine(path):
 OUTSIDE_MODELS = sorted(m for m in MODULES if not m.startswith("headrouter_eval.models"))
 
 
-def _model_classes() -> set[str]:
+@cache  # dir() of transformers' lazy module takes half a second
+def _model_classes() -> frozenset[str]:
     import transformers
 
-    return {name for name in dir(transformers) if name.endswith(("ForConditionalGeneration", "Processor"))
-            and name.startswith(("Qwen", "Voxtral"))}
+    return frozenset(name for name in dir(transformers) if name.endswith(("ForConditionalGeneration", "Processor"))
+                     and name.startswith(("Qwen", "Voxtral")))
 
 
 @pytest.mark.parametrize("module", OUTSIDE_MODELS)
