@@ -43,16 +43,21 @@ def family_checkpoint(tiny_checkpoint, tmp_path_factory):
     """``family_checkpoint(name)``: that family's tiny hub-layout checkpoint, built once per session.
 
     Qwen2.5-Omni's is :func:`tiny_checkpoint` (4 s window: long clips become several spans);
-    the others come from their builders in ``headrouter_eval/models/tiny/``.
+    the others come from their builders in ``headrouter_eval/models/tiny/``, Qwen2-Audio's
+    with a 4 s window too (its encoder runs over the whole padded window: the published 30 s
+    made every Qwen2-Audio proof cost over a second).
     """
     import importlib
 
+    from headrouter_eval.models.tiny.qwen2_audio import TinyQwen2AudioSpec
+
     built = {"qwen_omni": tiny_checkpoint}
+    specs = {"qwen2_audio": TinyQwen2AudioSpec(window_s=TINY_CHUNK_S)}
 
     def folder(name: str) -> Path:
         if name not in built:
             builder = importlib.import_module(f"headrouter_eval.models.tiny.{name}")
-            built[name] = builder.save_tiny_checkpoint(tmp_path_factory.mktemp(name))
+            built[name] = builder.save_tiny_checkpoint(tmp_path_factory.mktemp(name), specs.get(name))
         return built[name]
 
     return folder

@@ -86,3 +86,12 @@ def write_preprocessor_config(path, published: dict):
     path = Path(path)
     (path / "preprocessor_config.json").write_text(json.dumps(published, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def windowed_preprocessor_config(published: dict, window_s: int) -> dict:
+    """A published Whisper-style preprocessor config with its audio window set to ``window_s``
+    seconds (``chunk_length`` and the sizes derived from it); the other keys verbatim."""
+    config = dict(published, chunk_length=window_s)
+    config["n_samples"] = window_s * config["sampling_rate"]
+    config["nb_max_frames"] = config["n_samples"] // config["hop_length"]
+    return config

@@ -12,8 +12,10 @@ checkpoint takes.
 
 Qwen2-Audio specifics the tiny model keeps: the encoder only accepts mel inputs of exactly
 ``2 * max_source_positions`` frames (1500 -> 3000 frames = 30 s), so the processor pads
-every clip to 30 s (``padding="max_length"``) and marks the real frames in
-``feature_attention_mask``; one audio token per 40 ms (25 per second).
+every clip to the window (``padding="max_length"``) and marks the real frames in
+``feature_attention_mask``; one audio token per 40 ms (25 per second). The window is the
+published 30 s unless the spec sets a shorter one (``window_s``, encoder and extractor
+together): the encoder then runs over fewer padded frames, which is what tests pay for.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from headrouter_eval.models.tiny._common import (
     save_checkpoint,
     stop_generation_config,
     token_ids,
+    windowed_preprocessor_config,
     write_preprocessor_config,
 )
 
@@ -90,6 +93,8 @@ class TinyQwen2AudioSpec:
     audio_layers: int = 2
     audio_heads: int = 4
     audio_ffn: int = 128
+    # the audio window in seconds (published: 30); the encoder's positions follow it
+    window_s: int = 30
     seed: int = 0
     extra_text: dict = field(default_factory=dict)
 
@@ -105,11 +110,17 @@ def build_tokenizer():
     )
 
 
-def build_feature_extractor():
-    """The Whisper log-mel extractor of Qwen2-Audio's ``preprocessor_config.json`` (128 bins, 30 s, 16 kHz)."""
+def preprocessor_config(window_s: int = 30) -> dict:
+    """The published preprocessor config with the audio window set to ``window_s`` seconds."""
+    return windowed_preprocessor_config(PREPROCESSOR_CONFIG, window_s)
+
+
+def build_feature_extractor(window_s: int = 30):
+    """The Whisper log-mel extractor of Qwen2-Audio's ``preprocessor_config.json`` (128 bins, 16 kHz;
+    the published 30 s window unless ``window_s`` says otherwise)."""
     from transformers import WhisperFeatureExtractor
 
-    return WhisperFeatureExtractor(**extractor_kwargs(PREPROCESSOR_CONFIG))
+    return WhisperFeatureExtractor(**extractor_kwargs(preprocessor_config(window_s)))
 
 
 def extractor_kwargs(published: dict) -> dict:
@@ -146,8 +157,9 @@ def build_config(spec: TinyQwen2AudioSpec, tokenizer):
     audio = dict(
         model_type="qwen2_audio_encoder", num_mel_bins=128, encoder_layers=spec.audio_layers,
         encoder_attention_heads=spec.audio_heads, encoder_ffn_dim=spec.audio_ffn, d_model=spec.audio_d_model,
-        # the encoder insists on exactly 2 * max_source_positions mel frames: 3000 = the 30 s window
-        max_source_positions=1500,
+        # the encoder insists on exactly 2 * max_source_positions mel frames (100 per second):
+        # 3000 = the published 30 s window
+        max_source_positions=spec.window_s * 50,
     )
     return Qwen2AudioConfig(audio_config=audio, text_config=text, audio_token_index=ids["audio_token"],
                             pad_token_id=ids["pad"])
@@ -164,5 +176,5 @@ def save_tiny_checkpoint(path: str | Path, spec: TinyQwen2AudioSpec | None = Non
     torch.manual_seed(spec.seed)
     model = Qwen2AudioForConditionalGeneration(config).eval()
     model.generation_config = stop_generation_config(tokenizer, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN)
-    save_checkpoint(path, model, tokenizer, build_feature_extractor(), "Qwen2AudioProcessor")
-    return write_preprocessor_config(path, PREPROCESSOR_CONFIG)
+    save_checkpoint(path, model, tokenizer, build_feature_extractor(spec.window_s), "Qwen2AudioProcessor")
+    return write_preprocessor_config(path, preprocessor_config(spec.window_s))

@@ -18,7 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from headrouter_eval.models.tiny._common import build_byte_tokenizer, write_preprocessor_config
+from headrouter_eval.models.tiny._common import (
+    build_byte_tokenizer,
+    windowed_preprocessor_config,
+    write_preprocessor_config,
+)
 
 SPECIAL_TOKENS = {
     "pad_token": "<|endoftext|>",
@@ -90,11 +94,7 @@ AUDIO_KEYS = ("chunk_length", "dither", "feature_size", "hop_length", "n_fft", "
 
 def preprocessor_config(chunk_length_s: int) -> dict:
     """The published preprocessor config with the audio window set to ``chunk_length_s`` seconds."""
-    config = dict(PREPROCESSOR_CONFIG)
-    config["chunk_length"] = chunk_length_s
-    config["n_samples"] = chunk_length_s * config["sampling_rate"]
-    config["nb_max_frames"] = config["n_samples"] // config["hop_length"]
-    return config
+    return windowed_preprocessor_config(PREPROCESSOR_CONFIG, chunk_length_s)
 
 
 @dataclass
