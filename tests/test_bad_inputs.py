@@ -139,6 +139,22 @@ def test_bad_regress_baseline_exits_2_naming_file_entry_and_key(board, tmp_path,
     assert f"{baseline}: entries[0]: {message}" in err
 
 
+@pytest.mark.parametrize(("bench", "message"), [
+    ({"tasks": {"X": "t"}, "modles": {}}, "benchmarks.b: unknown key 'modles' (did you mean 'models'?)"),
+    ({"tasks": {"X": "t"}, "models": {"m": {"X": "80"}}},
+     "benchmarks.b: models.m.X must be a number, found string '80'"),
+    ({"tasks": {"X": "t"}, "models": {"m": {"Y": 80}}},
+     "benchmarks.b.models.m: label 'Y' is not in benchmarks.b.tasks"),
+])
+def test_bad_paper_reference_exits_2_naming_file_entry_and_key(tmp_path_factory, tmp_path, bench, message):
+    reference = tmp_path / "reference.yaml"
+    reference.write_text(yaml.safe_dump({"benchmarks": {"b": bench}}))
+    code, out, err = cli("leaderboard", dummy_runs(tmp_path_factory.getbasetemp()), "--out", tmp_path / "out",
+                         "--no-plot", "--paper-reference", reference)
+    assert code == 2, out + err
+    assert f"{reference}: {message}" in err, err
+
+
 def test_lower_is_better_baseline_flags_a_rise_as_regression(board, tmp_path):
     entry = _baseline_entry(board)
     entry.update(higher_is_better=False, score=entry["score"] - 0.5, tolerance=0.0)

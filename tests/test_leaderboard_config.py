@@ -127,6 +127,37 @@ def test_bad_reference_file(tmp_path: Path):
         load_reference(bad)
 
 
+GOOD_BENCH = {"tasks": {"X": "t"}, "models": {"m": {"X": 80}}}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"benchmark": {"b": GOOD_BENCH}},
+     "{path}: unknown key 'benchmark' (did you mean 'benchmarks'?); allowed keys: ['benchmarks', 'source']"),
+    ({"benchmarks": {"b": {**GOOD_BENCH, "modles": {}}}},
+     "{path}: benchmarks.b: unknown key 'modles' (did you mean 'models'?); allowed keys: ['models', 'tasks']"),
+    ({"benchmarks": {"b": {"tasks": {"X": "t"}, "models": {"m": {"X": "80"}}}}},
+     "{path}: benchmarks.b: models.m.X must be a number, found string '80'"),
+    ({"benchmarks": {"b": {"tasks": {"X": "t"}}}},
+     "{path}: benchmarks.b: needs 'tasks' (paper label -> task name) and 'models' mappings"),
+    ({"source": "paper", "benchmarks": [GOOD_BENCH]}, "{path}: expected a mapping with a 'benchmarks' mapping"),
+])
+def test_reference_file_errors_name_file_entry_and_key(tmp_path: Path, data, message):
+    path = tmp_path / "ref.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ValueError) as info:
+        load_reference(path)
+    assert str(info.value) == message.format(path=path)
+
+
+def test_null_keys_take_their_defaults():
+    config = build_config({**BASE, "layers": None, "output_dir": None, "launcher": None,
+                           "models": [{"pretrained": "/ckpt/m", "name": None}]}, "grid.yaml")
+    assert config.layers == [None] and config.output_dir == Path("runs") and config.launcher == "auto"
+    assert config.models[0].name == "m"
+    with pytest.raises(ValueError, match=r"^grid.yaml: 'models' is required$"):
+        build_config({**BASE, "models": None}, "grid.yaml")
+
+
 def test_seed_lists_expand_and_profiles_exclude_calibration_items_for_every_method(tmp_path):
     from headrouter_eval.leaderboard.runs import _requested_tasks
     from headrouter_eval.profiles.exclusion import wrapper_yaml

@@ -2,7 +2,9 @@
 
 A sweep is the grid models x methods x retentions x layers x task sets; vanilla runs once
 per model and task set. The YAML format, the folder of each configuration and the refused
-entries are specified in headrouter_eval/leaderboard/README.md ("Config format").
+entries are specified in headrouter_eval/leaderboard/README.md ("Config format"); the file's
+shape is the pydantic models :class:`SweepFile`, :class:`ModelEntry` and :class:`MethodEntry`,
+whose errors read like every hand-edited file's (``headrouter_eval/config_models.py``).
 """
 
 from __future__ import annotations
@@ -10,22 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-from headrouter_eval import schema
 from headrouter_eval.catalog import FAMILIES, METHODS, model_id, parse_model_id
+from headrouter_eval.config_models import FileModel, Text, validate
 from headrouter_eval.leaderboard.runs import VANILLA, model_tag, prunes
 from headrouter_eval.model_args import malformed_parts, split_model_args
 
-KEYS = {"output_dir", "models", "methods", "retentions", "layers", "tasks", "include_path", "model_args",
-        "lmms_eval_args", "num_processes", "launcher"}
-LAUNCHERS = ("auto", "accelerate", "torchrun")
+Launcher = Literal["auto", "accelerate", "torchrun"]
 # model args the sweep sets itself, per configuration
 RESERVED_ARGS = {"pretrained", "retention", "layer", "stats_dir"}
-MODEL_KEYS = ("pretrained", "name", "family", "model_args", "method_args")
 DEFAULT_FAMILY = "qwen_omni"
-METHOD_KEYS = ("model", "label", "model_args")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -151,146 +151,174 @@ def parse_arg_dict(value, where: str) -> dict[str, str]:
     return args
 
 
-def _models(items, where: str) -> list[ModelSpec]:
-    if not isinstance(items, list) or not items:
-        raise ValueError(f"{where}: 'models' must be a non-empty list")
-    specs = []
-    for index, item in enumerate(items):
-        at = f"{where}: models[{index}]"
-        if isinstance(item, str):
-            item = {"pretrained": item}
-        schema.check_keys(item, MODEL_KEYS, at)
-        if not item.get("pretrained"):
-            raise ValueError(f"{at}: needs a 'pretrained' path or hub id")
-        pretrained = str(item["pretrained"])
-        if "," in pretrained:
-            raise ValueError(f"{at}: pretrained {pretrained!r} contains ',', which lmms-eval cannot parse")
-        name = _safe(str(item.get("name") or model_tag(pretrained, "model")))
-        family = str(item.get("family") or DEFAULT_FAMILY)
-        if family not in FAMILIES:
-            raise ValueError(f"{at}: family {family!r} is not one of {list(FAMILIES)}")
-        method_args = item.get("method_args") or {}
-        if not isinstance(method_args, dict):
-            raise ValueError(f"{at}: method_args must map a model id or label to model args")
-        specs.append(ModelSpec(pretrained, name, parse_arg_dict(item.get("model_args"), at),
-                               {str(k): parse_arg_dict(v, f"{at}.method_args.{k}") for k, v in method_args.items()},
-                               family))
-    return specs
+def _model_args(value: Any, info: ValidationInfo) -> dict[str, str]:
+    return parse_arg_dict(value, str(info.field_name))
 
 
-def _methods(items, where: str) -> list[MethodSpec]:
-    if not isinstance(items, list) or not items:
-        raise ValueError(f"{where}: 'methods' must be a non-empty list of methods or lmms-eval model ids")
-    specs = []
-    for index, item in enumerate(items):
-        at = f"{where}: methods[{index}]"
-        if isinstance(item, str):
-            item = {"model": item}
-        schema.check_keys(item, METHOD_KEYS, at)
-        if not item.get("model"):
-            raise ValueError(f"{at}: needs 'model' (a method such as fastv, or an lmms-eval model id)")
-        name = str(item["model"])
-        parsed = parse_model_id(name)
-        label = _safe(str(item.get("label") or (parsed[0] if parsed else name)))
-        args = item.get("model_args")
-        args = dict(args) if isinstance(args, dict) else args
-        seeds = args.pop("seed") if isinstance(args, dict) and isinstance(args.get("seed"), list) else None
-        if seeds is None:
-            specs.append(MethodSpec(name, label, parse_arg_dict(args, at)))
-            continue
-        # several seeds: one method per seed, labelled <label>_s<seed> (the leaderboard shows their spread)
-        if not seeds or not all(isinstance(seed, int) for seed in seeds):
-            raise ValueError(f"{at}: model_args.seed must be an integer or a non-empty list of integers, got {seeds!r}")
-        for seed in seeds:
-            specs.append(MethodSpec(name, f"{label}_s{seed}", {**parse_arg_dict(args, at), "seed": str(seed)}))
-    labels = [m.label for m in specs]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"{where}: method labels repeat ({labels}); give variants distinct 'label's")
-    return specs
+def _retention(value: float) -> float:
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"retention {value} is outside (0, 1]")
+    return value
 
 
-def _floats(items, name: str, where: str) -> list[float]:
-    if not isinstance(items, list):
-        raise ValueError(f"{where}: '{name}' must be a list")
-    out = []
-    for item in items:
-        value = schema.number(item, where, f"{name} entry")  # a quoted "0.5" is refused too
-        if not 0.0 < value <= 1.0:
-            raise ValueError(f"{where}: retention {value} is outside (0, 1]")
-        out.append(value)
-    return out
+#: model args written as a mapping or a ``k=v,...`` string; values lmms-eval can parse back
+ModelArgs = Annotated[dict[str, str], BeforeValidator(_model_args)]
+# the messages of the hand-written checks these models replaced
+REQUIRED = {(key, error): f"'{key}' is required" for key in ("models", "methods", "tasks")
+            for error in ("missing", "too_short")}
+NOT_LAYERS = "'layers' must be a non-empty list of integers"
+NOT_STRINGS = "{key} must be a string or a list of strings, found {value!r}"
 
 
-def _layers(items, where: str) -> list[int | None]:
-    if items is None:
-        return [None]
-    if not isinstance(items, list) or not items:
-        raise ValueError(f"{where}: 'layers' must be a non-empty list of integers")
-    return [schema.integer(item, where, "layers entry", minimum=0) for item in items]
+class _SweepModel(FileModel):
+    """A mapping of the sweep config, where a key written as null takes its default, as if left out."""
+
+    @classmethod
+    def as_written(cls, data: Any) -> Any:
+        return {key: value for key, value in data.items() if value is not None} if isinstance(data, dict) else data
 
 
-def _num_processes(value, where: str) -> int | str:
-    if value == "auto":
+class ModelEntry(_SweepModel):
+    """A ``models`` entry: a checkpoint (a bare string stands for its ``pretrained``)."""
+
+    pretrained: Text  # a folder or hub id
+    name: Text | None = None  # folder and table name; default: the last part of ``pretrained``
+    family: Literal[FAMILIES] = DEFAULT_FAMILY  # one of the catalog's names
+    model_args: ModelArgs = {}  # for every method on this model
+    method_args: dict[str, dict[str, str]] = {}  # model id or method label -> its args on this model only
+
+    wording = {("pretrained", "missing"): "needs a 'pretrained' path or hub id",
+               ("method_args", "dict_type"): "method_args must map a model id or label to model args"}
+
+    @classmethod
+    def as_written(cls, data: Any) -> Any:
+        return super().as_written({"pretrained": data} if isinstance(data, str) else data)
+
+    @field_validator("pretrained")
+    @classmethod
+    def _parsable(cls, value: str) -> str:
+        if "," in value:
+            raise ValueError(f"pretrained {value!r} contains ',', which lmms-eval cannot parse")
         return value
-    # the --num-processes flag hands over text; a YAML 1.5 or true must not become 1
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or (
-            isinstance(value, str) and not value.strip().isdigit()):
-        raise ValueError(f"{where}: num_processes must be a positive integer or 'auto', found {value!r}")
-    try:
-        count = int(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: num_processes must be a positive integer or 'auto', found {value!r}") from exc
-    if count < 1:
-        raise ValueError(f"{where}: num_processes must be >= 1, found {count}")
-    return count
+
+    @field_validator("method_args", mode="before")
+    @classmethod
+    def _each_method(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value  # refused by the type, in the words above
+        return {key: parse_arg_dict(args, f"method_args.{key}") for key, args in value.items()}
+
+    def spec(self) -> ModelSpec:
+        name = _safe(self.name or model_tag(self.pretrained, "model"))
+        return ModelSpec(self.pretrained, name, self.model_args, self.method_args, self.family)
+
+
+class MethodEntry(_SweepModel):
+    """A ``methods`` entry: a method or lmms-eval model id (a bare string stands for its ``model``)."""
+
+    model: Text
+    label: Text | None = None  # default: the method's name
+    model_args: dict[str, str | list[int]] = {}  # a list only as ``seed``: one method per seed
+
+    wording = {("model", "missing"): "needs 'model' (a method such as fastv, or an lmms-eval model id)"}
+
+    @classmethod
+    def as_written(cls, data: Any) -> Any:
+        return super().as_written({"model": data} if isinstance(data, str) else data)
+
+    @field_validator("model_args", mode="before")
+    @classmethod
+    def _args_and_seeds(cls, value: Any) -> Any:
+        seeds = value.get("seed") if isinstance(value, dict) else None
+        if not isinstance(seeds, list):
+            return parse_arg_dict(value, "model_args")
+        if not seeds or not all(type(seed) is int for seed in seeds):  # type(): true is no seed
+            raise ValueError(f"model_args.seed must be an integer or a non-empty list of integers, got {seeds!r}")
+        return {**parse_arg_dict({k: v for k, v in value.items() if k != "seed"}, "model_args"), "seed": seeds}
+
+    def specs(self) -> list[MethodSpec]:
+        """The grid's method, or with a seed list one per seed, labelled <label>_s<seed> (the leaderboard
+        shows their spread)."""
+        parsed = parse_model_id(self.model)
+        label = _safe(self.label or (parsed[0] if parsed else self.model))
+        seeds = self.model_args.get("seed")
+        if not isinstance(seeds, list):
+            return [MethodSpec(self.model, label, dict(self.model_args))]
+        args = {key: value for key, value in self.model_args.items() if key != "seed"}
+        return [MethodSpec(self.model, f"{label}_s{seed}", {**args, "seed": str(seed)}) for seed in seeds]
+
+
+class SweepFile(_SweepModel):
+    """The whole config, keys in the README's order (the order its errors are reported in)."""
+
+    output_dir: Annotated[Path, Field(strict=False)] = Path("runs")  # text in the YAML, a Path from flags
+    models: Annotated[list[ModelEntry], Field(min_length=1)]
+    methods: Annotated[list[MethodEntry], Field(min_length=1)]
+    retentions: list[Annotated[float, AfterValidator(_retention)]] = []
+    layers: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)] | None = None  # None: the default
+    tasks: Annotated[list[Text], Field(min_length=1)]  # an entry "a,b" (or "a+b") runs a and b together
+    include_path: list[str] = []
+    model_args: ModelArgs = {}  # for every configuration
+    lmms_eval_args: list[str] = []
+    num_processes: Annotated[int, Field(ge=1)] | Literal["auto"] = 1
+    launcher: Launcher = "auto"
+
+    wording = {**REQUIRED, ("models", "list_type"): "'models' must be a non-empty list",
+               ("methods", "list_type"): "'methods' must be a non-empty list of methods or lmms-eval model ids",
+               "tasks": "'tasks' must be a list of task names (an entry 'a,b' runs both together)",
+               ("layers", "list_type"): NOT_LAYERS, ("layers", "too_short"): NOT_LAYERS,
+               "include_path": NOT_STRINGS, "lmms_eval_args": NOT_STRINGS,
+               ("num_processes", "int_type"): "num_processes must be a positive integer or 'auto', found {value!r}"}
+
+    @field_validator("tasks", "include_path", mode="before")
+    @classmethod
+    def _one_or_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("lmms_eval_args", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return value.split() if isinstance(value, str) else value
+
+    @field_validator("num_processes", mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        # the --num-processes flag hands over text; a YAML 1.5 or true is refused, not read as 1
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+    @model_validator(mode="after")
+    def _grid(self) -> SweepFile:
+        methods = [spec for entry in self.methods for spec in entry.specs()]
+        labels = [m.label for m in methods]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"method labels repeat ({labels}); give variants distinct 'label's")
+        if any(m.prunes for m in methods) and not self.retentions:
+            raise ValueError("pruning methods need 'retentions'")
+        return self
 
 
 def build_config(data: dict, where: str, base_dir: Path | None = None) -> SweepConfig:
-    """Validate a configuration mapping (from YAML and/or flags); errors name ``where`` and the key."""
-    schema.check_keys(data, sorted(KEYS), where)
-    for key in ("output_dir", "launcher"):
-        if data.get(key) is not None and not isinstance(data[key], (str, Path)):
-            raise ValueError(f"{where}: {key} must be a string, found {data[key]!r}")
-    for key in ("include_path", "lmms_eval_args"):
-        value = data.get(key)
-        if value is not None and not isinstance(value, str) and not (
-                isinstance(value, list) and all(isinstance(v, (str, Path)) for v in value)):
-            raise ValueError(f"{where}: {key} must be a string or a list of strings, found {value!r}")
-    for key in ("models", "methods", "tasks"):
-        if not data.get(key):
-            raise ValueError(f"{where}: '{key}' is required")
-    tasks = data["tasks"]
-    if isinstance(tasks, str):
-        tasks = [tasks]
-    if not isinstance(tasks, list) or not all(isinstance(t, str) and t.strip() for t in tasks):
-        raise ValueError(f"{where}: 'tasks' must be a list of task names (an entry 'a,b' runs both together)")
-    methods = _methods(data["methods"], where)
-    retentions = _floats(data.get("retentions") or [], "retentions", where)
-    if any(m.prunes for m in methods) and not retentions:
-        raise ValueError(f"{where}: pruning methods need 'retentions'")
-    launcher = str(data.get("launcher") or "auto")
-    if launcher not in LAUNCHERS:
-        raise ValueError(f"{where}: launcher {launcher!r} is not one of {LAUNCHERS}")
-    include = data.get("include_path") or []
-    include = [include] if isinstance(include, str) else list(include)
+    """Validate a configuration mapping (from YAML and/or flags); errors name ``where``, the entry and the key.
+
+    Relative ``include_path`` entries are taken relative to ``base_dir`` (the config file's folder).
+    """
+    sweep = validate(SweepFile, data, where)
+    include = sweep.include_path
     if base_dir is not None:
-        include = [str((base_dir / p).resolve()) if not Path(p).is_absolute() else p for p in include]
-    extra_args = data.get("lmms_eval_args") or []
-    if isinstance(extra_args, str):
-        extra_args = extra_args.split()
+        include = [p if Path(p).is_absolute() else str((base_dir / p).resolve()) for p in include]
     return SweepConfig(
-        models=_models(data["models"], where),
-        methods=methods,
+        models=[entry.spec() for entry in sweep.models],
+        methods=[spec for entry in sweep.methods for spec in entry.specs()],
         # "a+b" (the flag form, and the folder name) and "a,b" both mean one run of a and b
-        tasks=[",".join(p.strip() for p in t.replace("+", ",").split(",") if p.strip()) for t in tasks],
-        retentions=retentions,
-        layers=_layers(data.get("layers"), where),
-        output_dir=Path(data.get("output_dir") or "runs"),
+        tasks=[",".join(p.strip() for p in t.replace("+", ",").split(",") if p.strip()) for t in sweep.tasks],
+        retentions=sweep.retentions,
+        layers=sweep.layers or [None],
+        output_dir=sweep.output_dir,
         include_path=include,
-        model_args=parse_arg_dict(data.get("model_args"), f"{where}: model_args"),
-        lmms_eval_args=[str(a) for a in extra_args],
-        num_processes=_num_processes(data.get("num_processes", 1), where),
-        launcher=launcher,
+        model_args=sweep.model_args,
+        lmms_eval_args=sweep.lmms_eval_args,
+        num_processes=sweep.num_processes,
+        launcher=sweep.launcher,
     )
 
 
