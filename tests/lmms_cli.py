@@ -47,6 +47,13 @@ def run_lmms_eval_argv(argv: list[str], env: dict[str, str] | None = None,
     worker = _shared.get("worker")
     if worker is None or not worker.alive:  # first run, or the last one took the worker down
         worker = _shared["worker"] = GridWorker(sys.executable, ("tests",), log)
+    # lmms-eval names a run's files by the second it started (<date>_results.json), and a run
+    # in the warm worker can take under a second: two runs into one --output_path could then
+    # share a name. Runs in processes of their own, as users start them, never start within
+    # the same second; so neither do these.
+    while int(time.time()) == _shared.get("last_start"):
+        time.sleep(0.05)
+    _shared["last_start"] = int(time.time())
     job = worker.start(argv, env, log)
     deadline = time.monotonic() + timeout
     while job.poll() is None:
