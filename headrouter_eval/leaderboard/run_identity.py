@@ -46,8 +46,15 @@ def checkpoint_digest(pretrained: str | None) -> str:
             folder = Path(snapshot_download(pretrained, local_files_only=True))
         except Exception:  # noqa: BLE001 - any failure means "not in the cache": compared by name, said so
             return f"{pretrained} (not on disk: compared by name)"
+    return folder_digest(folder)
+
+
+def folder_digest(folder: Path) -> str:
+    """``sha256:<first 16 hex>`` over the names and contents of a folder's files (dot-files and
+    ``__pycache__`` left out: loading from the folder does not depend on them). Computed once
+    per set of file sizes and modification times."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        part.startswith(".") for part in p.relative_to(folder).parts))
+        part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts))
     key = (str(folder.resolve()), tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
     if key not in _digests:
         sha = hashlib.sha256()

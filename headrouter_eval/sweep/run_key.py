@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from headrouter_eval.leaderboard.run_identity import checkpoint_digest, file_digest
+from headrouter_eval.leaderboard.run_identity import checkpoint_digest, file_digest, folder_digest
 from headrouter_eval.model_args import split_model_args
 
 #: the folder under output_dir that holds the calibration-exclusion task YAMLs (runner.calibration_exclusion)
@@ -23,17 +23,6 @@ _CHECKPOINT_ARGS = ("pretrained",)
 _FILE_ARGS = ("profile",)
 # model args that only say where a run writes (older sweeps passed stats_dir)
 _OUTPUT_ARGS = ("stats_dir",)
-
-
-def folder_digest(folder: Path) -> str:
-    """``sha256:<16 hex>`` over the names and contents of a folder's files (dot-files and
-    ``__pycache__`` left out: they do not change what lmms-eval loads)."""
-    sha = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        parts = path.relative_to(folder).parts
-        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts):
-            sha.update(f"{'/'.join(parts)}\0{file_digest(path)}\n".encode())
-    return "sha256:" + sha.hexdigest()[:16]
 
 
 def profiles_digest(profiles: list[str]) -> str:
