@@ -114,3 +114,15 @@ def pytest_addoption(parser):
     # tests/test_prompt_parity.py recomputes the official prompts from this clone when given.
     parser.addoption("--audiomarathon-clone", default=None, metavar="PATH",
                      help="local clone of DabDans/AudioMarathon (prompt-parity test re-extracts from it)")
+
+
+def pytest_configure(config):
+    # Under pytest-xdist (`-n auto`) the workers already share the cores: a worker's torch and
+    # the lmms-eval processes it starts each default to one thread per core, and that
+    # oversubscription made the fast tier slower on two workers than on one (the tiny models
+    # gain nothing from intra-op threads).
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        import torch
+
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,7 @@ def run_lmms_eval_argv(argv: list[str], env: dict[str, str] | None = None,
     log.touch()
     worker = _shared.get("worker")
     if worker is None or not worker.alive:  # first run, or the last one took the worker down
-        worker = _shared["worker"] = GridWorker(sys.executable, ("tests",), log)
+        worker = _shared["worker"] = GridWorker(sys.executable, log)
     # lmms-eval names a run's files by the second it started (<date>_results.json), and a run
     # in the warm worker can take under a second: two runs into one --output_path could then
     # share a name. Runs in processes of their own, as users start them, never start within
@@ -80,11 +81,19 @@ def run_lmms_eval(model: str, model_args: str, tasks: str, include_path: Path, o
         return run_lmms_eval_argv(argv, env_extra, timeout)
     launcher = [sys.executable, "-m", "lmms_eval"]
     if processes > 1:
+        # A port of its own: accelerate's default (29500) is taken while another test session
+        # (pytest -n) runs a data-parallel evaluation, and the second launch would fail.
         launcher = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
-                    str(processes), "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-                    "-m", "lmms_eval"]
+                    str(processes), "--num_machines", "1", "--main_process_port", str(_free_port()),
+                    "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "lmms_eval"]
     return subprocess.run([*launcher, *argv], env={**os.environ, **OFFLINE_ENV, **(env_extra or {})},
                           capture_output=True, text=True, timeout=timeout)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def results_files(output_path: Path) -> list[Path]:

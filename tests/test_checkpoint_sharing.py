@@ -44,3 +44,27 @@ def test_a_checkpoint_rewritten_in_place_is_loaded_again(tiny_checkpoint, tmp_pa
         os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1_000_000_000))
         rewritten = ADAPTERS["vanilla_qwen_omni"](pretrained=str(folder))
         assert rewritten.model is not first.model
+
+
+
+def test_the_kept_checkpoint_is_let_go_of_before_another_model_is_loaded(tiny_checkpoint, family_checkpoint,
+                                                                          monkeypatch):
+    """The grid worker runs a grid's models one after the other: the previous model is freed before
+    the next is read, so two never share the memory (the adapter of a finished run is gone, as
+    after an lmms-eval run)."""
+    import weakref
+
+    from headrouter_eval.models import get_family
+
+    events = []
+    family = get_family("qwen2_audio")
+    load_model = family.load_model
+    monkeypatch.setattr(family, "load_model", lambda *a, **k: (events.append("loading"), load_model(*a, **k))[1])
+    with checkpoints.sharing():
+        omni = ADAPTERS["fastv_qwen_omni"](pretrained=str(tiny_checkpoint), retention=0.5, layer=0).model
+        weakref.finalize(omni, events.append, "freed")
+        del omni  # the sharing cache keeps it for the next configuration of this checkpoint
+        assert events == []
+        other = ADAPTERS["fastv_qwen2_audio"](pretrained=str(family_checkpoint("qwen2_audio")), retention=0.5, layer=0)
+        assert events == ["freed", "loading"]
+        assert _hooks(other.model) > 0

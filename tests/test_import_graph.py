@@ -55,23 +55,29 @@ def _runtime_nodes(tree: ast.AST):
         todo.extend(ast.iter_child_nodes(node))
 
 
-def import_statements(name: str, include_type_only: bool = False) -> list[tuple[str, list[str]]]:
+@cache
+def _tree(name: str) -> ast.Module:
+    return ast.parse(MODULES[name].read_text(encoding="utf-8"))
+
+
+@cache
+def import_statements(name: str, include_type_only: bool = False) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Per import statement of module ``name``: the absolute module it names (relative imports
     resolved) and the package modules among its imported names (``from pkg import module``)."""
     path = MODULES[name]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(name)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     statements = []
     for node in ast.walk(tree) if include_type_only else _runtime_nodes(tree):
         if isinstance(node, ast.Import):
-            statements += [(alias.name, []) for alias in node.names]
+            statements += [(alias.name, ()) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            statements.append((base, [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in MODULES]))
-    return statements
+            statements.append((base, tuple(f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in MODULES)))
+    return tuple(statements)
 
 
 @cache
@@ -187,7 +193,7 @@ def _model_classes() -> frozenset[str]:
 
 @pytest.mark.parametrize("module", OUTSIDE_MODELS)
 def test_model_internals_are_named_only_in_the_integration_modules(module):
-    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    tree = _tree(module)
     model_classes = _model_classes()
     problems = []
     for node in ast.walk(tree):
@@ -278,21 +284,21 @@ def test_no_module_reads_a_pruners_private_profile():
     """The adapter asks a pruner for its calibration profile through the public hook
     (``Pruner.calibration_profile``); ``_profile`` stays HeadRouter's own."""
     owner = "headrouter_eval.pruners.headrouter"
-    readers = sorted(name for name, path in MODULES.items() if name != owner and any(
-        isinstance(node, ast.Attribute) and node.attr == "_profile"
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))))
+    readers = sorted(name for name in MODULES if name != owner and any(
+        isinstance(node, ast.Attribute) and node.attr == "_profile" for node in ast.walk(_tree(name))))
     assert not readers, f"{readers} read a pruner's private _profile; use Pruner.calibration_profile()"
     assert any(isinstance(node, ast.Attribute) and node.attr == "_profile"
-               for node in ast.walk(ast.parse(MODULES[owner].read_text(encoding="utf-8"))))  # the check sees it
+               for node in ast.walk(_tree(owner)))  # the check sees it
 
 
-def explicit_imports(name: str) -> set[str]:
+@cache
+def explicit_imports(name: str) -> frozenset[str]:
     """Package modules ``name`` imports by name (``from pkg import f`` counts as importing ``pkg``):
     the edges along which a cycle makes one module run before another has finished."""
     found = set()
     for base, modules in import_statements(name):
         found.update(modules or [base])
-    return {item for item in found if item in MODULES}
+    return frozenset(item for item in found if item in MODULES)
 
 
 def test_no_import_cycle_in_the_package():

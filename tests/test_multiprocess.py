@@ -1,7 +1,9 @@
 """Data-parallel evaluation through accelerate gives exactly the single-process answers.
 
 Runs the bundled benchmark (a few items of every hr_synth task) with the bundled trained
-model, once in one process and once under ``accelerate launch --num_processes 2``.
+model, once in one process and once under ``accelerate launch --num_processes 2``. The
+same run proves that both ranks file their pruning stats under the one run id and that the
+leaderboard reads them back as one complete run.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 import pytest
 
 from headrouter_eval.demo import BUNDLED_MODEL
+from headrouter_eval.leaderboard.run_status import COMPLETE
+from headrouter_eval.leaderboard.runs import discover_runs
 from headrouter_eval.synth.tasks import TASKS
 
 from .conftest import REPO_ROOT
@@ -45,3 +49,6 @@ def test_two_processes_match_one_on_the_bundled_benchmark(tmp_path):
     for key in single:
         assert (single[key]["audio_tokens"], single[key]["kept_tokens"]) == (
             multi[key]["audio_tokens"], multi[key]["kept_tokens"])
+    (run,) = discover_runs(runs[2])
+    assert run.status == COMPLETE, run.problem
+    assert run.stats.ranks == [0, 1] and run.stats.overall.samples == 20

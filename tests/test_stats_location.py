@@ -2,7 +2,8 @@
 every way lmms-eval's CLI can be run: plain flags, a ``--config`` YAML, ``--output_path``
 given twice (the last counts, as argparse does), ``--use_cache`` answering from lmms-eval's
 response cache. Each case runs the real ``lmms-eval`` command on the tiny checkpoint and
-reads the outcome back with the leaderboard's reader.
+reads the outcome back with the leaderboard's reader. Data-parallel ranks are proved on the
+one accelerate run of ``tests/test_multiprocess.py``.
 """
 
 from __future__ import annotations
@@ -88,15 +89,3 @@ def test_use_cache_runs_are_paired_with_their_stats(tiny_checkpoint, tmp_path):
     assert "cache hits" in result.stdout + result.stderr
     assert {t: s.value for t, s in cached.scores.items()} == {t: s.value for t, s in fresh.scores.items()}
     assert _run_id(cached.results_file) != _run_id(fresh.results_file)
-
-
-def test_data_parallel_ranks_file_their_stats_under_the_one_run_id(tiny_checkpoint, tmp_path):
-    out = tmp_path / "out"
-    result = run_lmms_eval("fastv_qwen_omni", f"pretrained={tiny_checkpoint},retention=0.5,layer=0", TASK,
-                           FIXTURE_TASKS, out, processes=2)
-    assert result.returncode == 0, result.stderr[-3000:]
-    run = _one_complete_run(out)
-    run_id = _run_id(run.results_file)
-    assert sorted(p.name for p in out.rglob("*_pruning_summary_rank*.json")) == [
-        f"{run_id}_pruning_summary_rank{rank}.json" for rank in (0, 1)]
-    assert run.stats.ranks == [0, 1]

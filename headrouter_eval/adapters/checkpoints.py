@@ -1,10 +1,11 @@
 """Where the adapter gets its processor and model, and how it attaches its pruning engine.
 
 Normally (``lmms-eval`` from its command line, one run per process) every adapter loads its
-own checkpoint. The sweep's grid worker (``headrouter_eval/sweep/worker.py``) runs many
-configurations of one checkpoint in one process, one after the other, and turns
-:func:`sharing` on: adapters built while it is on get the checkpoint the previous one
-loaded with the same settings (and the same files on disk), so it is read from disk once per grid.
+own checkpoint. The sweep's grid worker (``headrouter_eval/sweep/worker.py``) runs a grid's
+configurations in one process, one after the other, and turns :func:`sharing` on: adapters
+built while it is on get the checkpoint the previous one loaded with the same settings (and
+the same files on disk), so each checkpoint is read from disk once per grid, and one is let
+go of before the next is loaded.
 
 Only the pruner and its hooks differ between such configurations. The model's weights are
 never changed by a run (eval mode, inference only) and the engine's hooks are the only
@@ -45,14 +46,29 @@ def load(family, pretrained: str, *, device, dtype, attn_implementation: str) ->
     key = (family.name, str(pretrained), _on_disk(pretrained), str(device), str(dtype), str(attn_implementation))
     if _shared is not None and _shared and _shared[0] == key:
         return _shared[1], _shared[2]
+    if _shared:
+        _release()
     processor = family.load_processor(pretrained)
     model = family.load_model(pretrained, device=device, dtype=dtype, attn_implementation=attn_implementation)
     if _shared is not None:
-        for engine in _engines.values():  # the previous checkpoint goes: nothing may keep hooks on it
-            engine.detach()
-        _engines.clear()
         _shared[:] = [key, processor, model]
     return processor, model
+
+
+def _release() -> None:
+    """Let go of the kept checkpoint before another is loaded, so two never share the memory
+    (the grid worker runs a grid's models one after the other in one process)."""
+    import gc
+
+    import torch
+
+    for engine in _engines.values():  # nothing may keep hooks on the model that goes
+        engine.detach()
+    _engines.clear()
+    _shared.clear()
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _on_disk(pretrained: str) -> tuple:

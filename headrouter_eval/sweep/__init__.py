@@ -6,8 +6,8 @@ One job per module:
 - :mod:`.runner` - running the configurations: manifests, resumability, move-aside, Ctrl-C
 - :mod:`.lock` - one sweep per output folder
 - :mod:`.progress` - the grid's and the running configuration's progress bars
-- :mod:`.worker` - the grid worker: one process per model that runs lmms-eval's command line
-  for each of its configurations (imports, task index and checkpoint paid once)
+- :mod:`.worker` - the grid worker: one process per grid that runs lmms-eval's command line
+  for each configuration (imports and task index paid once, each checkpoint read once)
 - :mod:`.worker_handle` - the runner's side of the worker
 
 Reading what the runs wrote (run folders, scores, the leaderboard) is

@@ -277,11 +277,12 @@ class SweepOutcome:
 
 
 class Workers:
-    """The grid worker of the model being run: started at its first configuration, reused by the
-    next ones of the same model, ended when the grid moves to another model or ends.
+    """The grid worker: started at the grid's first single-process configuration, reused by every
+    later one, whichever model it evaluates, and ended when the grid ends.
 
-    One worker per model, not one per grid: configurations of one model share the checkpoint,
-    and one process never holds two models in memory.
+    The worker holds one checkpoint at a time (``adapters/checkpoints.py`` lets go of the
+    previous model before it loads the next), so a grid over several models pays for starting
+    Python and importing lmms-eval once, and still never holds two models in memory.
     """
 
     def __init__(self, python: str) -> None:
@@ -289,11 +290,10 @@ class Workers:
         self.current: GridWorker | None = None
 
     def for_config(self, config: Configuration) -> GridWorker:
-        key = (self.python, config.model.name, config.model.pretrained)
-        if self.current is not None and (self.current.key != key or not self.current.alive):
-            self.close()
+        if self.current is not None and not self.current.alive:
+            self.close()  # it crashed or was killed with the previous configuration
         if self.current is None:
-            self.current = GridWorker(self.python, key, config.folder / LOG_NAME)
+            self.current = GridWorker(self.python, config.folder / LOG_NAME)
         return self.current
 
     def close(self) -> None:
@@ -351,7 +351,7 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
         worker = None
         if num_processes == 1:
             if workers is None:
-                worker = own_worker = GridWorker(python, (), log_path)
+                worker = own_worker = GridWorker(python, log_path)
             else:
                 worker = workers.for_config(config)
             runner = {"runner": "grid worker", "worker_pid": worker.process.pid}

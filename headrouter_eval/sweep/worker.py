@@ -9,7 +9,7 @@ line ``{"rc": <exit status>}`` on its private copy of stdout. Nothing a run comp
 carried over: lmms-eval seeds every run, builds its tasks, model object and trackers anew
 and resets its metric logs; only imports, the task index and the checkpoint
 (:func:`headrouter_eval.adapters.checkpoints.sharing`) are reused. Why: "One worker per
-model" in headrouter_eval/leaderboard/README.md.
+grid" in headrouter_eval/leaderboard/README.md.
 """
 
 from __future__ import annotations

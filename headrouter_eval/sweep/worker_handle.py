@@ -18,10 +18,9 @@ WORKER_GONE = -1
 
 
 class GridWorker:
-    """One worker process, running one configuration at a time, for the configurations of one ``key``."""
+    """One worker process, running the grid's single-process configurations one at a time."""
 
-    def __init__(self, python: str, key: tuple, first_log: Path) -> None:
-        self.key = key
+    def __init__(self, python: str, first_log: Path) -> None:
         # until the worker sends its output to a job's log itself, stderr goes to the first job's
         # log: a failure to start (or a Ctrl-C during start-up) shows there, not on the sweep's terminal
         with first_log.open("w", encoding="utf-8") as log:
