@@ -23,8 +23,9 @@ TINY_CHUNK_S = 4
 
 @pytest.fixture(scope="session", autouse=True)
 def sweeps_keep_their_workers():
-    """The sweeps the tests run in this process share grid workers, as ``keep_workers`` lets a
-    script's sweeps do: each sweep then skips starting Python and importing lmms-eval."""
+    """The sweeps the tests run in this process, and their plain lmms-eval runs
+    (``tests/lmms_cli.py``), share one grid worker, as ``keep_workers`` lets a script's sweeps
+    do: each then skips starting Python and importing lmms-eval."""
     from headrouter_eval.sweep.runner import keep_workers
 
     with keep_workers():

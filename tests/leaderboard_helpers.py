@@ -142,4 +142,7 @@ def regenerate_committed_outputs() -> None:
 
 
 if __name__ == "__main__":
-    regenerate_committed_outputs()
+    from headrouter_eval.sweep.runner import keep_workers
+
+    with keep_workers():  # the lmms-eval runs share the sweeps' worker, as in the test session
+        regenerate_committed_outputs()

@@ -11,7 +11,6 @@ seams the suite proves in a process of their own.
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import socket
@@ -21,33 +20,25 @@ import tempfile
 import time
 from pathlib import Path
 
-from headrouter_eval.sweep.worker_handle import GridWorker
+from headrouter_eval.sweep.runner import kept_worker
 
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
-_shared: dict = {}  # "worker": the session's GridWorker, "logs": the folder of its runs' logs
-
-
-def _close_shared_worker() -> None:
-    worker = _shared.pop("worker", None)
-    if worker is not None:
-        worker.close()
-
-
-atexit.register(_close_shared_worker)
+_shared: dict = {}  # "logs": the folder of the runs' logs, "last_start": when the last run started
 
 
 def run_lmms_eval_argv(argv: list[str], env: dict[str, str] | None = None,
                        timeout: int = 300) -> subprocess.CompletedProcess:
     """``lmms-eval ARGV`` in the session's worker, offline. Its output (stdout and stderr
-    together, as the worker sends both to one log) is returned as ``stderr``."""
+    together, as the worker sends both to one log) is returned as ``stderr``.
+
+    The worker is the one the session's ``keep_workers()`` block keeps for its sweeps
+    (``tests/conftest.py``), so the session imports lmms-eval in one more process, not two."""
     env = {**os.environ, **OFFLINE_ENV, **(env or {})}
     logs = _shared.setdefault("logs", Path(tempfile.mkdtemp(prefix="lmms-eval-logs-")))
     log = logs / f"run{len(list(logs.iterdir()))}.log"
     log.touch()
-    worker = _shared.get("worker")
-    if worker is None or not worker.alive:  # first run, or the last one took the worker down
-        worker = _shared["worker"] = GridWorker(sys.executable, log)
+    worker = kept_worker(sys.executable, log)  # started again if the last run took it down
     # lmms-eval names a run's files by the second it started (<date>_results.json), and a run
     # in the warm worker can take under a second: two runs into one --output_path could then
     # share a name. Runs in processes of their own, as users start them, never start within

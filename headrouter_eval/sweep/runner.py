@@ -289,11 +289,12 @@ class Workers:
         self.python = python
         self.current: GridWorker | None = None
 
-    def for_config(self, config: Configuration) -> GridWorker:
+    def running(self, first_log: Path) -> GridWorker:
+        """The worker, started (its start-up output going to ``first_log``) if none is running."""
         if self.current is not None and not self.current.alive:
             self.close()  # it crashed or was killed with the previous configuration
         if self.current is None:
-            self.current = GridWorker(self.python, config.folder / LOG_NAME)
+            self.current = GridWorker(self.python, first_log)
         return self.current
 
     def close(self) -> None:
@@ -327,6 +328,15 @@ def keep_workers() -> Iterator[None]:
             workers.close()
 
 
+def kept_worker(python: str, first_log: Path) -> GridWorker:
+    """The grid worker the enclosing :func:`keep_workers` block keeps for ``python``, started if
+    none is running: a script's own lmms-eval runs then share that process, its imports and
+    its task index with the script's sweeps."""
+    if _kept is None:
+        raise RuntimeError("kept_worker() is for use inside a keep_workers() block")
+    return _kept.setdefault(python, Workers(python)).running(first_log)
+
+
 def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: int, python: str,
                       progress: bool = False, workers: Workers | None = None) -> tuple[str, str | None, float]:
     """Evaluate one configuration into its folder; returns (status, problem, seconds).
@@ -353,7 +363,7 @@ def run_configuration(config: Configuration, sweep: SweepConfig, num_processes: 
             if workers is None:
                 worker = own_worker = GridWorker(python, log_path)
             else:
-                worker = workers.for_config(config)
+                worker = workers.running(log_path)
             runner = {"runner": "grid worker", "worker_pid": worker.process.pid}
         _write_manifest(config.folder, _manifest(config, num_processes, command, RUNNING, started=started, **runner))
         if worker is None:
