@@ -141,6 +141,7 @@ def test_any_lmms_eval_task_wrapped_by_the_generic_class_drops_the_calibration_i
                     wrapper + f"exclude_calibration: {profile}\ntask_class: !function json.dumps\n")
 
 
+@pytest.mark.slow  # indexes every task lmms-eval ships (seconds)
 def test_sweep_wrappers_keep_task_and_group_names_and_lmms_eval_prefers_its_own_index(tmp_path):
     """How the sweep passes exclusions: a --tasks folder of ``task: <name>`` wrappers, merged by
     lmms-eval over the task or every member of the group of that name (its own class kept), so the

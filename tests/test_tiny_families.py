@@ -35,17 +35,13 @@ def conversation() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def qwen2_audio_dir(tmp_path_factory):
-    from headrouter_eval.models.tiny.qwen2_audio import save_tiny_checkpoint
-
-    return save_tiny_checkpoint(tmp_path_factory.mktemp("qwen2_audio"))
+def qwen2_audio_dir(family_checkpoint):
+    return family_checkpoint("qwen2_audio")  # the session's, with a 4 s audio window
 
 
 @pytest.fixture(scope="module")
-def qwen3_omni_dir(tmp_path_factory):
-    from headrouter_eval.models.tiny.qwen3_omni import save_tiny_checkpoint
-
-    return save_tiny_checkpoint(tmp_path_factory.mktemp("qwen3_omni"))
+def qwen3_omni_dir(family_checkpoint):
+    return family_checkpoint("qwen3_omni")
 
 
 def test_qwen2_audio_chat_template_numbers_audio_items():
@@ -123,8 +119,8 @@ def test_qwen2_audio_loads_processes_and_generates(qwen2_audio_dir, attn):
 
     text = processor.apply_chat_template(conversation(), tokenize=False, add_generation_prompt=True)
     inputs = processor(text=text, audio=clips(), sampling_rate=SR, return_tensors="pt")
-    # every clip is padded to the 30 s window; the mask marks its real frames
-    assert inputs["input_features"].shape == (2, 128, 3000)
+    # every clip is padded to the window (4 s here; published: 30 s); the mask marks its real frames
+    assert inputs["input_features"].shape == (2, 128, 400)
     assert inputs["feature_attention_mask"].sum(-1).tolist() == [300, 200]  # 100 mel frames per second
     n_placeholders = int((inputs["input_ids"] == model.config.audio_token_id).sum())
     _, out_lengths = model.model.audio_tower._get_feat_extract_output_lengths(inputs["feature_attention_mask"].sum(-1))
@@ -175,21 +171,23 @@ def test_qwen3_omni_loads_processes_and_generates(qwen3_omni_dir, attn):
         assert torch.equal(text_out, out)
 
 
-def test_tiny_checkpoints_carry_the_published_preprocessor_config(qwen2_audio_dir, tmp_path):
-    """Qwen2-Audio's file is the published one verbatim; Qwen2.5-Omni's too but for the audio window,
-    which the spec sets; the extractor each family loads reads those values."""
+def test_tiny_checkpoints_carry_the_published_preprocessor_config(qwen2_audio_dir, tiny_checkpoint):
+    """Both families' files are the published ones verbatim but for the audio window, which the spec
+    sets (the published one by default); the extractor each family loads reads those values."""
     import json
 
     from headrouter_eval.models import get_family
     from headrouter_eval.models.tiny import qwen2_audio, qwen_omni
 
-    assert json.loads((qwen2_audio_dir / "preprocessor_config.json").read_text()) == qwen2_audio.PREPROCESSOR_CONFIG
-    omni_dir = qwen_omni.save_tiny_checkpoint(tmp_path / "omni", qwen_omni.TinyOmniSpec(chunk_length_s=4))
-    written = json.loads((omni_dir / "preprocessor_config.json").read_text())
     window = {"chunk_length": 4, "n_samples": 64000, "nb_max_frames": 400}
+    audio_written = json.loads((qwen2_audio_dir / "preprocessor_config.json").read_text())
+    assert audio_written == {**qwen2_audio.PREPROCESSOR_CONFIG, **window}
+    assert qwen2_audio.preprocessor_config() == qwen2_audio.PREPROCESSOR_CONFIG  # the published window
+    omni_dir = tiny_checkpoint  # the session's, with a 4 s window too
+    written = json.loads((omni_dir / "preprocessor_config.json").read_text())
     assert written == {**qwen_omni.PREPROCESSOR_CONFIG, **window}
     assert qwen_omni.preprocessor_config(300) == qwen_omni.PREPROCESSOR_CONFIG  # the published window
-    for name, folder, published in (("qwen2_audio", qwen2_audio_dir, qwen2_audio.PREPROCESSOR_CONFIG),
+    for name, folder, published in (("qwen2_audio", qwen2_audio_dir, audio_written),
                                     ("qwen_omni", omni_dir, written)):
         extractor = get_family(name).load_processor(folder).feature_extractor
         for key in ("feature_size", "sampling_rate", "hop_length", "n_fft", "chunk_length", "n_samples",
