@@ -8,6 +8,7 @@ registered model ids (``<method>_<family>``) are subclasses generated at the bot
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 from pathlib import Path
@@ -107,6 +108,7 @@ class PrunedAudioLM(lmms):
             shared = [run_id]
             torch.distributed.broadcast_object_list(shared, src=0)
             run_id = shared[0]
+            atexit.register(_end_process_group)
         self._calls = 0
         self.family: ModelFamily = get_family(self.family_name)
         # loaded here, or shared with the previous adapter of the sweep's grid worker (see checkpoints.py)
@@ -320,6 +322,18 @@ def refuse_few_shot(task: Any) -> None:
             f"task {name}: --num_fewshot {shots} is not supported: the audio tasks have no few-shot examples, "
             "and this adapter gives the model only the audio of the document being asked (few-shot examples "
             "would be text about clips it never hears); drop --num_fewshot")
+
+
+def _end_process_group() -> None:
+    """End the data-parallel process group as this rank's interpreter exits (registered once per rank).
+
+    Nothing else ends it (lmms-eval does not). A CPU rank of a torchrun run that exited with its
+    gloo group alive was once seen to abort in the group's destructor ("terminate called without
+    an active exception", SIGABRT) after the run's last gather; torchrun then stopped the other
+    rank and reported the run failed.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 def check_world_size(actual: int) -> None:
