@@ -50,3 +50,22 @@ def test_training_report_meets_the_targets():
         # Near chance (25%) once the informative events are gone.
         assert result["accuracy"] <= result["chance"] + 15.0, (task, result)
     assert report["train_seed_range"][0] >= 1_000_000
+
+
+@pytest.mark.slow
+def test_training_writes_a_checkpoint_of_the_asked_size_with_its_report(tmp_path):
+    """Two real optimiser steps through the training script, with the options a retraining changes
+    (heads, the multi-event tasks): the checkpoint has those sizes and the report says what ran."""
+    from headrouter_eval.synth.splits import TRAIN_SEED_BASE
+    from headrouter_eval.synth.train import Stage, TrainConfig, train
+
+    cfg = TrainConfig(out_dir=tmp_path / "model", tasks=("count", "word"), curriculum=(Stage(2, 2, 0.1, 0.8),),
+                      num_heads=8, num_kv_heads=4, eval_limit=1, log_every=1)
+    report = train(cfg, log=lambda line: None, command="test")
+    text = json.loads((tmp_path / "model" / "config.json").read_text())["thinker_config"]["text_config"]
+    assert (text["num_attention_heads"], text["num_key_value_heads"]) == (8, 4)
+    assert (report["spec"]["num_heads"], report["spec"]["num_kv_heads"]) == (8, 4)
+    assert [entry["step"] for entry in report["train_log"]] == [1, 2]
+    assert report["train_seed_range"] == [TRAIN_SEED_BASE, TRAIN_SEED_BASE + 3]
+    for scores in (report["vanilla"], report["erased_events"]):
+        assert set(scores) == {"count", "word"} and all(r["n"] == 1 for r in scores.values())

@@ -62,6 +62,13 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--threads", type=int, default=1,
                        help="torch CPU threads (1: on a shared machine, 2 threads ran 7x slower per step)")
     train.add_argument("--eval-limit", type=int, default=None, help="test items per task in the final report")
+    train.add_argument("--tasks", choices=("single", "all"), default="single",
+                       help="single: the five single-event tasks the bundled model learned; all: with the seven "
+                            "multi-event tasks of hr_synth_dispersed")
+    train.add_argument("--curriculum", choices=("default", "short_first"), default="default",
+                       help="clip lengths and steps per stage (headrouter_eval/synth/train.py)")
+    train.add_argument("--heads", type=int, default=None, help="attention heads per decoder layer (default 4)")
+    train.add_argument("--kv-heads", type=int, default=None, help="key/value heads per decoder layer (default 2)")
     train.set_defaults(func=_train)
 
     check = sub.add_parser("evaluate", help="score a checkpoint on the test items, vanilla and events erased",
@@ -90,12 +97,15 @@ def _build_data(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from headrouter_eval.synth.train import DEFAULT_OUT, TrainConfig, train
+    from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS
+    from headrouter_eval.synth.train import CURRICULA, DEFAULT_OUT, TrainConfig, train
 
     if args.out.resolve() == DEFAULT_OUT.resolve():
         print(f"note: writing into the bundled model's folder {DEFAULT_OUT}", flush=True)
-    cfg = TrainConfig(out_dir=args.out, seed=args.seed, threads=args.threads,
-                      eval_limit=args.eval_limit)
+    tasks = (*TASKS, *DISPERSED_TASKS) if args.tasks == "all" else tuple(TASKS)
+    cfg = TrainConfig(out_dir=args.out, seed=args.seed, threads=args.threads, eval_limit=args.eval_limit,
+                      tasks=tasks, curriculum=CURRICULA[args.curriculum], num_heads=args.heads,
+                      num_kv_heads=args.kv_heads)
     if args.lr is not None:
         cfg = dataclasses.replace(cfg, lr=args.lr)
     command = "python -m headrouter_eval.synth.cli " + shlex.join(sys.argv[1:]) if sys.argv[0].endswith(
