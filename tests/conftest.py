@@ -119,9 +119,9 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     # Under pytest-xdist (`-n auto`) the workers already share the cores: a worker's torch and
-    # the lmms-eval processes it starts each default to one thread per core, and that
-    # oversubscription made the fast tier slower on two workers than on one (the tiny models
-    # gain nothing from intra-op threads).
+    # the lmms-eval processes it starts each default to one thread per core, and with that
+    # oversubscription two workers ran the fast tier in 89 s against 100 s for one (69 s with
+    # one thread each; the tiny models gain nothing from intra-op threads).
     if "PYTEST_XDIST_WORKER" in os.environ:
         import torch
 

@@ -72,7 +72,7 @@ def run_lmms_eval(model: str, model_args: str, tasks: str, include_path: Path, o
         return run_lmms_eval_argv(argv, env_extra, timeout)
     launcher = [sys.executable, "-m", "lmms_eval"]
     if processes > 1:
-        # A port of its own: accelerate's default (29500) is taken while another test session
+        # A port of its own: accelerate's default (29500) is taken while another test process
         # (pytest -n) runs a data-parallel evaluation, and the second launch would fail.
         launcher = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
                     str(processes), "--num_machines", "1", "--main_process_port", str(_free_port()),

@@ -325,7 +325,8 @@ def refuse_few_shot(task: Any) -> None:
 
 
 def _end_process_group() -> None:
-    """End the data-parallel process group as this rank's interpreter exits (registered once per rank).
+    """End the data-parallel process group as this rank's interpreter exits (registered by each
+    adapter a rank builds; once the group is ended, a second call does nothing).
 
     Nothing else ends it (lmms-eval does not). A CPU rank of a torchrun run that exited with its
     gloo group alive was once seen to abort in the group's destructor ("terminate called without
