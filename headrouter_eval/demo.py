@@ -1,7 +1,7 @@
 """``headrouter-eval demo``: the bundled default, end to end, in one command.
 
-Runs every method at a few retentions and at two pruning layers on the bundled synthetic
-benchmark (``hr_synth``) with the bundled trained tiny model, through the same sweep and
+Runs every method at a few retentions on the multi-event tasks of the bundled synthetic
+benchmark that the bundled trained tiny model answers (``DEMO_TASK``), through the same sweep and
 lmms-eval runs a user makes on real checkpoints, then writes the leaderboard, its plot and
 a note on how it was made. All configurations share the model, so the sweep runs them in
 one grid worker process (``headrouter_eval/sweep/worker.py``): importing torch and
@@ -24,7 +24,11 @@ from pathlib import Path
 BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "hr_synth_omni"
 # one profile per pruning layer: {layer} is filled in per configuration by the sweep
 BUNDLED_PROFILE = BUNDLED_MODEL / "headrouter_profile_L{layer}.json"
-DEMO_TASK = "hr_synth"
+# The multi-event tasks the bundled model answers, one per HeadRouter class (sequence, equal,
+# mixed; tasks/hr_synth/hr_synth_demo.yaml). Their answer needs two or three events spread over
+# the clip, so a pruner must keep each of them; on the single-event tasks (group hr_synth) every
+# attention-guided scorer finds the one needle and the methods tie.
+DEMO_TASK = "hr_synth_demo"
 # Down to 5% of the audio tokens, where the methods part; at 25% most keep the needle.
 DEMO_RETENTIONS = (0.25, 0.1, 0.05)
 # The bundled model is tiny (4 decoder layers): pruning before the first decoder layer is
@@ -49,7 +53,7 @@ def demo_methods(profile: str) -> list:
 
 def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[int, ...], num_processes: int,
                       launcher: str):
-    """The demo grid: the bundled model x every method x ``retentions`` x ``hr_synth``."""
+    """The demo grid: the bundled model x every method x ``retentions`` x ``DEMO_TASK``."""
     from headrouter_eval.sweep.config import build_config
     from headrouter_eval.tasks_path import tasks_dir
 
@@ -91,7 +95,8 @@ def run_demo(args: argparse.Namespace) -> int:
         return 130
     write_leaderboard(
         args.runs, args.out,
-        title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model (layers {', '.join(map(str, layers))})",
+        title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model "
+              f"(layers {', '.join(map(str, layers))})",
     )
     _write_provenance(args.out, record, time.perf_counter() - started, outcome.exit_code == 0)
     if outcome.stopped:
@@ -132,10 +137,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "demo", help="run every method on the bundled benchmark with the bundled model; write the leaderboard",
-        description="Run vanilla and every pruner at a few retentions on the bundled synthetic benchmark "
-                    "(hr_synth) with the bundled tiny model, through lmms-eval, then write the leaderboard with "
-                    "95% intervals, its figures and how_made.json. Resumable: run folders that finished are "
-                    "skipped.",
+        description="Run vanilla and every pruner at a few retentions on the bundled synthetic benchmark's "
+                    "multi-event tasks that the bundled tiny model answers (hr_synth_sequence, hr_synth_equal, "
+                    "hr_synth_mixed: group hr_synth_demo), through lmms-eval, then write the leaderboard with 95% intervals, its "
+                    "figures and how_made.json. Resumable: run folders that finished are skipped.",
         formatter_class=FORMATTER,
         epilog=examples("headrouter-eval demo                     # 25 runs, about 18 minutes on an idle 2-core CPU",
                         "headrouter-eval demo --retentions 0.5 --out demo-quick --runs runs/demo-quick"))

@@ -91,11 +91,12 @@ def _synth_class(task: str) -> str | None:
     prefix = "hr_synth_"
     if not task.startswith(prefix):
         return None
-    from headrouter_eval.synth.tasks import CALIBRATION_TASKS, TASKS
+    from headrouter_eval.synth.tasks import get_task
 
-    name = task[len(prefix):]
-    definition = TASKS.get(name.removeprefix("calib_")) or CALIBRATION_TASKS.get(name.removeprefix("calib_"))
-    return definition.task_class if definition is not None else None
+    try:
+        return get_task(task[len(prefix):].removeprefix("calib_")).task_class
+    except KeyError:
+        return None
 
 
 def class_of(task: str, mapping: dict[str, str] | None) -> str:

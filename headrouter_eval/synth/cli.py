@@ -65,10 +65,15 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--tasks", choices=("single", "all"), default="single",
                        help="single: the five single-event tasks the bundled model learned; all: with the seven "
                             "multi-event tasks of hr_synth_dispersed")
-    train.add_argument("--curriculum", choices=("default", "short_first"), default="default",
+    train.add_argument("--curriculum", choices=("default", "short_first", "continue"), default="default",
                        help="clip lengths and steps per stage (headrouter_eval/synth/train.py)")
     train.add_argument("--heads", type=int, default=None, help="attention heads per decoder layer (default 4)")
     train.add_argument("--kv-heads", type=int, default=None, help="key/value heads per decoder layer (default 2)")
+    train.add_argument("--init-from", type=Path, default=None,
+                       help="go on training from this trained hr_synth checkpoint instead of random weights")
+    train.add_argument("--widen", type=int, default=1,
+                       help="with --init-from: duplicate each decoder head this many times first "
+                            "(same function, more heads to specialise)")
     train.set_defaults(func=_train)
 
     check = sub.add_parser("evaluate", help="score a checkpoint on the test items, vanilla and events erased",
@@ -79,6 +84,8 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     check.add_argument("pretrained", help="checkpoint folder")
     check.add_argument("--limit", type=int, default=None, help="test items per task")
     check.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    check.add_argument("--tasks", choices=("single", "all"), default="all",
+                       help="single: the five single-event tasks; all: with the seven multi-event tasks")
     check.set_defaults(func=_evaluate)
 
 
@@ -105,7 +112,7 @@ def _train(args: argparse.Namespace) -> int:
     tasks = (*TASKS, *DISPERSED_TASKS) if args.tasks == "all" else tuple(TASKS)
     cfg = TrainConfig(out_dir=args.out, seed=args.seed, threads=args.threads, eval_limit=args.eval_limit,
                       tasks=tasks, curriculum=CURRICULA[args.curriculum], num_heads=args.heads,
-                      num_kv_heads=args.kv_heads)
+                      num_kv_heads=args.kv_heads, init_from=args.init_from, widen=args.widen)
     if args.lr is not None:
         cfg = dataclasses.replace(cfg, lr=args.lr)
     command = "python -m headrouter_eval.synth.cli " + shlex.join(sys.argv[1:]) if sys.argv[0].endswith(
@@ -120,13 +127,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from headrouter_eval.synth.evaluate import evaluate
     from headrouter_eval.synth.model_init import QWEN_OMNI
-    from headrouter_eval.synth.tasks import TASKS
+    from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS
 
     torch.set_num_threads(args.threads)
     thinker, processor = QWEN_OMNI.load_model(args.pretrained), QWEN_OMNI.load_processor(args.pretrained)
+    tasks = [*TASKS, *DISPERSED_TASKS] if args.tasks == "all" else list(TASKS)
     result = {
-        "vanilla": evaluate(thinker, processor, list(TASKS), limit=args.limit),
-        "erased_events": evaluate(thinker, processor, list(TASKS), erase=True, limit=args.limit),
+        "vanilla": evaluate(thinker, processor, tasks, limit=args.limit),
+        "erased_events": evaluate(thinker, processor, tasks, erase=True, limit=args.limit),
     }
     print(json.dumps(result, indent=2))
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from headrouter_eval.synth.tasks import CALIBRATION_TASKS, DISPERSED_TASKS, TASKS, get_task, make_recipe
+from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS, get_task, make_recipe
 
 # The recipes live beside the task YAMLs that read them (tasks/hr_synth/data), so the YAMLs'
 # relative data_files paths hold in a checkout and in an installed wheel alike.
@@ -78,10 +78,10 @@ CALIBRATION_ITEMS = 16
 
 
 def write_calibration_items(n_items: int = CALIBRATION_ITEMS, out_dir: Path = CALIBRATION_DIR) -> list[Path]:
-    """Write ``<task>.jsonl`` with ``n_items`` calibration rows for every task, calibration-only ones included."""
+    """Write ``<task>.jsonl`` with ``n_items`` calibration rows for every task, multi-event ones included."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for task in dict.fromkeys((*TASKS, *CALIBRATION_TASKS, *DISPERSED_TASKS)):
+    for task in (*TASKS, *DISPERSED_TASKS):
         path = out_dir / f"{task}.jsonl"
         rows = [calibration_item(task, index) for index in range(n_items)]
         path.write_text("".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))

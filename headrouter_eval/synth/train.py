@@ -62,7 +62,16 @@ SHORT_FIRST_CURRICULUM = (
     Stage(steps=200, batch=4, min_s=6.0, max_s=25.0),
     Stage(steps=200, batch=3, min_s=10.0, max_s=60.0),
 )
-CURRICULA = {"default": DEFAULT_CURRICULUM, "short_first": SHORT_FIRST_CURRICULUM}
+# For training on from a trained model (TrainConfig.init_from), which already answers the
+# single-event tasks at every length: no stage of crops barely longer than their events, where
+# the clip's length alone says how many events it holds (the second attempt learned counting
+# there and lost it on longer clips); most clip-seconds at the test set's lengths.
+CONTINUE_CURRICULUM = (
+    Stage(steps=600, batch=8, min_s=1.0, max_s=10.0),
+    Stage(steps=400, batch=6, min_s=4.0, max_s=25.0),
+    Stage(steps=500, batch=4, min_s=10.0, max_s=60.0),
+)
+CURRICULA = {"default": DEFAULT_CURRICULUM, "short_first": SHORT_FIRST_CURRICULUM, "continue": CONTINUE_CURRICULUM}
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,10 @@ class TrainConfig:
     # attention heads (query, key/value) per thinker decoder layer; None: the bundled model's
     num_heads: int | None = None
     num_kv_heads: int | None = None
+    # Start from this trained checkpoint instead of random weights, its decoder heads
+    # duplicated ``widen`` times (headrouter_eval/synth/widen.py).
+    init_from: Path | None = None
+    widen: int = 1
     lr: float = 1e-3
     min_lr_ratio: float = 0.1
     warmup_steps: int = 30
@@ -104,14 +117,18 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
 
     torch.set_num_threads(cfg.threads)
     started, load_start = time.time(), os.getloadavg()
-    spec = replace(HR_SYNTH_SPEC, num_heads=cfg.num_heads or HR_SYNTH_SPEC.num_heads,
-                   num_kv_heads=cfg.num_kv_heads or HR_SYNTH_SPEC.num_kv_heads)
+    if cfg.init_from is None:
+        spec = replace(HR_SYNTH_SPEC, num_heads=cfg.num_heads or HR_SYNTH_SPEC.num_heads,
+                       num_kv_heads=cfg.num_kv_heads or HR_SYNTH_SPEC.num_kv_heads)
+        thinker = build_thinker(spec, cfg.seed)
+    else:
+        spec, thinker = _continued_thinker(cfg)
+    thinker.train()
     with tempfile.TemporaryDirectory() as tmp:
         # The processor comes from a saved checkpoint so training tokenises exactly as
         # the adapter will (same tokenizer files, chat template, feature extractor).
         save_tiny_checkpoint(tmp, spec)
         processor = QWEN_OMNI.load_processor(tmp)
-    thinker = build_thinker(spec, cfg.seed).train()
     n_params = sum(p.numel() for p in thinker.parameters())
     # Auxiliary frame classifier on the audio tower's outputs (see frame_labels); not shipped.
     frame_head = torch.nn.Linear(spec.hidden_size, len(FRAME_LABELS)) if cfg.frame_loss else None
@@ -181,6 +198,29 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
     }
     (cfg.out_dir / REPORT_NAME).write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def _continued_thinker(cfg: TrainConfig):
+    """The spec and thinker to go on training from ``cfg.init_from``, its heads widened ``cfg.widen`` times."""
+    from headrouter_eval.synth.model_init import HR_SYNTH_SPEC, QWEN_OMNI, build_thinker
+    from headrouter_eval.synth.widen import widen_heads, widened_spec
+
+    if cfg.num_heads or cfg.num_kv_heads:
+        raise ValueError("training from a checkpoint takes its head counts (times widen); "
+                         "num_heads/num_kv_heads are for training from scratch")
+    source = QWEN_OMNI.load_model(cfg.init_from).float()
+    text = source.config.text_config
+    spec = replace(HR_SYNTH_SPEC, num_heads=text.num_attention_heads, num_kv_heads=text.num_key_value_heads,
+                   decoder_head_dim=getattr(text, "head_dim", None))
+    built = build_thinker(spec, cfg.seed)
+    if {k: v.shape for k, v in built.state_dict().items()} != {k: v.shape for k, v in source.state_dict().items()}:
+        raise ValueError(f"{cfg.init_from} is not an hr_synth model of the bundled sizes "
+                         "(headrouter_eval/synth/model_init.py HR_SYNTH_SPEC, any head count); "
+                         "cannot train on from it")
+    wide = widened_spec(spec, cfg.widen)
+    thinker = build_thinker(wide, cfg.seed)
+    thinker.load_state_dict(widen_heads(source.state_dict(), spec, cfg.widen, seed=cfg.seed))
+    return wide, thinker
 
 
 def _log_entry(step: int, stage: int, window: dict, started: float) -> dict:

@@ -117,10 +117,13 @@ class TinyOmniSpec:
     chunk_length_s: int = 30
     seed: int = 0
     extra_thinker: dict = field(default_factory=dict)
+    # Per-head width of the decoder; None: hidden_size // num_heads. Set when a trained model's
+    # heads were duplicated (headrouter_eval/synth/widen.py), which keeps each head's width.
+    decoder_head_dim: int | None = None
 
     @property
     def head_dim(self) -> int:
-        return self.hidden_size // self.num_heads
+        return self.decoder_head_dim or self.hidden_size // self.num_heads
 
 
 def build_tokenizer():
@@ -150,7 +153,7 @@ def build_config(spec: TinyOmniSpec, tokenizer):
     text = dict(
         vocab_size=vocab, hidden_size=spec.hidden_size, intermediate_size=spec.intermediate_size,
         num_hidden_layers=spec.num_layers, num_attention_heads=spec.num_heads,
-        num_key_value_heads=spec.num_kv_heads, max_position_embeddings=32768,
+        num_key_value_heads=spec.num_kv_heads, head_dim=spec.head_dim, max_position_embeddings=32768,
         rope_parameters={"rope_type": "default", "rope_theta": 1_000_000.0, "mrope_section": mrope},
         tie_word_embeddings=False, pad_token_id=ids["pad_token"], eos_token_id=ids["eos_token"],
     )

@@ -1,0 +1,86 @@
+"""Widening a trained hr_synth thinker's heads keeps what it computes; training goes on from it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from headrouter_eval.synth.model_init import HR_SYNTH_SPEC, QWEN_OMNI, build_thinker
+from headrouter_eval.synth.train import DEFAULT_OUT
+from headrouter_eval.synth.widen import widen_heads, widened_spec
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    torch.set_num_threads(1)
+    return QWEN_OMNI.load_model(DEFAULT_OUT).float().eval(), QWEN_OMNI.load_processor(DEFAULT_OUT)
+
+
+def _bundled_spec(thinker):
+    text = thinker.config.text_config
+    from dataclasses import replace
+
+    return replace(HR_SYNTH_SPEC, num_heads=text.num_attention_heads, num_kv_heads=text.num_key_value_heads,
+                   decoder_head_dim=getattr(text, "head_dim", None))
+
+
+def _answer_logits(thinker, processor) -> torch.Tensor:
+    from headrouter_eval.synth.batches import make_batch
+
+    batch = make_batch(processor, ["word", "count"], [1_000_001, 1_000_002], 3.0, 6.0)
+    with torch.no_grad():
+        return thinker(**batch.inputs, use_cache=False).logits[:, -3:]
+
+
+@pytest.mark.parametrize("factor", [2, 3])
+def test_widened_heads_give_the_same_logits(bundled, factor):
+    thinker, processor = bundled
+    spec = _bundled_spec(thinker)
+    wide = build_thinker(widened_spec(spec, factor), seed=1).eval()
+    wide.load_state_dict(widen_heads(thinker.state_dict(), spec, factor, noise=0.0))
+    attn = wide.model.language_model.layers[0].self_attn
+    assert (attn.config.num_attention_heads, attn.config.num_key_value_heads, attn.head_dim) == (
+        spec.num_heads * factor, spec.num_kv_heads * factor, spec.head_dim)
+    torch.testing.assert_close(_answer_logits(wide, processor), _answer_logits(thinker, processor),
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_the_copies_of_a_head_start_apart(bundled):
+    """Identical copies would get identical gradients and never specialise."""
+    thinker, _ = bundled
+    spec = _bundled_spec(thinker)
+    state = widen_heads(thinker.state_dict(), spec, 2)
+    q = state["model.language_model.layers.0.self_attn.q_proj.weight"].reshape(-1, spec.head_dim, spec.hidden_size)
+    old_q = thinker.state_dict()["model.language_model.layers.0.self_attn.q_proj.weight"]
+    torch.testing.assert_close(q[0::2].reshape(old_q.shape), old_q)  # first copies exact
+    assert not torch.equal(q[0], q[1])
+    assert (q[0] - q[1]).abs().max() < 0.1 * old_q.abs().max()
+
+
+@pytest.mark.slow
+def test_training_goes_on_from_the_bundled_model_with_widened_heads(tmp_path):
+    from headrouter_eval.synth.train import Stage, TrainConfig, train
+
+    cfg = TrainConfig(out_dir=tmp_path / "model", tasks=("count", "word"), curriculum=(Stage(1, 2, 1.0, 3.0),),
+                      init_from=DEFAULT_OUT, widen=2, eval_limit=1, log_every=1)
+    report = train(cfg, log=lambda line: None, command="test")
+    bundled_text = json.loads((DEFAULT_OUT / "config.json").read_text())["thinker_config"]["text_config"]
+    text = json.loads((tmp_path / "model" / "config.json").read_text())["thinker_config"]["text_config"]
+    assert text["num_attention_heads"] == 2 * bundled_text["num_attention_heads"]
+    heads = bundled_text["num_attention_heads"]
+    bundled_head_dim = bundled_text.get("head_dim") or bundled_text["hidden_size"] // heads
+    assert text["head_dim"] == bundled_head_dim  # more heads, each as wide as before
+    assert report["config"]["init_from"] == str(DEFAULT_OUT) and report["config"]["widen"] == 2
+
+
+def test_training_on_from_a_model_of_other_sizes_is_refused(tmp_path):
+    from headrouter_eval.models.tiny.qwen_omni import TinyOmniSpec, save_tiny_checkpoint
+    from headrouter_eval.synth.train import TrainConfig, train
+
+    save_tiny_checkpoint(tmp_path / "other", TinyOmniSpec(chunk_length_s=60, audio_n_window=8))
+    cfg = TrainConfig(out_dir=tmp_path / "model", init_from=tmp_path / "other")
+    with pytest.raises(ValueError, match="not an hr_synth model of the bundled sizes"):
+        train(cfg, log=lambda line: None)
+    assert not (tmp_path / "model").exists()
