@@ -13,9 +13,10 @@ from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS
 TASK_DIR = Path(__file__).resolve().parent.parent / "tasks" / "hr_synth"
 SUBTASKS = sorted(f"hr_synth_{t}" for t in TASKS)
 DISPERSED = sorted(f"hr_synth_{t}" for t in DISPERSED_TASKS)
+DEMO = sorted(["hr_synth_sequence", "hr_synth_equal", "hr_synth_mixed"])
 
 
-@pytest.fixture(scope="module", params=["hr_synth", "hr_synth_dispersed"])
+@pytest.fixture(scope="module", params=["hr_synth", "hr_synth_dispersed", "hr_synth_demo"])
 def task_dict(request):
     from lmms_eval.tasks import TaskManager, get_task_dict
 
@@ -25,7 +26,8 @@ def task_dict(request):
 
 def test_group_loads_with_every_task(task_dict):
     (group, subtasks), = task_dict.items()
-    assert sorted(subtasks) == {"hr_synth": SUBTASKS, "hr_synth_dispersed": DISPERSED}[group.group_name]
+    assert sorted(subtasks) == {"hr_synth": SUBTASKS, "hr_synth_dispersed": DISPERSED,
+                                "hr_synth_demo": DEMO}[group.group_name]
 
 
 def test_docs_audio_prompt_and_scoring(task_dict):
@@ -60,4 +62,4 @@ def test_names_do_not_collide_with_lmms_eval_builtins():
     builtin = set()
     for path in Path(lmms_eval.__file__).parent.joinpath("tasks").rglob("*.yaml"):
         builtin.update(re.findall(r"^(?:task|group):\s*([\w\-]+)\s*$", path.read_text(errors="ignore"), re.M))
-    assert not ({"hr_synth", "hr_synth_dispersed", *SUBTASKS, *DISPERSED} & builtin)
+    assert not ({"hr_synth", "hr_synth_dispersed", "hr_synth_demo", *SUBTASKS, *DISPERSED} & builtin)

@@ -55,9 +55,9 @@ def widen_heads(old_state: dict[str, torch.Tensor], spec: TinyOmniSpec, factor: 
             # rows: heads x head_dim (bias: the same, as a vector)
             heads = value.reshape(-1, head_dim, *value.shape[1:])
             copies = heads.repeat_interleave(factor, dim=0)
-            noise = torch.randn(copies.shape, generator=generator, dtype=copies.dtype) * noise * value.std()
-            noise[::factor] = 0  # the first copy of each head stays exact
-            new_state[key] = (copies + noise).reshape(-1, *value.shape[1:])
+            jitter = torch.randn(copies.shape, generator=generator, dtype=copies.dtype) * noise * value.std()
+            jitter[::factor] = 0  # the first copy of each head stays exact
+            new_state[key] = (copies + jitter).reshape(-1, *value.shape[1:])
         elif ".self_attn.o_proj.weight" in key:
             # columns: heads x head_dim; each copy contributes 1/factor of the old head's output
             heads = value.reshape(value.shape[0], -1, head_dim)
