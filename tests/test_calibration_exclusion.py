@@ -14,7 +14,7 @@ import pytest
 
 from headrouter_eval.profiles.exclusion import WRAPPER_CLASS, wrapper_yaml
 from headrouter_eval.profiles.format import load_profile, save_profile
-from headrouter_eval.profiles.holdout import CONTENT_RULE, LEGACY_RULE, item_id, legacy_item_id
+from headrouter_eval.profiles.holdout import CONTENT_RULE, item_id, legacy_item_id
 from headrouter_eval.pruners.base import ModelInfo
 from tests.conftest import REPO_ROOT
 from tests.headrouter_testkit import calibrate_cli, make_profile
@@ -93,9 +93,10 @@ CALIB_WORD = (f"task: my_word_copy\ninclude: {TASKS_DIR / 'hr_synth' / 'hr_synth
 def test_a_renamed_task_holding_the_calibration_records_is_excluded_under_both_id_rules(tmp_path):
     from headrouter_eval.demo import BUNDLED_MODEL
 
-    # the bundled profile (calibrated before content ids: no id_rule) on its items under another task name
+    # the bundled profile (content ids) on its items under another task name; old_rule below is a
+    # profile of before content ids (no id_rule), whose items go by task name
     bundled = BUNDLED_MODEL / "headrouter_profile_L0.json"
-    assert load_profile(bundled).id_rule == LEGACY_RULE
+    assert load_profile(bundled).id_rule == CONTENT_RULE
     docs = list(_load_named(tmp_path, "my_word_copy", CALIB_WORD).test_docs())
     content = _profile_holding_out(tmp_path, {"hr_synth_calib_word": [item_id("x", docs[1])]})
     old_rule = _profile_holding_out(tmp_path, {"hr_synth_calib_word": [legacy_item_id("hr_synth_calib_word", docs[1])]},

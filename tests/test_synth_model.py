@@ -6,7 +6,6 @@ import json
 
 import pytest
 import torch
-
 import yaml
 
 from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS

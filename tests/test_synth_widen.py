@@ -19,11 +19,10 @@ def bundled():
 
 
 def _bundled_spec(thinker):
-    text = thinker.config.text_config
     from dataclasses import replace
 
-    return replace(HR_SYNTH_SPEC, num_heads=text.num_attention_heads, num_kv_heads=text.num_key_value_heads,
-                   decoder_head_dim=getattr(text, "head_dim", None))
+    sizes = QWEN_OMNI.sizes(thinker.config)
+    return replace(HR_SYNTH_SPEC, num_heads=sizes.heads, num_kv_heads=sizes.kv_heads, decoder_head_dim=sizes.head_dim)
 
 
 def _answer_logits(thinker, processor) -> torch.Tensor:

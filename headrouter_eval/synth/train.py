@@ -209,9 +209,8 @@ def _continued_thinker(cfg: TrainConfig):
         raise ValueError("training from a checkpoint takes its head counts (times widen); "
                          "num_heads/num_kv_heads are for training from scratch")
     source = QWEN_OMNI.load_model(cfg.init_from).float()
-    text = source.config.text_config
-    spec = replace(HR_SYNTH_SPEC, num_heads=text.num_attention_heads, num_kv_heads=text.num_key_value_heads,
-                   decoder_head_dim=getattr(text, "head_dim", None))
+    sizes = QWEN_OMNI.sizes(source.config)
+    spec = replace(HR_SYNTH_SPEC, num_heads=sizes.heads, num_kv_heads=sizes.kv_heads, decoder_head_dim=sizes.head_dim)
     built = build_thinker(spec, cfg.seed)
     if {k: v.shape for k, v in built.state_dict().items()} != {k: v.shape for k, v in source.state_dict().items()}:
         raise ValueError(f"{cfg.init_from} is not an hr_synth model of the bundled sizes "
