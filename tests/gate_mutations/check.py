@@ -75,10 +75,17 @@ def _run_rows(name: str, labels: list[str], retentions: list[float], layers: lis
     from headrouter_eval.tasks_path import tasks_dir
 
     runs = work / name / "runs"
+    methods = _methods(labels)
+    if not any(isinstance(m, dict) and "profile" in m["model_args"] for m in methods):
+        # The demo's grid holds HeadRouter, so the sweep holds out its profile's calibration items
+        # from every row (runner.calibration_exclusion). Without a profile in the grid the rows would
+        # carry other exclusion settings, and regress would refuse them as not comparable instead of
+        # judging their scores; HeadRouter's rows are run too, and not compared.
+        methods += _methods(["headrouter"])
     data = {
         "output_dir": str(runs),
         "models": [{"pretrained": str(BUNDLED_MODEL), "name": "hr-synth-omni"}],
-        "methods": _methods(labels),
+        "methods": methods,
         "retentions": retentions,
         "layers": layers,
         "tasks": [DEMO_TASK],
