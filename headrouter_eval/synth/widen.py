@@ -1,9 +1,9 @@
 """Give a trained hr_synth thinker more decoder heads without changing what it computes.
 
-Training the bundled model from scratch with more heads and the multi-event tasks did not
-fit a CPU session (README.md, "Not yet learned by a bundled model"), so training can start
-from the shipped model instead. Its decoder has 4 query and 2 key/value heads per layer; head
-routing needs more heads to tell apart. :func:`widen_heads` duplicates every query and
+Training from scratch with more heads and the multi-event tasks did not fit a CPU session
+(README.md, "Not yet learned"), so training can go on from a trained model instead; the
+bundled model was made so, from one with 4 query and 2 key/value heads per layer (head
+routing needs more heads to tell apart). :func:`widen_heads` duplicates every query and
 key/value head (``factor`` copies each, head width unchanged) and divides the output
 projection's columns by ``factor``: the copies of a head produce the same output, so the sum
 is the old head's and the widened model gives the same logits. A little noise on the copies'
