@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from headrouter_eval.sweep.runner import kept_worker
+from headrouter_eval.sweep.runner import free_port, kept_worker
 
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
@@ -75,16 +74,10 @@ def run_lmms_eval(model: str, model_args: str, tasks: str, include_path: Path, o
         # A port of its own: accelerate's default (29500) is taken while another test process
         # (pytest -n) runs a data-parallel evaluation, and the second launch would fail.
         launcher = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
-                    str(processes), "--num_machines", "1", "--main_process_port", str(_free_port()),
+                    str(processes), "--num_machines", "1", "--main_process_port", str(free_port()),
                     "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "lmms_eval"]
     return subprocess.run([*launcher, *argv], env={**os.environ, **OFFLINE_ENV, **(env_extra or {})},
                           capture_output=True, text=True, timeout=timeout)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def results_files(output_path: Path) -> list[Path]:

@@ -88,8 +88,10 @@ def test_model_args_layering_and_commands():
     assert args == "pretrained=/ckpt/Qwen2.5-Omni-3B,retention=0.7,x=1,attn_implementation=eager"
     config.launcher = "accelerate"
     accel = build_command(fastv, config, 4, "python")
-    # --multi_gpu always: without it accelerate runs a single process on a machine without GPUs
-    assert accel[:7] == ["python", "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "4", "-m"]
+    # --multi_gpu always: without it accelerate runs a single process on a machine without GPUs;
+    # a free port of its own, so two sweeps on one host do not collide on accelerate's default
+    assert accel[:6] == ["python", "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "4"]
+    assert accel[6] == "--main_process_port" and 0 < int(accel[7]) != 29500 and accel[8:10] == ["-m", "lmms_eval"]
     # per-sample logs always (the leaderboard's intervals need them), after the user's own arguments
     assert accel[-5:] == ["--include_path", "/tasks", "--limit", "5", "--log_samples"]
     config.launcher = "torchrun"

@@ -13,6 +13,7 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -76,6 +77,13 @@ def resolve_launcher(launcher: str) -> str:
     return "accelerate" if torch.cuda.is_available() else "torchrun"
 
 
+def free_port() -> int:
+    """A TCP port that is free on this host now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def build_command(config: Configuration, sweep: SweepConfig, num_processes: int, python: str) -> list[str]:
     """The argv that evaluates one configuration."""
     launcher = resolve_launcher(sweep.launcher) if num_processes > 1 else "none"
@@ -86,9 +94,10 @@ def build_command(config: Configuration, sweep: SweepConfig, num_processes: int,
         launch = [python, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(num_processes),
                   "-m", "lmms_eval"]
     else:
-        # --multi_gpu: without it accelerate runs a single process on machines without GPUs
+        # --multi_gpu: without it accelerate runs a single process on machines without GPUs. A free
+        # port: accelerate's default (29500) is taken while another sweep runs on the same host.
         launch = [python, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
-                  str(num_processes), "-m", "lmms_eval"]
+                  str(num_processes), "--main_process_port", str(free_port()), "-m", "lmms_eval"]
     command = [
         *launch,
         "--model", config.method.model_id,
