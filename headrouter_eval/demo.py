@@ -38,18 +38,17 @@ DEMO_RETENTIONS = (0.25, 0.1, 0.05, 0.02)
 # that the demo, which CI runs, fits its time budget on a 2-core machine.
 DEMO_LAYERS = (0,)
 RANDOM_SEEDS = (0, 1, 2)
-# HeadRouter's head-weighting ablation as a labelled row beside it (same profile, head
-# weights uniform): the paper's claim is that routing the heads matters. The oracle-class
-# ablations (routing=oracle:<class>) run the same way in a sweep of one's own; the demo
-# leaves them out to stay within its time budget (each row costs a configuration).
+# HeadRouter's two ablations as labelled rows beside it, same profile: head weights uniform
+# (routing=uniform), and each prompt routed to its task's own class (routing=oracle): the
+# paper's claim is that routing the heads matters, and the oracle bounds what its router can get.
 def demo_methods(profile: str) -> list:
-    """The demo's methods in sweep-config form: every pruner, random's seeds, HeadRouter's ablation."""
+    """The demo's methods in sweep-config form: every pruner, random's seeds, HeadRouter's ablations."""
     headrouter = {"model": "headrouter_qwen_omni", "model_args": {"profile": profile}}
-    ablation = {"model": "headrouter_qwen_omni", "label": "headrouter_uniform",
-                "model_args": {"profile": profile, "routing": "uniform"}}
+    ablations = [{"model": "headrouter_qwen_omni", "label": f"headrouter_{routing}",
+                  "model_args": {"profile": profile, "routing": routing}} for routing in ("uniform", "oracle")]
     return ["vanilla_qwen_omni", "fastv_qwen_omni",
             {"model": "random_qwen_omni", "model_args": {"seed": list(RANDOM_SEEDS)}},
-            "uniform_qwen_omni", "dart_qwen_omni", headrouter, ablation]
+            "uniform_qwen_omni", "dart_qwen_omni", headrouter, *ablations]
 
 
 def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[int, ...], num_processes: int,

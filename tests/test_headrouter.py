@@ -115,6 +115,27 @@ def test_oracle_routing_uses_the_named_profile(thinker, two_spans, tmp_path):
         # the scores are that head's probe distribution alone
         expected = _head_distribution(thinker, two_spans, head)
         torch.testing.assert_close(router.seen_scores, expected)
+        # routing=oracle: the same, with the class named per prompt by the caller (the adapter: the task's class)
+        by_task = RecordingHeadRouter(retention=0.5, profile=str(path), routing="oracle")
+        assert by_task.routes_by_task and not router.routes_by_task
+        by_task.set_task_class(name)
+        assert run(thinker, by_task, two_spans).last_record.extra["routing_weights"] == extra["routing_weights"]
+        torch.testing.assert_close(by_task.seen_scores, expected)
+    unset = RecordingHeadRouter(retention=0.5, profile=str(path), routing="oracle")
+    with pytest.raises(ValueError, match="this prompt came without one"):
+        run(thinker, unset, two_spans)
+    unset.set_task_class("mixed")
+    with pytest.raises(ValueError, match=r"class 'mixed' is not in .*p.json \(it has \['acoustic', 'semantic'\]\)"):
+        run(thinker, unset, two_spans)
+
+
+def test_the_adapter_names_the_task_it_cannot_route():
+    from headrouter_eval.adapters.lmms_model import _task_class
+
+    assert _task_class("hr_synth_busy_equal", "doc 0") == "semantic"
+    assert _task_class("am_asc", "doc 0") == "acoustic"
+    with pytest.raises(ValueError, match="doc 3 of task my_task: routing=oracle .* gives task 'my_task' none"):
+        _task_class("my_task", "doc 3 of task my_task")
 
 
 def _head_distribution(thinker, inputs, head):
@@ -146,7 +167,8 @@ def test_fallback_without_profile_is_logged_and_uses_selectivity_times_mass(thin
     ("options", "message"),
     [({"probe": "sideways"}, "probe='sideways' is not one of norope, rope"),
      ({"queries": "all"}, "queries='all' is not one of text, last"),
-     ({"routing": "hard"}, "routing='hard': use soft, uniform or oracle:<class>"),
+     ({"routing": "hard"}, "routing='hard': use soft, uniform, oracle or oracle:<class>"),
+     ({"routing": "oracle"}, "routing=oracle needs a profile"),
      ({"routing": "oracle:semantic"}, "needs a profile"),
      ({"sigma": 0.2}, "sigma=0.2 only applies to routing=soft with a profile"),
      ({"fallback": "loudest"}, "fallback='loudest' is not one of"),

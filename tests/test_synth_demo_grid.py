@@ -1,4 +1,4 @@
-"""The demo grid: low retentions where the methods part, and HeadRouter's ablation as a labelled row."""
+"""The demo grid: low retentions where the methods part, and HeadRouter's ablations as labelled rows."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ from headrouter_eval.demo import DEMO_LAYERS, DEMO_RETENTIONS, demo_sweep_config
 from headrouter_eval.sweep.config import expand
 
 
-def test_demo_grid_reaches_low_retention_and_labels_the_ablation(tmp_path):
+def test_demo_grid_reaches_low_retention_and_labels_the_ablations(tmp_path):
     configurations = expand(demo_sweep_config(tmp_path, DEMO_RETENTIONS, DEMO_LAYERS, 1, "auto"))
     assert min(DEMO_RETENTIONS) <= 0.05
     by_label = {}
     for c in configurations:
         by_label.setdefault(c.method.label, []).append(c)
-    rows = by_label["headrouter_uniform"]
-    assert {(c.retention, c.layer) for c in rows} == {(r, k) for r in DEMO_RETENTIONS for k in DEMO_LAYERS}
-    assert all(c.method.model_args["routing"] == "uniform" and c.method.model_id == "headrouter_qwen_omni"
-               and "profile" in c.method.model_args for c in rows)
+    for routing in ("uniform", "oracle"):
+        rows = by_label[f"headrouter_{routing}"]
+        assert {(c.retention, c.layer) for c in rows} == {(r, k) for r in DEMO_RETENTIONS for k in DEMO_LAYERS}
+        assert all(c.method.model_args["routing"] == routing and c.method.model_id == "headrouter_qwen_omni"
+                   and "profile" in c.method.model_args for c in rows)
     assert "routing" not in by_label["headrouter"][0].method.model_args  # the method itself routes softly
-    pruned_labels = {"fastv", "uniform", "dart", "headrouter", "headrouter_uniform",
+    pruned_labels = {"fastv", "uniform", "dart", "headrouter", "headrouter_uniform", "headrouter_oracle",
                      "random_s0", "random_s1", "random_s2"}
     assert set(by_label) == pruned_labels | {"vanilla"}
     assert len(configurations) == 1 + len(pruned_labels) * len(DEMO_RETENTIONS) * len(DEMO_LAYERS)

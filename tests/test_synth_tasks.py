@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS
+from headrouter_eval.synth.tasks import ALL_TASKS, BUSY_TASKS, DISPERSED_TASKS, TASKS
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "tasks" / "hr_synth"
 SUBTASKS = sorted(f"hr_synth_{t}" for t in TASKS)
 DISPERSED = sorted(f"hr_synth_{t}" for t in DISPERSED_TASKS)
-DEMO = sorted(["hr_synth_sequence", "hr_synth_equal", "hr_synth_mixed"])
+BUSY = sorted(f"hr_synth_{t}" for t in BUSY_TASKS)
+DEMO = sorted(["hr_synth_busy_sequence", "hr_synth_busy_equal", "hr_synth_mixed"])
 
 
-@pytest.fixture(scope="module", params=["hr_synth", "hr_synth_dispersed", "hr_synth_demo"])
+@pytest.fixture(scope="module", params=["hr_synth", "hr_synth_dispersed", "hr_synth_busy", "hr_synth_demo"])
 def task_dict(request):
     from lmms_eval.tasks import TaskManager, get_task_dict
 
@@ -26,7 +27,7 @@ def task_dict(request):
 
 def test_group_loads_with_every_task(task_dict):
     (group, subtasks), = task_dict.items()
-    assert sorted(subtasks) == {"hr_synth": SUBTASKS, "hr_synth_dispersed": DISPERSED,
+    assert sorted(subtasks) == {"hr_synth": SUBTASKS, "hr_synth_dispersed": DISPERSED, "hr_synth_busy": BUSY,
                                 "hr_synth_demo": DEMO}[group.group_name]
 
 
@@ -51,7 +52,7 @@ def test_docs_audio_prompt_and_scoring(task_dict):
 
 
 def test_every_task_has_its_yaml_and_calibration_yaml():
-    for task in (*TASKS, *DISPERSED_TASKS):
+    for task in ALL_TASKS:
         assert f"task: hr_synth_{task}\n" in (TASK_DIR / f"hr_synth_{task}.yaml").read_text()
         assert f"test: data/calibration/{task}.jsonl" in (TASK_DIR / f"hr_synth_calib_{task}.yaml").read_text()
 
@@ -62,4 +63,5 @@ def test_names_do_not_collide_with_lmms_eval_builtins():
     builtin = set()
     for path in Path(lmms_eval.__file__).parent.joinpath("tasks").rglob("*.yaml"):
         builtin.update(re.findall(r"^(?:task|group):\s*([\w\-]+)\s*$", path.read_text(errors="ignore"), re.M))
-    assert not ({"hr_synth", "hr_synth_dispersed", "hr_synth_demo", *SUBTASKS, *DISPERSED} & builtin)
+    ours = {"hr_synth", "hr_synth_dispersed", "hr_synth_busy", "hr_synth_demo", *SUBTASKS, *DISPERSED, *BUSY}
+    assert not ours & builtin

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from headrouter_eval.synth.model_init import HR_SYNTH_SPEC, QWEN_OMNI, build_thinker
+from headrouter_eval.synth.model_init import QWEN_OMNI, build_thinker, spec_of
 from headrouter_eval.synth.train import DEFAULT_OUT
 from headrouter_eval.synth.widen import widen_heads, widened_spec
 
@@ -16,13 +16,6 @@ from headrouter_eval.synth.widen import widen_heads, widened_spec
 def bundled():
     torch.set_num_threads(1)
     return QWEN_OMNI.load_model(DEFAULT_OUT).float().eval(), QWEN_OMNI.load_processor(DEFAULT_OUT)
-
-
-def _bundled_spec(thinker):
-    from dataclasses import replace
-
-    sizes = QWEN_OMNI.sizes(thinker.config)
-    return replace(HR_SYNTH_SPEC, num_heads=sizes.heads, num_kv_heads=sizes.kv_heads, decoder_head_dim=sizes.head_dim)
 
 
 def _answer_logits(thinker, processor) -> torch.Tensor:
@@ -36,7 +29,7 @@ def _answer_logits(thinker, processor) -> torch.Tensor:
 @pytest.mark.parametrize("factor", [2, 3])
 def test_widened_heads_give_the_same_logits(bundled, factor):
     thinker, processor = bundled
-    spec = _bundled_spec(thinker)
+    spec = spec_of(thinker)
     wide = build_thinker(widened_spec(spec, factor), seed=1).eval()
     wide.load_state_dict(widen_heads(thinker.state_dict(), spec, factor, noise=0.0))
     attn = wide.model.language_model.layers[0].self_attn
@@ -49,7 +42,7 @@ def test_widened_heads_give_the_same_logits(bundled, factor):
 def test_the_copies_of_a_head_start_apart(bundled):
     """Identical copies would get identical gradients and never specialise."""
     thinker, _ = bundled
-    spec = _bundled_spec(thinker)
+    spec = spec_of(thinker)
     state = widen_heads(thinker.state_dict(), spec, 2)
     q = state["model.language_model.layers.0.self_attn.q_proj.weight"].reshape(-1, spec.head_dim, spec.hidden_size)
     old_q = thinker.state_dict()["model.language_model.layers.0.self_attn.q_proj.weight"]

@@ -31,6 +31,7 @@ from headrouter_eval.models import ModelFamily, get_family
 from headrouter_eval.models.base import DEFAULT_LONG_AUDIO, LONG_AUDIO, AudioTooShortError
 from headrouter_eval.profiles.exclusion import CalibrationItems
 from headrouter_eval.profiles.holdout import item_id, legacy_item_id
+from headrouter_eval.profiles.mapping import MappingError, class_of
 from headrouter_eval.pruners import PRUNERS, make_pruner, validate_retention
 from headrouter_eval.stats_writer import (
     EXPECTED_WORLD_SIZE_ENV,
@@ -265,6 +266,8 @@ class PrunedAudioLM(lmms):
         except AudioTooShortError as exc:
             raise AudioTooShortError(f"{where}: {exc}") from None
         settings = self._settings(gen_kwargs, task)
+        if self.pruner is not None and self.pruner.routes_by_task:
+            self.pruner.set_task_class(_task_class(task, where))
         self._check_context(where, inputs["input_ids"].shape[1], settings["max_new_tokens"], clips)
         inputs = inputs.to(self.device)
         features = self.family.features_kwarg
@@ -303,6 +306,16 @@ class PrunedAudioLM(lmms):
         return generation_settings(gen_kwargs, default_max_new_tokens=self.max_new_tokens,
                                    checkpoint_defaults=getattr(self.model, "generation_config", None),
                                    where=f"task {task}")
+
+
+def _task_class(task: str, where: str) -> str:
+    """HeadRouter's class of ``task`` by the default mapping (docs/headrouter.md), for routing=oracle."""
+    try:
+        return class_of(task, None)
+    except MappingError:
+        raise ValueError(f"{where}: routing=oracle routes each prompt to its task's class, and the default "
+                         f"mapping (docs/headrouter.md) gives task {task!r} none; route every prompt to one "
+                         "class with routing=oracle:<class>") from None
 
 
 def refuse_few_shot(task: Any) -> None:

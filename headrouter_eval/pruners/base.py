@@ -113,6 +113,14 @@ class Pruner:
     def bind(self, model: ModelInfo) -> None:
         """Called once when attached to a model; check model-specific state here (e.g. a profile)."""
 
+    @property
+    def routes_by_task(self) -> bool:
+        """True when :meth:`score` needs the class of the task being answered (HeadRouter's routing=oracle)."""
+        return False
+
+    def set_task_class(self, task_class: str | None) -> None:
+        """The class of the task whose prompts come next; callers set it when :attr:`routes_by_task`."""
+
     def score(self, inputs: ScoringInputs) -> torch.Tensor:
         """(N_audio,) importance of each audio token; the highest are kept."""
         raise NotImplementedError(f"{type(self).__name__} must implement score()")

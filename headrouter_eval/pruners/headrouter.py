@@ -80,6 +80,7 @@ class HeadRouterPruner(Pruner):
         if self.top_heads < 1:
             raise ValueError(f"headrouter option top_heads must be >= 1, got {self.top_heads}")
         self._stats: dict[str, Any] = {}
+        self._task_class: str | None = None
         if self.mode.startswith("fallback"):
             logger.warning("HeadRouter runs without a profile: fallback head weights w ∝ %s per sample", self.fallback)
 
@@ -87,8 +88,12 @@ class HeadRouterPruner(Pruner):
         routing = str(self.routing)
         if routing in ("soft", "uniform"):
             return None
+        if routing == "oracle":  # each prompt to its own task's class (the adapter sets task_class)
+            if self._profile is None:
+                raise ValueError("routing=oracle needs a profile (profile=<file>)")
+            return None
         if not routing.startswith("oracle:"):
-            raise ValueError(f"headrouter option routing={routing!r}: use soft, uniform or oracle:<class>")
+            raise ValueError(f"headrouter option routing={routing!r}: use soft, uniform, oracle or oracle:<class>")
         name = routing.split(":", 1)[1]
         if self._profile is None:
             raise ValueError(f"routing={routing} needs a profile (profile=<file>) holding class {name!r}")
@@ -145,8 +150,9 @@ class HeadRouterPruner(Pruner):
         else:
             names = sorted(self._profile.classes)
             class_w = torch.tensor([self._profile.classes[c].head_weights for c in names], device=s.device)
-            if self._route_class is not None:
-                a = torch.tensor([float(c == self._route_class) for c in names], device=s.device)
+            routed = self._oracle_class() if self.mode == "oracle" else self._route_class
+            if routed is not None:
+                a = torch.tensor([float(c == routed) for c in names], device=s.device)
             else:
                 centroids = torch.tensor([self._profile.classes[c].centroid for c in names], device=s.device)
                 a = soft_route(s, centroids, self.sigma)
@@ -154,6 +160,22 @@ class HeadRouterPruner(Pruner):
             alpha = dict(zip(names, a.tolist()))
         self._stats = self._describe(s, heads.audio_mass, w, alpha)
         return weighted_scores(heads.distributions, w)
+
+    @property
+    def routes_by_task(self) -> bool:
+        return self.mode == "oracle"
+
+    def set_task_class(self, task_class: str | None) -> None:
+        self._task_class = task_class
+
+    def _oracle_class(self) -> str:
+        if self._task_class is None:
+            raise ValueError("routing=oracle routes each prompt to its task's class, but this prompt came "
+                             "without one; pass routing=oracle:<class> to route every prompt to one class")
+        if self._task_class not in self._profile.classes:
+            raise ValueError(f"routing=oracle: the task's class {self._task_class!r} is not in {self.profile} "
+                             f"(it has {sorted(self._profile.classes)})")
+        return self._task_class
 
     def _describe(self, s: torch.Tensor, mass: torch.Tensor, w: torch.Tensor, alpha: dict) -> dict[str, Any]:
         top = torch.topk(w, min(self.top_heads, w.numel()))

@@ -62,10 +62,11 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--threads", type=int, default=1,
                        help="torch CPU threads (1: on a shared machine, 2 threads ran 7x slower per step)")
     train.add_argument("--eval-limit", type=int, default=None, help="test items per task in the final report")
-    train.add_argument("--tasks", choices=("single", "all"), default="single",
-                       help="single: the five single-event tasks the bundled model learned; all: with the seven "
-                            "multi-event tasks of hr_synth_dispersed")
-    train.add_argument("--curriculum", choices=("default", "short_first", "continue"), default="default",
+    train.add_argument("--tasks", type=_task_list, default="single",
+                       help="single: the five single-event tasks; all: every task (with hr_synth_dispersed and "
+                            "hr_synth_busy); or comma-separated task names, e.g. all,busy_equal,busy_equal: a "
+                            "task named n times is drawn n times as often")
+    train.add_argument("--curriculum", choices=("default", "short_first", "continue", "busy"), default="default",
                        help="clip lengths and steps per stage (headrouter_eval/synth/train.py)")
     train.add_argument("--heads", type=int, default=None, help="attention heads per decoder layer (default 4)")
     train.add_argument("--kv-heads", type=int, default=None, help="key/value heads per decoder layer (default 2)")
@@ -84,8 +85,8 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     check.add_argument("pretrained", help="checkpoint folder")
     check.add_argument("--limit", type=int, default=None, help="test items per task")
     check.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    check.add_argument("--tasks", choices=("single", "all"), default="all",
-                       help="single: the five single-event tasks; all: with the seven multi-event tasks")
+    check.add_argument("--tasks", type=_task_list, default="all",
+                       help="single: the five single-event tasks; all: every task; or comma-separated task names")
     check.set_defaults(func=_evaluate)
 
 
@@ -103,15 +104,29 @@ def _build_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _task_list(text: str) -> tuple[str, ...]:
+    """``single``, ``all`` or task names, comma-separated and freely combined; repeats are kept."""
+    from headrouter_eval.synth.tasks import ALL_TASKS, TASKS, get_task
+
+    names: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if part in ("single", "all"):
+            names += TASKS if part == "single" else ALL_TASKS
+            continue
+        try:
+            names.append(get_task(part).name)
+        except KeyError as err:
+            raise argparse.ArgumentTypeError(str(err.args[0])) from None
+    return tuple(names)
+
+
 def _train(args: argparse.Namespace) -> int:
-    from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS
     from headrouter_eval.synth.train import CURRICULA, DEFAULT_OUT, TrainConfig, train
 
     if args.out.resolve() == DEFAULT_OUT.resolve():
         print(f"note: writing into the bundled model's folder {DEFAULT_OUT}", flush=True)
-    tasks = (*TASKS, *DISPERSED_TASKS) if args.tasks == "all" else tuple(TASKS)
     cfg = TrainConfig(out_dir=args.out, seed=args.seed, threads=args.threads, eval_limit=args.eval_limit,
-                      tasks=tasks, curriculum=CURRICULA[args.curriculum], num_heads=args.heads,
+                      tasks=args.tasks, curriculum=CURRICULA[args.curriculum], num_heads=args.heads,
                       num_kv_heads=args.kv_heads, init_from=args.init_from, widen=args.widen)
     if args.lr is not None:
         cfg = dataclasses.replace(cfg, lr=args.lr)
@@ -127,11 +142,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from headrouter_eval.synth.evaluate import evaluate
     from headrouter_eval.synth.model_init import QWEN_OMNI
-    from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS
 
     torch.set_num_threads(args.threads)
     thinker, processor = QWEN_OMNI.load_model(args.pretrained), QWEN_OMNI.load_processor(args.pretrained)
-    tasks = [*TASKS, *DISPERSED_TASKS] if args.tasks == "all" else list(TASKS)
+    tasks = list(dict.fromkeys(args.tasks))  # repeats weight training only
     result = {
         "vanilla": evaluate(thinker, processor, tasks, limit=args.limit),
         "erased_events": evaluate(thinker, processor, tasks, erase=True, limit=args.limit),

@@ -6,7 +6,7 @@ So training also asks a throw-away linear head on the audio tower's output token
 which sound each token holds (filler, one of the spoken words, a tone's frequency
 band, a sweep, a noise burst, a click train). The head is not part of the shipped
 model; it only gives the encoder a direct gradient. The label comes from the
-recipe's event list, never from the answer, and filler is always "filler".
+recipe's events (distractors included), never from the answer, and filler is always "filler".
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def event_label(event: dict) -> int:
 def token_labels(recipe: dict, n_tokens: int) -> torch.Tensor:
     """Label of each of the clip's ``n_tokens`` audio tokens (a token takes its event's label if it overlaps it)."""
     labels = torch.full((n_tokens,), FILLER, dtype=torch.long)
-    for event in recipe["events"]:
+    for event in recipe["events"] + recipe.get("distractors", []):
         first = int(event["onset"] / TOKEN_S)
         last = min(n_tokens - 1, int((event["onset"] + event["dur"]) / TOKEN_S))
         labels[first:last + 1] = event_label(event)

@@ -10,6 +10,7 @@ unit scale through the conv stem and both towers.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 
@@ -26,6 +27,12 @@ HR_SYNTH_SPEC = TinyOmniSpec(
     # One span per clip: the feature extractor window covers the longest (60 s) clip.
     audio_n_window=8, chunk_length_s=60, seed=0,
 )
+
+
+def spec_of(thinker: torch.nn.Module) -> TinyOmniSpec:
+    """The spec of a trained hr_synth thinker: the bundled sizes with its own head counts and head size."""
+    sizes = QWEN_OMNI.sizes(thinker.config)
+    return replace(HR_SYNTH_SPEC, num_heads=sizes.heads, num_kv_heads=sizes.kv_heads, decoder_head_dim=sizes.head_dim)
 
 
 def build_thinker(spec: TinyOmniSpec, seed: int) -> torch.nn.Module:

@@ -4,7 +4,8 @@ The same recipe renders to byte-identical audio every time: all randomness comes
 from seeds stored in the recipe, speech comes from the shipped snippets, and
 resampling uses np.interp. ``erase=True`` renders the same clip without its
 informative events (filler only): the control that shows a model really needs
-the events to answer.
+the events to answer. Distractors (the busy tasks' events the question is not about)
+are part of the clip either way.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ def render(recipe: dict, *, erase: bool = False) -> np.ndarray:
     clip = np.zeros(total)
     for index, segment in enumerate(recipe["filler"]):
         _add(clip, _filler_segment(segment, total, recipe["noise_seed"], index))
-    if not erase:
-        for event in recipe["events"]:
-            start = n_samples(event["onset"])
-            wave = signals.normalise_peak(signals.ramp(_event_wave(event), signals.EVENT_RAMP_S), event["gain"])
-            _add(clip, (start, wave))
+    for event in recipe.get("distractors", []) + ([] if erase else recipe["events"]):
+        start = n_samples(event["onset"])
+        wave = signals.normalise_peak(signals.ramp(_event_wave(event), signals.EVENT_RAMP_S), event["gain"])
+        _add(clip, (start, wave))
     # Clip to the WAV range: peaks are at most ~0.65, so this never bites in practice.
     return np.clip(clip, -1.0, 1.0).astype(np.float32)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from headrouter_eval.synth.tasks import DISPERSED_TASKS, TASKS, get_task, make_recipe
+from headrouter_eval.synth.tasks import ALL_TASKS, get_task, make_recipe
 
 # The recipes live beside the task YAMLs that read them (tasks/hr_synth/data), so the YAMLs'
 # relative data_files paths hold in a checkout and in an installed wheel alike.
@@ -64,7 +64,7 @@ def write_test_items(n_items: int = DEFAULT_TEST_ITEMS, out_dir: Path = TEST_DIR
     """Write ``<task>.jsonl`` with ``n_items`` test rows for every task."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for task in (*TASKS, *DISPERSED_TASKS):
+    for task in ALL_TASKS:
         path = out_dir / f"{task}.jsonl"
         with path.open("w") as fh:
             for index in range(n_items):
@@ -81,7 +81,7 @@ def write_calibration_items(n_items: int = CALIBRATION_ITEMS, out_dir: Path = CA
     """Write ``<task>.jsonl`` with ``n_items`` calibration rows for every task, multi-event ones included."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for task in (*TASKS, *DISPERSED_TASKS):
+    for task in ALL_TASKS:
         path = out_dir / f"{task}.jsonl"
         rows = [calibration_item(task, index) for index in range(n_items)]
         path.write_text("".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))

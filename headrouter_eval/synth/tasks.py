@@ -45,6 +45,9 @@ class SynthTask:
     draw_events: Callable[[np.random.Generator, int], list[dict]]
     # minimum silence between consecutive events of one clip
     min_gap_s: float = 0.3
+    # "speech" or "sounds": 2-3 events of that kind that the question is not about are
+    # scattered among the informative ones (the hr_synth_busy tasks); None: none
+    distractors: str | None = None
 
     @property
     def letters(self) -> list[str]:
@@ -196,15 +199,39 @@ DISPERSED_TASKS: dict[str, SynthTask] = {
     )
 }
 
+# ---- Busy tasks: the informative events share the clip with 2-3 events of the *other* kind
+# (spoken words amid the sounds of an acoustic question, sounds amid the words of a semantic
+# one), as real recordings mix speech and sound. A clip's audio then holds more salient
+# events than a low retention keeps, and which ones matter depends on the question: the
+# situation HeadRouter's task routing is built for (docs/headrouter.md). Distractors are
+# drawn and placed by the same uniform rule as the informative events, so no method's known
+# bias is targeted; they are not "informative", so the events-erased control keeps them.
+
+BUSY_TASKS: dict[str, SynthTask] = {
+    t.name: t
+    for t in (
+        SynthTask("busy_word", "semantic", "Which word is spoken?", WORDS, _speech_events(WORDS),
+                  distractors="sounds"),
+        SynthTask("busy_pitch", "acoustic", "What is the pitch of the short tone?", TASKS["pitch"].options,
+                  _pitch_events, distractors="speech"),
+        SynthTask("busy_sequence", "acoustic", "In which order do the three sounds occur?", SEQUENCE_OPTIONS,
+                  _sequence_events, distractors="speech"),
+        SynthTask("busy_equal", "semantic", "Are the two spoken numbers the same?", ("yes", "no"), _equal_events,
+                  distractors="sounds"),
+    )
+}
+BUSY_DISTRACTORS = (2, 3)  # how many per clip, drawn uniformly
+
+# Every task, in the order the data files, training and reports list them.
+ALL_TASKS: dict[str, SynthTask] = {**TASKS, **DISPERSED_TASKS, **BUSY_TASKS}
+
 FILLER_KINDS = ("silence", "white", "pink", "brown", "hum")
 
 
 def get_task(name: str) -> SynthTask:
-    if name in TASKS:
-        return TASKS[name]
-    if name in DISPERSED_TASKS:
-        return DISPERSED_TASKS[name]
-    raise KeyError(f"unknown hr_synth task {name!r}; known: {sorted(TASKS) + sorted(DISPERSED_TASKS)}")
+    if name not in ALL_TASKS:
+        raise KeyError(f"unknown hr_synth task {name!r}; known: {sorted(ALL_TASKS)}")
+    return ALL_TASKS[name]
 
 
 def task_salt(name: str) -> int:
@@ -225,11 +252,15 @@ def make_recipe(task: str, seed: int, *, min_s: float = MIN_CLIP_S, max_s: float
     if label is None:
         label = int(rng.integers(len(spec.options)))
     events = spec.draw_events(rng, label)
+    # Distractors come from a stream of their own, so tasks without them draw exactly as before.
+    distractor_rng = np.random.default_rng([task_salt(task), seed, 1])
+    distractors = _draw_distractors(spec.distractors, distractor_rng)
+    timeline = _interleave(events, distractors, distractor_rng)
     # Short training crops must still hold every event with its gaps.
-    needed = 2 * EDGE_MARGIN_S + sum(e["dur"] for e in events) + spec.min_gap_s * (len(events) - 1) + 0.01
+    needed = 2 * EDGE_MARGIN_S + sum(e["dur"] for e in timeline) + spec.min_gap_s * (len(timeline) - 1) + 0.01
     duration = round(float(rng.uniform(max(min_s, needed), max(max_s, needed))), 2)
-    _place(events, duration, spec.min_gap_s, rng)
-    return {
+    _place(timeline, duration, spec.min_gap_s, rng)
+    recipe = {
         "task": task,
         "seed": int(seed),
         "duration": duration,
@@ -239,6 +270,30 @@ def make_recipe(task: str, seed: int, *, min_s: float = MIN_CLIP_S, max_s: float
         "filler": _filler(duration, rng),
         "noise_seed": int(rng.integers(2**31)),
     }
+    if distractors:
+        recipe["distractors"] = distractors
+    return recipe
+
+
+def _draw_distractors(kind: str | None, rng: np.random.Generator) -> list[dict]:
+    """2-3 events the question is not about: spoken words/numbers ("speech") or short sounds ("sounds")."""
+    if kind is None:
+        return []
+    if kind not in ("speech", "sounds"):
+        raise ValueError(f"unknown distractor kind {kind!r}; use 'speech' or 'sounds'")
+    n = int(rng.integers(BUSY_DISTRACTORS[0], BUSY_DISTRACTORS[-1] + 1))
+    if kind == "speech":
+        spoken = WORDS + NUMBERS
+        return [_speech_events(spoken)(rng, int(rng.integers(len(spoken))))[0] for _ in range(n)]
+    return [_sound_events(rng, int(rng.integers(4)))[0] for _ in range(n)]
+
+
+def _interleave(events: list[dict], distractors: list[dict], rng: np.random.Generator) -> list[dict]:
+    """``events`` in their order with ``distractors`` at uniformly random places among them."""
+    timeline = list(events)
+    for distractor in distractors:
+        timeline.insert(int(rng.integers(len(timeline) + 1)), distractor)
+    return timeline
 
 
 def _place(events: list[dict], duration: float, min_gap: float, rng: np.random.Generator) -> None:

@@ -71,13 +71,22 @@ CONTINUE_CURRICULUM = (
     Stage(steps=400, batch=6, min_s=4.0, max_s=25.0),
     Stage(steps=500, batch=4, min_s=10.0, max_s=60.0),
 )
-CURRICULA = {"default": DEFAULT_CURRICULUM, "short_first": SHORT_FIRST_CURRICULUM, "continue": CONTINUE_CURRICULUM}
+# Training on from a model that answers the other tasks, to add the busy tasks (headrouter_eval/synth/tasks.py
+# BUSY_TASKS): CONTINUE_CURRICULUM's stages, shortened to fit an hour on two CPU cores.
+BUSY_CURRICULUM = (
+    Stage(steps=350, batch=8, min_s=1.0, max_s=10.0),
+    Stage(steps=250, batch=6, min_s=4.0, max_s=25.0),
+    Stage(steps=350, batch=4, min_s=10.0, max_s=60.0),
+)
+CURRICULA = {"default": DEFAULT_CURRICULUM, "short_first": SHORT_FIRST_CURRICULUM, "continue": CONTINUE_CURRICULUM,
+             "busy": BUSY_CURRICULUM}
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     out_dir: Path = DEFAULT_OUT
     seed: int = 0
+    # drawn uniformly per clip; a task listed twice is drawn twice as often
     tasks: tuple[str, ...] = tuple(TASKS)
     curriculum: tuple[Stage, ...] = DEFAULT_CURRICULUM
     # attention heads (query, key/value) per thinker decoder layer; None: the bundled model's
@@ -170,8 +179,9 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
     shipped = QWEN_OMNI.load_model(cfg.out_dir)
     shipped_processor = QWEN_OMNI.load_processor(cfg.out_dir)
     log("evaluating the saved checkpoint on the test items (vanilla, then events erased)")
-    vanilla = evaluate(shipped, shipped_processor, list(cfg.tasks), limit=cfg.eval_limit)
-    erased = evaluate(shipped, shipped_processor, list(cfg.tasks), erase=True, limit=cfg.eval_limit)
+    scored = list(dict.fromkeys(cfg.tasks))
+    vanilla = evaluate(shipped, shipped_processor, scored, limit=cfg.eval_limit)
+    erased = evaluate(shipped, shipped_processor, scored, erase=True, limit=cfg.eval_limit)
     total_s = time.time() - started
     report = {
         "command": command,
@@ -202,15 +212,14 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
 
 def _continued_thinker(cfg: TrainConfig):
     """The spec and thinker to go on training from ``cfg.init_from``, its heads widened ``cfg.widen`` times."""
-    from headrouter_eval.synth.model_init import HR_SYNTH_SPEC, QWEN_OMNI, build_thinker
+    from headrouter_eval.synth.model_init import QWEN_OMNI, build_thinker, spec_of
     from headrouter_eval.synth.widen import widen_heads, widened_spec
 
     if cfg.num_heads or cfg.num_kv_heads:
         raise ValueError("training from a checkpoint takes its head counts (times widen); "
                          "num_heads/num_kv_heads are for training from scratch")
     source = QWEN_OMNI.load_model(cfg.init_from).float()
-    sizes = QWEN_OMNI.sizes(source.config)
-    spec = replace(HR_SYNTH_SPEC, num_heads=sizes.heads, num_kv_heads=sizes.kv_heads, decoder_head_dim=sizes.head_dim)
+    spec = spec_of(source)
     built = build_thinker(spec, cfg.seed)
     if {k: v.shape for k, v in built.state_dict().items()} != {k: v.shape for k, v in source.state_dict().items()}:
         raise ValueError(f"{cfg.init_from} is not an hr_synth model of the bundled sizes "

@@ -37,8 +37,7 @@ ENV_VAR, MUTATIONS = _mutations.ENV_VAR, _mutations.MUTATIONS
 
 # which demo rows (method labels) each breakage can reach
 TOUCHED = {
-    "headrouter_uniform_weights": ["headrouter", "headrouter_oracle_semantic", "headrouter_oracle_acoustic",
-                                   "headrouter_oracle_mixed"],
+    "headrouter_uniform_weights": ["headrouter", "headrouter_oracle"],
     "headrouter_wrong_class": ["headrouter"],
     "fastv_first_text_token": ["fastv"],
     "keep_lowest": ["fastv", "headrouter"],
