@@ -181,9 +181,9 @@ def _duration_events(rng: np.random.Generator, label: int) -> list[dict]:
 
 
 # The group hr_synth_dispersed (tasks/hr_synth/hr_synth_dispersed.yaml) holds these. The bundled
-# model was trained on them and on TASKS (its training_report.json); it answers sequence, equal and
-# mixed (the demo's tasks, headrouter_eval/demo.py) but not yet count, first_word, last_word or
-# duration (README.md, "The bundled default").
+# model was trained on them, on TASKS and on BUSY_TASKS (its training_report.json); it answers
+# sequence, equal and mixed but not yet count, first_word, last_word or duration (README.md,
+# "The bundled default").
 DISPERSED_TASKS: dict[str, SynthTask] = {
     t.name: t
     for t in (
