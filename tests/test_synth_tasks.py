@@ -12,12 +12,14 @@ from headrouter_eval.synth.tasks import ALL_TASKS, BUSY_TASKS, DISPERSED_TASKS, 
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "tasks" / "hr_synth"
 SUBTASKS = sorted(f"hr_synth_{t}" for t in TASKS)
-DISPERSED = sorted(f"hr_synth_{t}" for t in DISPERSED_TASKS)
+DISPERSED = sorted(["hr_synth_sequence", "hr_synth_equal", "hr_synth_mixed"])
+UNSOLVED = sorted(f"hr_synth_{t}" for t in DISPERSED_TASKS if f"hr_synth_{t}" not in DISPERSED)
 BUSY = sorted(f"hr_synth_{t}" for t in BUSY_TASKS)
 DEMO = sorted(["hr_synth_busy_sequence", "hr_synth_busy_equal", "hr_synth_mixed"])
 
 
-@pytest.fixture(scope="module", params=["hr_synth", "hr_synth_dispersed", "hr_synth_busy", "hr_synth_demo"])
+@pytest.fixture(scope="module", params=["hr_synth", "hr_synth_dispersed", "hr_synth_unsolved", "hr_synth_busy",
+                                                   "hr_synth_demo"])
 def task_dict(request):
     from lmms_eval.tasks import TaskManager, get_task_dict
 
@@ -27,8 +29,8 @@ def task_dict(request):
 
 def test_group_loads_with_every_task(task_dict):
     (group, subtasks), = task_dict.items()
-    assert sorted(subtasks) == {"hr_synth": SUBTASKS, "hr_synth_dispersed": DISPERSED, "hr_synth_busy": BUSY,
-                                "hr_synth_demo": DEMO}[group.group_name]
+    assert sorted(subtasks) == {"hr_synth": SUBTASKS, "hr_synth_dispersed": DISPERSED, "hr_synth_unsolved": UNSOLVED,
+                                "hr_synth_busy": BUSY, "hr_synth_demo": DEMO}[group.group_name]
 
 
 def test_docs_audio_prompt_and_scoring(task_dict):
@@ -63,5 +65,6 @@ def test_names_do_not_collide_with_lmms_eval_builtins():
     builtin = set()
     for path in Path(lmms_eval.__file__).parent.joinpath("tasks").rglob("*.yaml"):
         builtin.update(re.findall(r"^(?:task|group):\s*([\w\-]+)\s*$", path.read_text(errors="ignore"), re.M))
-    ours = {"hr_synth", "hr_synth_dispersed", "hr_synth_busy", "hr_synth_demo", *SUBTASKS, *DISPERSED, *BUSY}
+    ours = {"hr_synth", "hr_synth_dispersed", "hr_synth_unsolved", "hr_synth_busy", "hr_synth_demo",
+            *SUBTASKS, *DISPERSED, *UNSOLVED, *BUSY}
     assert not ours & builtin

@@ -63,9 +63,9 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
                        help="torch CPU threads (1: on a shared machine, 2 threads ran 7x slower per step)")
     train.add_argument("--eval-limit", type=int, default=None, help="test items per task in the final report")
     train.add_argument("--tasks", type=_task_list, default="single",
-                       help="single: the five single-event tasks; all: every task (with hr_synth_dispersed and "
-                            "hr_synth_busy); or comma-separated task names, e.g. all,busy_equal,busy_equal: a "
-                            "task named n times is drawn n times as often")
+                       help="single: the five single-event tasks; all: every task (with hr_synth_dispersed, "
+                            "hr_synth_unsolved and hr_synth_busy); or comma-separated task names, e.g. "
+                            "all,busy_equal,busy_equal: a task named n times is drawn n times as often")
     train.add_argument("--curriculum", choices=("default", "short_first", "continue", "busy"), default="default",
                        help="clip lengths and steps per stage (headrouter_eval/synth/train.py)")
     train.add_argument("--heads", type=int, default=None, help="attention heads per decoder layer (default 4)")

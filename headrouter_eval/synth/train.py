@@ -52,7 +52,7 @@ DEFAULT_CURRICULUM = (
     Stage(steps=150, batch=4, min_s=6.0, max_s=25.0),
     Stage(steps=200, batch=3, min_s=10.0, max_s=60.0),
 )
-# Tried for the multi-event tasks (README.md, "Not yet learned by a bundled model"): most steps
+# Tried for the multi-event tasks (README.md, "Not yet learned"): most steps
 # on crops barely longer than their events, where every multi-event task was learned, then the
 # same growth to the test set's lengths.
 SHORT_FIRST_CURRICULUM = (
