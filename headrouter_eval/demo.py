@@ -40,6 +40,12 @@ DEMO_RETENTIONS = (0.25, 0.1, 0.05, 0.02)
 # that the demo, which CI runs, fits its time budget on a 2-core machine.
 DEMO_LAYERS = (0,)
 RANDOM_SEEDS = (0, 1, 2)
+# The leaderboard's row-against-row comparisons: HeadRouter against each ablation (does its routing
+# matter?) and against the two attention-guided baselines (does it beat them at the same budget?).
+DEMO_COMPARISONS = ("headrouter:headrouter_uniform", "headrouter:headrouter_oracle", "headrouter:fastv",
+                    "headrouter:dart")
+
+
 # HeadRouter's two ablations as labelled rows beside it, same profile: head weights uniform
 # (routing=uniform), and each prompt routed to its task's own class (routing=oracle): the
 # paper's claim is that routing the heads matters, and the oracle bounds what its router can get.
@@ -81,6 +87,7 @@ def demo_sweep_config(runs: Path, retentions: tuple[float, ...], layers: tuple[i
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from headrouter_eval.leaderboard.comparisons import Pair
     from headrouter_eval.leaderboard.report import write_leaderboard
     from headrouter_eval.sweep.runner import run_sweep
 
@@ -99,6 +106,7 @@ def run_demo(args: argparse.Namespace) -> int:
         args.runs, args.out,
         title=f"Bundled demo: {DEMO_TASK} with the bundled tiny model "
               f"(layers {', '.join(map(str, layers))})",
+        compare=[Pair.parse(text) for text in DEMO_COMPARISONS],
     )
     _write_provenance(args.out, record, time.perf_counter() - started, outcome.exit_code == 0)
     if outcome.stopped:

@@ -15,6 +15,7 @@ Every run is lmms-eval's ``dummy`` model on the fixture tasks (seconds each).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -218,3 +219,15 @@ def test_build_data_leaves_the_shipped_data_alone(tmp_path):
     assert "hr_synth_data/test/word.jsonl" in done.stdout
     assert len((tmp_path / "hr_synth_data" / "test" / "word.jsonl").read_text().splitlines()) == 2
     assert {p.name: p.read_bytes() for p in TEST_DIR.glob("*.jsonl")} == before
+
+
+@pytest.mark.slow
+def test_two_methods_made_on_different_items_are_not_compared(board_runs, tmp_path):
+    code, _, err = cli("leaderboard", board_runs, "--no-plot", "--out", tmp_path, "--bootstrap", "50",
+                       "--compare", "always_b:vanilla")
+    assert code == 0, err
+    with (tmp_path / "leaderboard_comparisons.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(r["diff"] == "" for r in rows), rows
+    assert all(r["problem"].startswith("not comparable, settings differ: limit 3.0 vs -") for r in rows), rows
+    assert "not comparable, settings differ: limit 3.0 vs -" in (tmp_path / "leaderboard.md").read_text()

@@ -187,3 +187,45 @@ def test_an_aggregation_of_an_unknown_task_is_refused_naming_the_folders_searche
     with pytest.raises(LookupError, match=rf"task no_such_task is not in lmms-eval's task index \(folders: "
                                           rf"{tmp_path}, .*tasks and lmms-eval's own\)"):
         task_aggregation(recorded, "no_such_task", "acc")
+
+
+def test_a_comparison_of_two_rows_is_the_paired_bootstrap_of_their_per_item_differences(board):
+    from headrouter_eval.leaderboard.comparisons import Pair, compare_methods
+
+    boot = Bootstrap(resamples=500, seed=0)
+    (forward,) = compare_methods(board, [Pair.parse("always_b:vanilla")], boot)
+    (backward,) = compare_methods(board, [Pair.parse("vanilla:always_b")], boot)
+    per_item = np.subtract(_hits("B", "hrlb_a"), _hits("A", "hrlb_a"))
+    low, high = _scipy_reference(per_item, "hrlb_a", 500, 0).confidence_interval
+    cell = forward.cells["hrlb_a"]
+    assert cell.diff == pytest.approx(float(per_item.mean())) and cell.problem is None
+    assert (cell.diff_low, cell.diff_high) == pytest.approx((low, high))
+    assert set(forward.cells) == {"hrlb_a", "hrlb_b", "hrlb_group", AVERAGE}
+    # the same items drawn either way round: the reversed pair mirrors every difference and interval
+    for task, mine in forward.cells.items():
+        theirs = backward.cells[task]
+        assert (theirs.diff, theirs.diff_low, theirs.diff_high) == pytest.approx(
+            (-mine.diff, -mine.diff_high, -mine.diff_low)), task
+
+
+def test_comparisons_are_written_beside_the_leaderboard_and_bad_pairs_are_refused(runs, tmp_path):
+    code, out, err = cli("leaderboard", runs, "--out", tmp_path / "ok", "--no-plot", "--bootstrap", "100",
+                         "--compare", "always_b:vanilla")
+    assert code == 0, out + err
+    markdown = (tmp_path / "ok" / "leaderboard.md").read_text()
+    assert "### dummy-model: always_b - vanilla" in markdown
+    table = pd.read_csv(tmp_path / "ok" / "leaderboard_comparisons.csv")
+    row = table[table.task == "hrlb_a"].iloc[0]
+    assert (row["first"], row["second"]) == ("always_b", "vanilla")
+    assert row["diff"] == pytest.approx(row.first_score - row.second_score)
+    assert row.first_score == pytest.approx(exact_match_of("B", "hrlb_a"))
+    assert row.diff_low <= row["diff"] <= row.diff_high
+    for bad, message in (("always_b:fastv", "no row of method 'fastv'; the leaderboard's methods: always_b, vanilla"),
+                         ("always_b", "expected two method labels as FIRST:SECOND"),
+                         ("vanilla:vanilla", "a method compared with itself")):
+        code, out, err = cli("leaderboard", runs, "--out", tmp_path / "bad", "--no-plot", "--compare", bad)
+        assert code == 2 and message in err, (bad, out, err)
+        assert not (tmp_path / "bad").exists(), bad  # refused before anything was written
+    code, out, err = cli("leaderboard", runs, "--out", tmp_path / "bad", "--no-plot", "--bootstrap", "0",
+                         "--compare", "always_b:vanilla")
+    assert code == 2 and "--bootstrap must be above 0" in err

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from headrouter_eval.demo import DEMO_LAYERS, DEMO_RETENTIONS, demo_sweep_config
+from headrouter_eval.demo import DEMO_COMPARISONS, DEMO_LAYERS, DEMO_RETENTIONS, demo_sweep_config
+from headrouter_eval.leaderboard.comparisons import Pair
 from headrouter_eval.sweep.config import expand
 
 
@@ -22,3 +23,9 @@ def test_demo_grid_reaches_low_retention_and_labels_the_ablations(tmp_path):
                      "random_s0", "random_s1", "random_s2"}
     assert set(by_label) == pruned_labels | {"vanilla"}
     assert len(configurations) == 1 + len(pruned_labels) * len(DEMO_RETENTIONS) * len(DEMO_LAYERS)
+    # HeadRouter is compared row against row with both ablations and both attention-guided baselines,
+    # each a label of this grid
+    pairs = [Pair.parse(text) for text in DEMO_COMPARISONS]
+    assert {p.first for p in pairs} == {"headrouter"}
+    assert {p.second for p in pairs} == {"headrouter_uniform", "headrouter_oracle", "fastv", "dart"}
+    assert {p.second for p in pairs} <= set(by_label)

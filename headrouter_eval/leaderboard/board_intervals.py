@@ -125,7 +125,8 @@ def _interval_cell(value: float | None, estimate: Estimate | None) -> str:
     return f"{_num(value)} [{_num(estimate.low)}, {_num(estimate.high)}]"
 
 
-def _diff_cell(estimate: Estimate | None) -> str:
+def diff_cell(estimate: Estimate | None) -> str:
+    """``+d [low, high]``, bold when the interval excludes 0; a dash when there is no difference."""
     if estimate is None or estimate.diff is None:
         return "—"
     text = f"{estimate.diff:+.2f} [{estimate.diff_low:+.2f}, {estimate.diff_high:+.2f}]"
@@ -180,8 +181,8 @@ def to_markdown(board: Leaderboard, estimates: BoardEstimates) -> str:
         rows = []
         for config in pruned:
             average = estimates.get(config, AVERAGE)
-            rows.append(_row_start(config) + [_diff_cell(estimates.get(config, t)) for t in columns]
-                        + [_diff_cell(average), _verdict(config, average, higher)])
+            rows.append(_row_start(config) + [diff_cell(estimates.get(config, t)) for t in columns]
+                        + [diff_cell(average), _verdict(config, average, higher)])
         diffs = pd.DataFrame(rows, columns=["method", "retention", "layer", *columns, AVERAGE, "verdict (average)"],
                              dtype=object)
         # the differences right-aligned, the naming columns and the verdict (words) left

@@ -80,6 +80,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
+    from headrouter_eval.leaderboard.comparisons import Pair
     from headrouter_eval.leaderboard.reference import DEFAULT_REFERENCE
     from headrouter_eval.leaderboard.report import write_leaderboard
 
@@ -88,7 +89,8 @@ def _leaderboard(args: argparse.Namespace) -> int:
         reference = DEFAULT_REFERENCE if args.paper_reference == SHIPPED else Path(args.paper_reference)
     write_leaderboard(args.runs, args.out or args.runs, name=args.name, title=args.title, metrics=args.metric,
                       reference=reference, plot_tasks=args.plot_task, plot=not args.no_plot,
-                      resamples=args.bootstrap, seed=args.seed, profiles=args.profiles)
+                      resamples=args.bootstrap, seed=args.seed, profiles=args.profiles,
+                      compare=[Pair.parse(text) for text in args.compare or []])
     return 0
 
 
@@ -188,7 +190,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "and paired differences from vanilla where runs logged per-sample rows.",
         formatter_class=FORMATTER,
         epilog=examples("headrouter-eval leaderboard runs/quick --out results/quick",
-                        "headrouter-eval leaderboard runs/paper_grid --paper-reference --bootstrap 2000"))
+                        "headrouter-eval leaderboard runs/paper_grid --paper-reference --bootstrap 2000",
+                        "headrouter-eval leaderboard runs/demo --compare headrouter:headrouter_uniform "
+                        "--compare headrouter:fastv"))
     board.add_argument("runs", type=Path, help="folder holding sweep run folders and/or lmms-eval outputs")
     board.add_argument("--out", type=Path, help="output folder (default: RUNS)")
     board.add_argument("--profiles", type=Path, nargs="+", metavar="PROFILE",
@@ -207,6 +211,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     board.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                        help="bootstrap resamples for the intervals (default 1000; 0: no intervals)")
     board.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    board.add_argument("--compare", action="append", metavar="FIRST:SECOND",
+                       help="paired differences FIRST - SECOND between two methods' rows (labels as in the "
+                            "leaderboard) at every retention and layer both ran, per task and on the average, "
+                            "to <name>.md and <name>_comparisons.csv (repeatable)")
     board.set_defaults(func=_guarded(_leaderboard))
 
     regress = subparsers.add_parser(
