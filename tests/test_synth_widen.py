@@ -9,7 +9,7 @@ import torch
 
 from headrouter_eval.synth.model_init import QWEN_OMNI, build_thinker, spec_of
 from headrouter_eval.synth.train import DEFAULT_OUT
-from headrouter_eval.synth.widen import widen_heads, widened_spec
+from headrouter_eval.synth.widen import reseed_copies, widen_heads, widened_spec
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +51,42 @@ def test_the_copies_of_a_head_start_apart(bundled):
     assert (q[0] - q[1]).abs().max() < 0.1 * old_q.abs().max()
 
 
+def test_reseeded_copies_leave_the_answers_and_get_queries_of_their_own(bundled):
+    """Exact copies, reseeded: the kept head carries the copies' output, so the logits stay;
+    the others get new queries and start with no output, for training to grow."""
+    thinker, processor = bundled
+    spec = spec_of(thinker)
+    wide_spec = widened_spec(spec, 2)
+    state = reseed_copies(widen_heads(thinker.state_dict(), spec, 2, noise=0.0), wide_spec, 2)
+    wide = build_thinker(wide_spec, seed=1).eval()
+    wide.load_state_dict(state)
+    torch.testing.assert_close(_answer_logits(wide, processor), _answer_logits(thinker, processor),
+                               atol=1e-4, rtol=1e-4)
+    prefix = "model.language_model.layers.2.self_attn."
+    q = state[prefix + "q_proj.weight"].reshape(-1, spec.head_dim, spec.hidden_size)
+    out = state[prefix + "o_proj.weight"].reshape(spec.hidden_size, -1, spec.head_dim)
+    assert not out[:, 1::2].any() and out[:, 0::2].abs().sum() > 0
+    old_q = thinker.state_dict()[prefix + "q_proj.weight"].reshape(-1, spec.head_dim, spec.hidden_size)
+    torch.testing.assert_close(q[0::2], old_q)
+    assert all((q[2 * h + 1] - old_q[h]).norm() > 0.5 * old_q[h].norm() for h in range(spec.num_heads))
+    with pytest.raises(ValueError, match="runs of 3 among 16 query heads"):
+        reseed_copies(state, wide_spec, 3)
+
+
+def test_reseeding_without_a_checkpoint_is_refused(tmp_path):
+    from headrouter_eval.synth.train import TrainConfig, train
+
+    with pytest.raises(ValueError, match="--init-from"):
+        train(TrainConfig(out_dir=tmp_path / "model", reseed_copies=2), log=lambda line: None)
+    assert not (tmp_path / "model").exists()
+
+
 @pytest.mark.slow
 def test_training_goes_on_from_the_bundled_model_with_widened_heads(tmp_path):
     from headrouter_eval.synth.train import Stage, TrainConfig, train
 
     cfg = TrainConfig(out_dir=tmp_path / "model", tasks=("count", "word"), curriculum=(Stage(1, 2, 1.0, 3.0),),
-                      init_from=DEFAULT_OUT, widen=2, eval_limit=1, log_every=1)
+                      init_from=DEFAULT_OUT, widen=2, reseed_copies=2, eval_limit=1, log_every=1)
     report = train(cfg, log=lambda line: None, command="test")
     bundled_text = json.loads((DEFAULT_OUT / "config.json").read_text())["thinker_config"]["text_config"]
     text = json.loads((tmp_path / "model" / "config.json").read_text())["thinker_config"]["text_config"]
@@ -65,6 +95,7 @@ def test_training_goes_on_from_the_bundled_model_with_widened_heads(tmp_path):
     bundled_head_dim = bundled_text.get("head_dim") or bundled_text["hidden_size"] // heads
     assert text["head_dim"] == bundled_head_dim  # more heads, each as wide as before
     assert report["config"]["init_from"] == str(DEFAULT_OUT) and report["config"]["widen"] == 2
+    assert report["config"]["reseed_copies"] == 2
 
 
 def test_training_on_from_a_model_of_other_sizes_is_refused(tmp_path):

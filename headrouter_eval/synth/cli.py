@@ -75,6 +75,10 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--widen", type=int, default=1,
                        help="with --init-from: duplicate each decoder head this many times first "
                             "(same function, more heads to specialise)")
+    train.add_argument("--reseed-copies", type=int, default=0, metavar="GROUP",
+                       help="with --init-from: in each run of GROUP query heads that an earlier --widen GROUP made "
+                            "copies of one head, keep the first at the run's output and give the others new "
+                            "random queries and no output, so they can learn something of their own")
     train.set_defaults(func=_train)
 
     check = sub.add_parser("evaluate", help="score a checkpoint on the test items, vanilla and events erased",
@@ -127,7 +131,8 @@ def _train(args: argparse.Namespace) -> int:
         print(f"note: writing into the bundled model's folder {DEFAULT_OUT}", flush=True)
     cfg = TrainConfig(out_dir=args.out, seed=args.seed, threads=args.threads, eval_limit=args.eval_limit,
                       tasks=args.tasks, curriculum=CURRICULA[args.curriculum], num_heads=args.heads,
-                      num_kv_heads=args.kv_heads, init_from=args.init_from, widen=args.widen)
+                      num_kv_heads=args.kv_heads, init_from=args.init_from, widen=args.widen,
+                      reseed_copies=args.reseed_copies)
     if args.lr is not None:
         cfg = dataclasses.replace(cfg, lr=args.lr)
     command = "python -m headrouter_eval.synth.cli " + shlex.join(sys.argv[1:]) if sys.argv[0].endswith(

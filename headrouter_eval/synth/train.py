@@ -96,6 +96,9 @@ class TrainConfig:
     # duplicated ``widen`` times (headrouter_eval/synth/widen.py).
     init_from: Path | None = None
     widen: int = 1
+    # After that, new query weights for all but the first head of each run of this many copies
+    # (headrouter_eval/synth/widen.py reseed_copies); 0: none.
+    reseed_copies: int = 0
     lr: float = 1e-3
     min_lr_ratio: float = 0.1
     warmup_steps: int = 30
@@ -124,6 +127,9 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
     from headrouter_eval.synth.evaluate import evaluate
     from headrouter_eval.synth.model_init import HR_SYNTH_SPEC, QWEN_OMNI, build_thinker
 
+    if cfg.init_from is None and (cfg.widen != 1 or cfg.reseed_copies):
+        raise ValueError("widening heads and reseeding copies change a trained checkpoint's heads; "
+                         "name the checkpoint with init_from (--init-from)")
     torch.set_num_threads(cfg.threads)
     started, load_start = time.time(), os.getloadavg()
     if cfg.init_from is None:
@@ -211,9 +217,10 @@ def train(cfg: TrainConfig, log=print, command: str = "") -> dict:
 
 
 def _continued_thinker(cfg: TrainConfig):
-    """The spec and thinker to go on training from ``cfg.init_from``, its heads widened ``cfg.widen`` times."""
+    """The spec and thinker to go on training from ``cfg.init_from``, its heads widened ``cfg.widen`` times
+    and its copies reseeded (``cfg.reseed_copies``)."""
     from headrouter_eval.synth.model_init import QWEN_OMNI, build_thinker, spec_of
-    from headrouter_eval.synth.widen import widen_heads, widened_spec
+    from headrouter_eval.synth.widen import reseed_copies, widen_heads, widened_spec
 
     if cfg.num_heads or cfg.num_kv_heads:
         raise ValueError("training from a checkpoint takes its head counts (times widen); "
@@ -227,7 +234,11 @@ def _continued_thinker(cfg: TrainConfig):
                          "cannot train on from it")
     wide = widened_spec(spec, cfg.widen)
     thinker = build_thinker(wide, cfg.seed)
-    thinker.load_state_dict(widen_heads(source.state_dict(), spec, cfg.widen, seed=cfg.seed))
+    state = widen_heads(source.state_dict(), spec, cfg.widen, seed=cfg.seed)
+    if cfg.reseed_copies:
+        # a random stream of its own, apart from widen_heads' (seeded with cfg.seed)
+        state = reseed_copies(state, wide, cfg.reseed_copies, seed=cfg.seed + 1)
+    thinker.load_state_dict(state)
     return wide, thinker
 
 

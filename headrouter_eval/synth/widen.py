@@ -63,3 +63,38 @@ def widen_heads(old_state: dict[str, torch.Tensor], spec: TinyOmniSpec, factor: 
             heads = value.reshape(value.shape[0], -1, head_dim)
             new_state[key] = (heads.repeat_interleave(factor, dim=1) / factor).reshape(value.shape[0], -1)
     return new_state
+
+
+@torch.no_grad()
+def reseed_copies(state: dict[str, torch.Tensor], spec: TinyOmniSpec, group: int, seed: int = 1
+                  ) -> dict[str, torch.Tensor]:
+    """Give the copies :func:`widen_heads` made fresh query weights, so they can learn something new.
+
+    Copies that start 1% apart stay about 1% apart through training: the same inputs give them
+    the same gradients (the bundled model's pairs did, README.md "Head-behaviour figures"). In
+    each run of ``group`` consecutive query heads of every decoder layer, the first head takes
+    the run's whole output (their output-projection columns summed, so the model computes
+    about what it did: the copies differ a little) and every other head gets new random query
+    rows (the weight matrix's own std, zero bias) and a zero output column. Keys and values stay:
+    they are shared with the kept head, and the new heads' own queries are what lets them look
+    elsewhere. Training then grows the new heads' output from zero.
+    """
+    if group < 2 or spec.num_heads % group:
+        raise ValueError(f"cannot reseed copies in runs of {group} among {spec.num_heads} query heads")
+    head_dim = spec.head_dim
+    generator = torch.Generator().manual_seed(seed)
+    new_state = {key: value.clone() for key, value in state.items()}
+    for layer in range(spec.num_layers):
+        prefix = f"model.language_model.layers.{layer}.self_attn."
+        query, bias, out = (new_state[prefix + name] for name in ("q_proj.weight", "q_proj.bias", "o_proj.weight"))
+        std = float(query.std())
+        for head in range(spec.num_heads):
+            if head % group == 0:
+                continue
+            rows = slice(head * head_dim, (head + 1) * head_dim)
+            kept = head - head % group
+            out[:, kept * head_dim:(kept + 1) * head_dim] += out[:, rows]
+            out[:, rows] = 0
+            query[rows] = torch.randn(query[rows].shape, generator=generator) * std
+            bias[rows] = 0
+    return new_state
