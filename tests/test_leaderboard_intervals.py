@@ -229,3 +229,26 @@ def test_comparisons_are_written_beside_the_leaderboard_and_bad_pairs_are_refuse
     code, out, err = cli("leaderboard", runs, "--out", tmp_path / "bad", "--no-plot", "--bootstrap", "0",
                          "--compare", "always_b:vanilla")
     assert code == 2 and "--bootstrap must be above 0" in err
+
+
+def test_the_figure_takes_an_interval_that_misses_its_score_by_a_rounding_error(tmp_path):
+    """The demo's own case: three tasks at 100 resample to 1/3 * 100 three times, so the group's
+    interval is [99.99999999999999, 99.99999999999999] around lmms-eval's 100.0."""
+    from headrouter_eval.leaderboard.board_intervals import BoardEstimates
+    from headrouter_eval.leaderboard.bootstrap import Estimate
+    from headrouter_eval.leaderboard.plot import plot_leaderboard
+    from headrouter_eval.leaderboard.run_record import TaskScore
+    from headrouter_eval.leaderboard.table import Config, Leaderboard
+
+    def config(method, retention):
+        score = TaskScore("group", "score,none", 100.0, True, 40, True)
+        return Config("m", method, retention, 0, scores={"group": score}, average=100.0)
+
+    configs = [config("vanilla", None), config("fastv", 0.5), config("fastv", 0.25)]
+    board = Leaderboard(configs, {"m": ["group"]}, {"m": ["group"]}, [], [], [])
+    below = 1e2 * (1 / 3) * 3
+    assert below < 100.0
+    estimates = BoardEstimates(Bootstrap(), {(c.model, c.method, c.retention, c.layer, task): Estimate(below, below)
+                                             for c in configs for task in ("group", AVERAGE)})
+    paths = plot_leaderboard(board, tmp_path / "figure", estimates=estimates)
+    assert [p.suffix for p in paths] == [".png", ".pdf"] and all(p.stat().st_size > 0 for p in paths)

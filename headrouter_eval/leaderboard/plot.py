@@ -133,8 +133,12 @@ def _panel(ax, board: Leaderboard, model: str, configs: list[Config], task: str,
         if all(b is not None for b in bands):
             # whiskers as well as the band: a single retention has no band to fill
             ys = [_value(c, task) for c in mine]
-            ax.errorbar(xs, ys, yerr=[[y - b[0] for y, b in zip(ys, bands)], [b[1] - y for y, b in zip(ys, bands)]],
-                        fmt="none", ecolor=colour, elinewidth=0.9, capsize=3, zorder=2)
+            # clamped at 0: an interval can miss its score by a rounding error (a group of three
+            # tasks at 100, resampled as 1/3 * 100 three times: [99.99999999999999, 99.99999999999999]
+            # around lmms-eval's 100.0), and matplotlib refuses a negative whisker
+            below = [max(0.0, y - b[0]) for y, b in zip(ys, bands)]
+            above = [max(0.0, b[1] - y) for y, b in zip(ys, bands)]
+            ax.errorbar(xs, ys, yerr=[below, above], fmt="none", ecolor=colour, elinewidth=0.9, capsize=3, zorder=2)
             ax.fill_between(xs, [b[0] for b in bands], [b[1] for b in bands], color=colour, alpha=0.12,
                             linewidth=0, zorder=1)
     for vanilla in (c for c in configs if c.is_vanilla and _value(c, task) is not None):
