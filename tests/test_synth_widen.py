@@ -73,11 +73,11 @@ def test_reseeded_copies_leave_the_answers_and_get_queries_of_their_own(bundled)
         reseed_copies(state, wide_spec, 3)
 
 
-def test_reseeding_without_a_checkpoint_is_refused(tmp_path):
-    from headrouter_eval.synth.train import TrainConfig, train
+def test_reseeding_without_a_checkpoint_is_refused(tmp_path, capsys):
+    from headrouter_eval.synth.cli import main
 
-    with pytest.raises(ValueError, match="--init-from"):
-        train(TrainConfig(out_dir=tmp_path / "model", reseed_copies=2), log=lambda line: None)
+    assert main(["train", "--reseed-copies", "2", "--out", str(tmp_path / "model")]) == 2
+    assert "error: widening heads and reseeding copies change a trained checkpoint's heads" in capsys.readouterr().err
     assert not (tmp_path / "model").exists()
 
 

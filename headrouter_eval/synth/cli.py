@@ -137,7 +137,11 @@ def _train(args: argparse.Namespace) -> int:
         cfg = dataclasses.replace(cfg, lr=args.lr)
     command = "python -m headrouter_eval.synth.cli " + shlex.join(sys.argv[1:]) if sys.argv[0].endswith(
         "cli.py") else shlex.join(["headrouter-eval"] + sys.argv[1:])
-    report = train(cfg, log=lambda line: print(line, flush=True), command=command)
+    try:
+        report = train(cfg, log=lambda line: print(line, flush=True), command=command)
+    except ValueError as exc:  # bad options or an --init-from checkpoint that does not fit: one line, no traceback
+        print(f"headrouter-eval synth train: error: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps({k: report[k] for k in ("wall_time_s", "vanilla", "erased_events")}, indent=2))
     return 0
 
