@@ -22,10 +22,6 @@ def _group_tasks(group: str) -> list[str]:
     return [name.removeprefix("hr_synth_") for name in data["task"]]
 
 
-def _demo_tasks() -> list[str]:
-    return _group_tasks("hr_synth_demo")
-
-
 @pytest.fixture(scope="module")
 def model():
     from headrouter_eval.models.qwen_omni import FAMILY
@@ -48,7 +44,7 @@ def test_vanilla_accuracy_on_a_subset(model):
     from headrouter_eval.synth.evaluate import evaluate
 
     thinker, processor = model
-    report = evaluate(thinker, processor, sorted(TASKS) + _demo_tasks(), limit=SUBSET_PER_TASK)
+    report = evaluate(thinker, processor, sorted(TASKS) + _group_tasks("hr_synth_demo"), limit=SUBSET_PER_TASK)
     correct = sum(r["accuracy"] * r["n"] / 100 for r in report.values())
     total = sum(r["n"] for r in report.values())
     assert correct / total >= 0.9, report
@@ -70,7 +66,7 @@ def test_the_demo_runs_one_answered_multi_event_task_per_class_busy_where_the_cl
     """Retraining the model must move the demo's group with it: every demo task answered, one per
     HeadRouter class, several events each, and with distractors wherever a class has a busy task."""
     report = json.loads((DEFAULT_OUT / REPORT_NAME).read_text())
-    demo = _demo_tasks()
+    demo = _group_tasks("hr_synth_demo")
     assert sorted(get_task(t).task_class for t in demo) == ["acoustic", "mixed", "semantic"]
     for task in demo:
         assert report["vanilla"][task]["accuracy"] >= ANSWERS, (task, report["vanilla"][task])

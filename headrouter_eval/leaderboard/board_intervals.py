@@ -35,8 +35,7 @@ class BoardEstimates:
 
     @property
     def description(self) -> str:
-        return (f"{self.boot.confidence:.0%} percentile bootstrap over items, {self.boot.resamples} resamples, "
-                f"seed {self.boot.seed}")
+        return self.boot.description
 
 
 def config_composite(boot: Bootstrap, config: Config, task: str, metric: str | None = None) -> Composite:

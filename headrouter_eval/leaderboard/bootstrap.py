@@ -94,6 +94,11 @@ class Bootstrap:
         if not 0.5 < self.confidence < 1.0:
             raise ValueError(f"confidence must be in (0.5, 1), got {self.confidence}")
 
+    @property
+    def description(self) -> str:
+        """The interval method in words, as the leaderboard files state it."""
+        return f"{self.confidence:.0%} percentile bootstrap over items, {self.resamples} resamples, seed {self.seed}"
+
     # ---- reading ---------------------------------------------------------------------------
 
     def results(self, run: Run) -> dict:

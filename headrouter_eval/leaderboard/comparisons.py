@@ -133,14 +133,9 @@ def comparison_records(comparisons: list[Comparison], boot: Bootstrap) -> list[d
                 "first_score": first_score, "second_score": second_score, "diff": estimate.diff,
                 "diff_low": estimate.diff_low, "diff_high": estimate.diff_high,
                 "within_noise": estimate.within_noise, "problem": estimate.problem,
-                "interval_method": _description(boot) if estimate.diff_low is not None else None,
+                "interval_method": f"paired {boot.description}" if estimate.diff_low is not None else None,
             })
     return records
-
-
-def _description(boot: Bootstrap) -> str:
-    return (f"paired {boot.confidence:.0%} percentile bootstrap over items, {boot.resamples} resamples, "
-            f"seed {boot.seed}")
 
 
 def to_markdown(board: Leaderboard, comparisons: list[Comparison], boot: Bootstrap) -> str:
@@ -151,7 +146,7 @@ def to_markdown(board: Leaderboard, comparisons: list[Comparison], boot: Bootstr
 
     lines = ["## Paired comparisons between methods", "",
              f"Each cell is the first method's score minus the second's at the same retention and layer "
-             f"[{_description(boot)}: each resample draws the same items for both rows]. **Bold** differences "
+             f"[paired {boot.description}: each resample draws the same items for both rows]. **Bold** differences "
              "exclude 0; the others are within noise.", ""]
     problems: list[str] = []
     for model, columns in board.columns.items():

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from headrouter_eval.leaderboard.comparisons import (
-    COMPARISON_FIELDS,
-    Pair,
-    compare_methods,
-    comparison_records,
-)
-from headrouter_eval.leaderboard.comparisons import to_markdown as comparisons_markdown
 from headrouter_eval.leaderboard.table import Leaderboard
+
+if TYPE_CHECKING:
+    from headrouter_eval.leaderboard.comparisons import Pair
 
 
 def write_leaderboard(
@@ -64,8 +61,12 @@ def write_leaderboard(
         boot = Bootstrap(resamples=resamples, seed=seed)
         estimates = board_estimates(board, boot)
         annotate_records(board, estimates)
-    # before anything is written: a pair the board cannot make is an error, not half an output
-    comparisons = compare_methods(board, compare, boot) if compare else []
+    comparisons = []
+    if compare:
+        from headrouter_eval.leaderboard.comparisons import compare_methods
+
+        # before anything is written: a pair the board cannot make is an error, not half an output
+        comparisons = compare_methods(board, compare, boot)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / name
     markdown = to_markdown(board, title)
@@ -74,6 +75,8 @@ def write_leaderboard(
 
         markdown = markdown.rstrip("\n") + "\n\n" + uncertainty_markdown(board, estimates)
     if comparisons:
+        from headrouter_eval.leaderboard.comparisons import to_markdown as comparisons_markdown
+
         markdown = markdown.rstrip("\n") + "\n\n" + comparisons_markdown(board, comparisons, boot)
     stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
     write_csv(board, stem.with_suffix(".csv"))
@@ -83,6 +86,7 @@ def write_leaderboard(
 
     written += write_tidy(board, estimates, out / f"{name}_tidy")
     if comparisons:
+        from headrouter_eval.leaderboard.comparisons import COMPARISON_FIELDS, comparison_records
         from headrouter_eval.leaderboard.frames import records_frame, write_csv_frame
 
         path = out / f"{name}_comparisons.csv"
